@@ -1,0 +1,1 @@
+"""The headless command line. It never imports Textual, so it starts fast."""

@@ -1,0 +1,53 @@
+"""`levels`, `validate` and `schema`: the level files, listed and checked."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from finops_tui.content.errors import ContentError
+from finops_tui.content.levels import list_levels, load_level
+from finops_tui.engine.level import Level
+
+
+def levels(args: argparse.Namespace) -> int:
+    infos = list_levels()
+    if args.json:
+        rows = [
+            {"id": i.id, "title": i.title, "difficulty": i.difficulty, "turns": i.turns}
+            for i in infos
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    width = max((len(i.id) for i in infos), default=2)
+    for i in infos:
+        print(f"{i.id:<{width}}  {i.difficulty:<6}  {i.turns:>2} turns  {i.title}")
+    return 0
+
+
+def validate(args: argparse.Namespace) -> int:
+    failed = False
+    for name in args.paths:
+        path = Path(name)
+        try:
+            load_level(path)
+        except ContentError as exc:
+            failed = True
+            for problem in exc.problems:
+                print(problem)
+            continue
+        print(f"{path}: ok")
+    return 1 if failed else 0
+
+
+def schema(args: argparse.Namespace) -> int:
+    print(json.dumps(level_schema(), indent=2))
+    return 0
+
+
+def level_schema() -> dict:
+    schema = Level.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "finops-tui level"
+    return schema

@@ -1,0 +1,151 @@
+"""`finops-tui` argument parsing and dispatch."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from finops_tui import __version__
+from finops_tui.engine.catalog import GPU_NAMES, PRICING_OPTIONS
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A bad command line: one line of explanation, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def number(text: str) -> float:
+    """A positive number in plain or scientific notation: 7e9, 7000000000, 1.5e12."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number like 7e9, got {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {text!r}")
+    return value
+
+
+def seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= 2**32 - 1:
+        raise argparse.ArgumentTypeError(f"expected a seed between 0 and 4294967295, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    value = number(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, got {text!r}")
+    return value
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="finops-tui",
+        description="A turn-based terminal game that teaches FinOps for AI projects.",
+    )
+    parser.add_argument("--version", action="version", version=f"finops-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=Parser)
+
+    play = sub.add_parser("play", help="play a level in the terminal (the default)")
+    play.add_argument("level", nargs="?", help="level id or path; omit for the title screen")
+    play.add_argument("--seed", type=seed, default=None)
+
+    levels = sub.add_parser("levels", help="list the shipped levels")
+    levels.add_argument("--json", action="store_true")
+
+    validate = sub.add_parser("validate", help="check level files")
+    validate.add_argument("paths", nargs="+", metavar="PATH")
+
+    sub.add_parser("schema", help="print the JSON Schema of the level format")
+
+    simulate = sub.add_parser("simulate", help="play a plan headless and print the result")
+    simulate.add_argument("level", help="level id or path")
+    simulate.add_argument("--plan", required=True, help="par, naive, or a plan TOML file")
+    simulate.add_argument("--seed", type=seed, default=0)
+    simulate.add_argument("--json", action="store_true")
+    simulate.add_argument("--replay-out", metavar="FILE", help="write the finished game")
+
+    calc = sub.add_parser("calc", help="the AI project cost calculator")
+    calc_sub = calc.add_subparsers(dest="calc_command", parser_class=Parser, required=True)
+    train = calc_sub.add_parser("train", help="cost of a training run")
+    train.add_argument("--params", type=number, required=True)
+    train.add_argument("--tokens", type=number, required=True)
+    train.add_argument("--gpu", choices=GPU_NAMES, required=True)
+    train.add_argument("--gpus", type=count, default=8)
+    train.add_argument("--mfu", type=fraction, default=None)
+    train.add_argument("--pricing", choices=PRICING_OPTIONS, default="on-demand")
+    train.add_argument("--json", action="store_true")
+    serve = calc_sub.add_parser("serve", help="memory, throughput and cost of serving")
+    serve.add_argument("--params", type=number, required=True)
+    serve.add_argument("--gpu", choices=GPU_NAMES, required=True)
+    serve.add_argument("--gpus", type=count, default=1)
+    serve.add_argument("--quant", choices=("fp16", "int8", "int4"), default="fp16")
+    serve.add_argument("--tokens-per-day", type=number, default=None)
+    serve.add_argument("--pricing", choices=PRICING_OPTIONS, default="on-demand")
+    serve.add_argument("--json", action="store_true")
+    optimal = calc_sub.add_parser("optimal", help="compute-optimal size for a FLOP budget")
+    optimal.add_argument("--flops", type=number, required=True)
+    optimal.add_argument("--json", action="store_true")
+    return parser
+
+
+def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
+    from finops_tui.cli import calc, content, simulate
+
+    return {
+        "levels": content.levels,
+        "validate": content.validate,
+        "schema": content.schema,
+        "simulate": simulate.simulate,
+        "calc": calc.calc,
+    }
+
+
+def run(argv: list[str]) -> int:
+    """Run the command line; returns the exit status. Never lets a traceback out."""
+    from finops_tui.content.errors import ContentError
+
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    command = args.command or "play"
+    try:
+        if command == "play":
+            from finops_tui.ui.launch import play
+
+            return play(args)
+        return _commands()[command](args)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_PROBLEMS
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130

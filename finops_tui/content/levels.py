@@ -1,0 +1,170 @@
+"""Finding, loading and validating levels and plans."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+import finops_tui
+from finops_tui.content.catalog import shipped_catalog
+from finops_tui.content.errors import ContentError, describe_validation
+from finops_tui.content.files import read_toml
+from finops_tui.engine.catalog import Catalog
+from finops_tui.engine.game import InvalidDecisions, new_game, plan_decisions, resolve_turn
+from finops_tui.engine.level import Level, Plan
+from finops_tui.engine.scenario import Scenario
+
+LEVELS_ENV = "FINOPS_TUI_LEVELS"
+
+
+def levels_dir() -> Path:
+    """Where the shipped levels are: a checkout's `levels/`, or the installed copy."""
+    override = os.environ.get(LEVELS_ENV)
+    if override:
+        return Path(override)
+    package = Path(finops_tui.__file__).resolve().parent
+    checkout = package.parent / "levels"
+    if checkout.is_dir():
+        return checkout
+    return package / "_levels"
+
+
+@dataclass(frozen=True)
+class LevelInfo:
+    id: str
+    title: str
+    difficulty: str
+    turns: int
+    path: Path
+
+
+def level_paths() -> list[Path]:
+    folder = levels_dir()
+    return sorted(folder.glob("*.toml")) if folder.is_dir() else []
+
+
+DIFFICULTY_ORDER = {"intro": 0, "easy": 1, "medium": 2, "hard": 3, "expert": 4}
+
+
+def list_levels() -> list[LevelInfo]:
+    """Every shipped level, easiest first; a broken file is skipped, never fatal."""
+    infos = []
+    for path in level_paths():
+        try:
+            level = load_level(path)
+        except ContentError:
+            continue
+        infos.append(LevelInfo(level.id, level.title, level.difficulty, level.turns, path))
+    return sorted(infos, key=lambda i: (DIFFICULTY_ORDER[i.difficulty], i.turns, i.id))
+
+
+def resolve_level_path(name: str) -> Path:
+    """A level id (`tutorial`) or a path to a level file."""
+    candidate = Path(name)
+    if candidate.suffix == ".toml" or os.sep in name or candidate.exists():
+        return candidate
+    path = levels_dir() / f"{name}.toml"
+    if not path.exists():
+        known = ", ".join(p.stem for p in level_paths()) or "none"
+        raise ContentError([f"{name}: no such level (known levels: {known})"])
+    return path
+
+
+def load_level(path: Path, catalog: Catalog | None = None) -> Level:
+    """Parse and validate a level file; problems are collected, not raised one by one."""
+    data = read_toml(path)
+    try:
+        level = Level.model_validate(data)
+    except ValidationError as exc:
+        raise ContentError(describe_validation(path, exc)) from None
+    problems = _cross_checks(path, level, catalog or shipped_catalog())
+    if problems:
+        raise ContentError(problems)
+    return level
+
+
+def load_scenario(name: str, catalog: Catalog | None = None) -> Scenario:
+    """The scenario of a level id or path, with the level's price overrides applied."""
+    path = resolve_level_path(name)
+    level = load_level(path, catalog)
+    return Scenario.build(level, catalog or shipped_catalog())
+
+
+def _cross_checks(path: Path, level: Level, catalog: Catalog) -> list[str]:
+    """What the schema alone cannot see: prices, API names, and playable plans."""
+    try:
+        merged = catalog.with_overrides(level.prices)
+    except ValidationError as exc:
+        return describe_validation(path, exc, prefix="prices")
+    problems = []
+    if level.inference is not None:
+        for name in level.inference.apis:
+            if name not in merged.apis:
+                problems.append(
+                    f"{path}: inference.apis.{name}: unknown API model; the catalog has "
+                    + ", ".join(sorted(merged.apis))
+                )
+    if problems:
+        return problems
+    scenario = Scenario.build(level, catalog)
+    for name, plan in level.plans.items():
+        problems.extend(check_plan(scenario, plan, f"{path}", f"plans.{name}."))
+    try:
+        plan_decisions(scenario, Plan(turn=[level.start]))
+    except ValidationError as exc:
+        problems.extend(describe_validation(path, exc, prefix="start"))
+    return problems
+
+
+def check_plan(scenario: Scenario, plan: Plan, where: str, prefix: str = "") -> list[str]:
+    """Problems that stop `plan` from being played through, each naming its turn."""
+    decisions = []
+    current = None
+    try:
+        decisions = plan_decisions(scenario, plan)
+    except ValidationError:
+        # Find the turn whose changes are invalid, to name it.
+        from finops_tui.engine.game import apply_changes, start_decisions
+
+        current = start_decisions(scenario)
+        for i, turn in enumerate(plan.turn):
+            try:
+                current = apply_changes(current, turn)
+            except ValidationError as exc:
+                return describe_validation(where, exc, prefix=f"{prefix}turn[{i}]")
+        return [f"{where}: {prefix}turn: invalid decisions"]
+    state = new_game(scenario, 0)
+    for i, turn_decisions in enumerate(decisions):
+        try:
+            state = resolve_turn(scenario, state, turn_decisions).state
+        except InvalidDecisions as exc:
+            shown = min(i, len(plan.turn) - 1)
+            return [f"{where}: {prefix}turn[{shown}].{p.key}: {p.message}" for p in exc.problems]
+    return []
+
+
+def load_plan(name: str, scenario: Scenario) -> Plan:
+    """A shipped plan of the level (`par`, `naive`) or the path of a plan file."""
+    if name in scenario.level.plans:
+        return scenario.level.plans[name]
+    path = Path(name)
+    if path.suffix != ".toml" and not path.exists():
+        known = ", ".join(scenario.level.plans)
+        raise ContentError([f"{name}: no such plan in {scenario.level.id} (shipped: {known})"])
+    data = read_toml(path)
+    level_id = data.pop("level", None)
+    if level_id is not None and level_id != scenario.level.id:
+        raise ContentError(
+            [f"{path}: level: this plan is for {level_id!r}, not {scenario.level.id!r}"]
+        )
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as exc:
+        raise ContentError(describe_validation(path, exc)) from None
+    problems = check_plan(scenario, plan, str(path))
+    if problems:
+        raise ContentError(problems)
+    return plan

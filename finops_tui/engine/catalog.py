@@ -1,0 +1,122 @@
+"""The price catalog: GPU specifications, compute prices, API prices, energy.
+
+Every figure in the shipped catalog carries its source and date (see
+`finops_tui/content/prices.toml`); a level may override any entry.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+GPU_NAMES: tuple[str, ...] = ("t4", "l4", "a10g", "a100-40gb", "a100-80gb", "h100", "h200")
+GpuName = Literal["t4", "l4", "a10g", "a100-40gb", "a100-80gb", "h100", "h200"]
+
+PRICING_OPTIONS: tuple[str, ...] = ("on-demand", "spot", "commit-1y", "commit-3y")
+Pricing = Literal["on-demand", "spot", "commit-1y", "commit-3y"]
+COMMIT_TERMS: tuple[str, ...] = ("commit-1y", "commit-3y")
+COMMIT_TERM_HOURS: dict[str, float] = {"commit-1y": 8760.0, "commit-3y": 26280.0}
+
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class Strict(BaseModel):
+    """Base for every file-backed model: unknown keys are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class GpuPrice(Strict):
+    """US$ per GPU-hour for each way of buying it."""
+
+    on_demand: Positive
+    spot: Positive
+    commit_1y: Positive
+    commit_3y: Positive
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _discounts_are_discounts(self) -> GpuPrice:
+        for name in ("spot", "commit_1y", "commit_3y"):
+            if getattr(self, name) > self.on_demand:
+                raise ValueError(f"{name} price must not exceed the on-demand price")
+        return self
+
+    def rate(self, pricing: str) -> float:
+        return float(getattr(self, pricing.replace("-", "_")))
+
+
+class GpuSpec(Strict):
+    label: str
+    bf16_tflops: Positive
+    memory_gb: Positive
+    bandwidth_gb_s: Positive
+    power_w: Positive
+    spot_interruptions_per_month: Fraction = Field(
+        description="Share of spot instances interrupted in a month (AWS Spot Instance Advisor)."
+    )
+    source: str = ""
+    price: GpuPrice
+
+
+class ApiPrice(Strict):
+    label: str
+    input_per_million: NonNegative
+    output_per_million: NonNegative
+    source: str = ""
+
+
+class Energy(Strict):
+    pue: Annotated[float, Field(ge=1, le=3, allow_inf_nan=False)] = 1.2
+    grid_kg_co2e_per_kwh: NonNegative = 0.41
+    serving_utilization: Fraction = 0.6
+    source: str = ""
+
+
+class Training(Strict):
+    """Defaults for the physics of a training run."""
+
+    mfu: Annotated[float, Field(gt=0, le=0.9, allow_inf_nan=False)] = 0.40
+    bytes_per_param_checkpoint: Positive = 16.0
+    checkpoint_write_gb_s: Positive = 2.0
+    restart_hours: NonNegative = 0.25
+    storage_usd_per_gb_month: NonNegative = 0.023
+    checkpoints_kept: Annotated[int, Field(ge=1, le=100)] = 3
+    source: str = ""
+
+
+class Catalog(Strict):
+    as_of: str
+    hours_per_month: Positive = 730.0
+    gpus: dict[GpuName, GpuSpec]
+    apis: dict[str, ApiPrice] = Field(default_factory=dict)
+    energy: Energy = Energy()
+    training: Training = Training()
+
+    @model_validator(mode="after")
+    def _all_gpus(self) -> Catalog:
+        missing = [g for g in GPU_NAMES if g not in self.gpus]
+        if missing:
+            raise ValueError(f"the catalog must describe every GPU; missing {', '.join(missing)}")
+        return self
+
+    def with_overrides(self, overrides: dict) -> Catalog:
+        """A copy of this catalog with a level's partial overrides merged in."""
+        if not overrides:
+            return self
+        merged = deep_merge(self.model_dump(), overrides)
+        return Catalog.model_validate(merged)
+
+
+def deep_merge(base: dict, update: dict) -> dict:
+    """Merge `update` into a copy of `base`, table by table."""
+    out = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,134 @@
+"""Training and serving physics, grounded in public figures.
+
+Every function works on Python floats and on numpy arrays alike, so the batch
+engine and the calculator share one implementation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Chinchilla loss fit L(N, D) = E + A/N^alpha + B/D^beta, Epoch AI's replication
+# (Besiroglu et al. 2024, arXiv 2404.10102), which reproduces ~20 tokens/parameter.
+LOSS_E = 1.817
+LOSS_A = 482.01
+LOSS_B = 2085.43
+LOSS_ALPHA = 0.3478
+LOSS_BETA = 0.3658
+
+BYTES_PER_PARAM = {"fp16": 2.0, "int8": 1.0, "int4": 0.5}
+
+# Serving throughput fitted to NVIDIA TensorRT-LLM's published offline maximum
+# throughput (FP8, 1000 in / 1000 out: Llama 3.1 8B on H100 and H200, Llama 3.3 70B on
+# 2xH100 and 1xH200): tokens/s = C * (bandwidth TB/s)^a / (weights GB)^b, within 7%.
+THROUGHPUT_C = 33137.5
+THROUGHPUT_BW_EXP = 0.740
+THROUGHPUT_WEIGHTS_EXP = 0.832
+# Throughput under an interactive latency target is lower than offline maximum;
+# without continuous batching a server handles few requests at once (game assumptions).
+LATENCY_TARGET_FACTOR = 0.5
+NO_BATCHING_FACTOR = 0.15
+# Low-bit kernels pay some dequantization overhead (game assumption).
+QUANT_KERNEL_EFFICIENCY = {"fp16": 1.0, "int8": 1.0, "int4": 0.85}
+
+# KV cache: Llama 3.1 8B in bf16 needs ~0.131 MB per token; Llama 3.x 70B ~0.328 MB
+# (80 layers x 8192 hidden x 8/64 KV heads x 2 x 2 bytes). Power law between them.
+KV_MB_PER_TOKEN_8B = 0.131
+KV_SIZE_EXP = 0.42
+# Memory usable for weights and KV cache on a GPU (the rest is activations, runtime).
+USABLE_MEMORY = 0.9
+# Concurrent sequences a serving replica must hold KV cache for (game assumption).
+KV_CONCURRENT_SEQUENCES = 16
+
+
+def training_flops(params, tokens):
+    """Training compute: 6 FLOPs per parameter per token (EleutherAI, Transformer Math 101)."""
+    return 6.0 * np.asarray(params, dtype=float) * np.asarray(tokens, dtype=float)
+
+
+def gpu_hours(flops, peak_tflops, mfu):
+    """GPU-hours to deliver `flops` at `mfu` of a GPU's peak dense BF16 throughput."""
+    return np.asarray(flops, dtype=float) / (np.asarray(peak_tflops) * 1e12 * mfu * 3600.0)
+
+
+def chinchilla_loss(params, tokens):
+    """Predicted pre-training loss of a model with `params` trained on `tokens`."""
+    n = np.maximum(np.asarray(params, dtype=float), 1.0)
+    d = np.maximum(np.asarray(tokens, dtype=float), 1.0)
+    return LOSS_E + LOSS_A / n**LOSS_ALPHA + LOSS_B / d**LOSS_BETA
+
+
+def compute_optimal(flops: float) -> tuple[float, float, float]:
+    """The (params, tokens, loss) minimising the loss for a compute budget C = 6ND.
+
+    Closed form of the constrained minimum: N* = G (C/6)^(beta/(alpha+beta)) with
+    G = (alpha A / (beta B))^(1/(alpha+beta)).
+    """
+    a, b = LOSS_ALPHA, LOSS_BETA
+    g = (a * LOSS_A / (b * LOSS_B)) ** (1.0 / (a + b))
+    params = g * (flops / 6.0) ** (b / (a + b))
+    tokens = flops / (6.0 * params)
+    return float(params), float(tokens), float(chinchilla_loss(params, tokens))
+
+
+def weights_gb(params, quant):
+    """Memory of the weights alone, in GB (10^9 bytes)."""
+    return np.asarray(params, dtype=float) * _bytes(quant) / 1e9
+
+
+def kv_cache_gb(params, quant, context_tokens):
+    """KV cache reserved for a replica's concurrent sequences, in GB."""
+    per_token_mb = KV_MB_PER_TOKEN_8B * (np.asarray(params, dtype=float) / 8e9) ** KV_SIZE_EXP
+    # KV cache is kept at the quantization's precision, but never below 8 bits.
+    per_token_mb = per_token_mb * np.maximum(_bytes(quant), 1.0) / 2.0
+    return per_token_mb * np.asarray(context_tokens, dtype=float) * KV_CONCURRENT_SEQUENCES / 1e3
+
+
+def serving_memory_gb(params, quant, context_tokens):
+    return weights_gb(params, quant) + kv_cache_gb(params, quant, context_tokens)
+
+
+def gpus_per_replica(params, quant, context_tokens, gpu_memory_gb):
+    """Smallest tensor-parallel group (1, 2, 4 or 8 GPUs) that holds the model; 0 if none."""
+    need = serving_memory_gb(params, quant, context_tokens)
+    usable = np.asarray(gpu_memory_gb, dtype=float) * USABLE_MEMORY
+    out = np.zeros(np.broadcast(need, usable).shape, dtype=np.int64)
+    for group in (8, 4, 2, 1):
+        out = np.where(need <= usable * group, group, out)
+    return out
+
+
+def replica_tokens_per_second(params, quant, group, bandwidth_gb_s, peak_tflops, batching):
+    """Output tokens/s of one serving replica of `group` GPUs under a latency target."""
+    bw_tb = np.asarray(bandwidth_gb_s, dtype=float) * np.asarray(group) / 1e3
+    w = np.maximum(weights_gb(params, quant), 1e-3)
+    memory_bound = THROUGHPUT_C * bw_tb**THROUGHPUT_BW_EXP / w**THROUGHPUT_WEIGHTS_EXP
+    # Decode needs ~2N FLOPs per token; at most half of peak is reachable while serving.
+    compute_bound = (
+        np.asarray(peak_tflops)
+        * 1e12
+        * np.asarray(group)
+        * 0.5
+        / (2.0 * np.asarray(params, dtype=float))
+    )
+    tps = np.minimum(memory_bound, compute_bound) * LATENCY_TARGET_FACTOR
+    tps = tps * _quant_efficiency(quant)
+    return tps * np.where(batching, 1.0, NO_BATCHING_FACTOR)
+
+
+def checkpoint_write_hours(params, bytes_per_param, write_gb_s):
+    """Time to write one checkpoint (weights and optimizer state)."""
+    return np.asarray(params, dtype=float) * bytes_per_param / 1e9 / write_gb_s / 3600.0
+
+
+def _bytes(quant):
+    if isinstance(quant, str):
+        return BYTES_PER_PARAM[quant]
+    return np.asarray(quant, dtype=float)
+
+
+def _quant_efficiency(quant):
+    if isinstance(quant, str):
+        return QUANT_KERNEL_EFFICIENCY[quant]
+    b = np.asarray(quant, dtype=float)
+    return np.where(b < 1.0, QUANT_KERNEL_EFFICIENCY["int4"], 1.0)
