@@ -70,6 +70,10 @@ def build_parser() -> Parser:
     play = sub.add_parser("play", help="play a level in the terminal (the default)")
     play.add_argument("level", nargs="?", help="level id or path; omit for the title screen")
     play.add_argument("--seed", type=seed, default=None)
+    play.add_argument("--player", default="", help="player or team name, kept in saves")
+    play.add_argument(
+        "--saves-dir", metavar="DIR", help="where saves go (default: saves/, or $FINOPS_TUI_SAVES)"
+    )
 
     levels = sub.add_parser("levels", help="list the shipped levels")
     levels.add_argument("--json", action="store_true")
@@ -85,6 +89,19 @@ def build_parser() -> Parser:
     simulate.add_argument("--seed", type=seed, default=0)
     simulate.add_argument("--json", action="store_true")
     simulate.add_argument("--replay-out", metavar="FILE", help="write the finished game")
+
+    verify = sub.add_parser("verify", help="re-simulate replays and check their claims")
+    verify.add_argument("replays", nargs="+", metavar="REPLAY")
+
+    board = sub.add_parser("leaderboard", help="verify replays, then rank them")
+    board.add_argument("replays", nargs="+", metavar="REPLAY")
+    board.add_argument("--json", action="store_true")
+    board.add_argument("--csv", metavar="FILE", help="also write the ranking as CSV")
+    board.add_argument(
+        "--allow-mixed",
+        action="store_true",
+        help="rank replays of different levels or seeds together",
+    )
 
     calc = sub.add_parser("calc", help="the AI project cost calculator")
     calc_sub = calc.add_subparsers(dest="calc_command", parser_class=Parser, required=True)
@@ -111,7 +128,7 @@ def build_parser() -> Parser:
 
 
 def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
-    from finops_tui.cli import calc, content, simulate
+    from finops_tui.cli import calc, content, replays, simulate
 
     return {
         "levels": content.levels,
@@ -119,6 +136,8 @@ def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
         "schema": content.schema,
         "simulate": simulate.simulate,
         "calc": calc.calc,
+        "verify": replays.verify,
+        "leaderboard": replays.leaderboard,
     }
 
 

@@ -278,6 +278,7 @@ def _event_records(scenario, before: BatchState, decisions: Decisions, out: Turn
             title=event.title,
             text=event.text,
             effect=_effect(scenario, event, decisions, size, float(outcome.hours[0]), cost),
+            magnitude=size,
             cost_usd=cost,
         )
     idle_before = float(before.idle_gpus[0])

@@ -171,6 +171,8 @@ class DecisionArrays:
         )
 
     def broadcast(self, size: int) -> DecisionArrays:
+        if self.t_gpu.shape == (size,):
+            return self
         return DecisionArrays(
             **{f.name: np.broadcast_to(getattr(self, f.name), (size,)) for f in fields(self)}
         )
@@ -561,12 +563,15 @@ def resolve(
         "runaway": np.ones(b),
     }
     commit_used_cents_by_term = np.zeros((b, 2, N_GPU), dtype=np.int64)
+    any_commitment = bool(capacity_h.any())
     for w in WORKLOADS:
         gpu_idx, spot_h, od_h, _ = usage[w]
+        if not (od_h.any() or spot_h.any()):
+            continue  # nothing in the whole batch: no line to bill
         remaining_h = od_h.copy()
         list_rate = od_rate[rows, gpu_idx]
         share = waste_share[w]
-        for k in (1, 0):  # three-year commitments are cheaper: use them first
+        for k in (1, 0) if any_commitment else ():  # 3-year commitments are cheaper: first
             avail = left[rows, k, gpu_idx]
             take = np.minimum(remaining_h, avail)
             left[rows, k, gpu_idx] = avail - take
@@ -704,7 +709,7 @@ def resolve(
         if event.kind == "runaway_job":
             ev_hours, ev_cost = (
                 runaway_hours,
-                lines["runaway.on-demand"].billed + _commit_part(lines, "runaway"),
+                _workload_cost(lines, "runaway", b),
             )
         elif event.kind == "idle_cluster":
             ev_hours, ev_cost = (
@@ -746,8 +751,14 @@ def resolve(
     return new_state, TurnOutput(lines, events, kpis, spend, budget, value_cents)
 
 
-def _commit_part(lines: dict[str, Line], workload: str) -> np.ndarray:
-    return lines[f"{workload}.{COMMIT_1Y}"].effective + lines[f"{workload}.{COMMIT_3Y}"].effective
+def _workload_cost(lines: dict[str, Line], workload: str, b: int) -> np.ndarray:
+    """The effective cost of one workload's compute, whichever way it was bought."""
+    total = np.zeros(b, dtype=np.int64)
+    for option in (ON_DEMAND, SPOT, COMMIT_1Y, COMMIT_3Y):
+        line = lines.get(f"{workload}.{option}")
+        if line is not None:
+            total = total + line.effective
+    return total
 
 
 def _usage_line(qty, list_cost, billed, effective, tagged, waste_share) -> Line:

@@ -62,6 +62,7 @@ class EventRecord(Frozen):
     title: str
     text: str
     effect: str = Field("", description="What it did this period, in numbers.")
+    magnitude: float = Field(0.0, description="The event's size, as its kind defines it.")
     cost_usd: float = 0.0
 
 

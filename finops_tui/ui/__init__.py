@@ -1,0 +1,1 @@
+"""The Textual game: the only package that imports Textual."""

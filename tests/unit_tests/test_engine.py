@@ -1,0 +1,217 @@
+"""The engine: deterministic, common random numbers, and a bill that adds up."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from finops_tui.engine import (
+    Decisions,
+    InvalidDecisions,
+    check_decisions,
+    new_game,
+    plan_decisions,
+    play,
+    preview_turn,
+    resolve_turn,
+    start_decisions,
+)
+
+
+def _par(scenario):
+    return plan_decisions(scenario, scenario.level.plans["par"])
+
+
+def test_same_seed_and_decisions_give_the_same_bill(scenarios):
+    scenario = scenarios["spot-or-reserved"]
+    a = play(scenario, 11, _par(scenario))
+    b = play(scenario, 11, _par(scenario))
+    assert a.history == b.history
+    assert a.score == b.score
+
+
+def test_different_seeds_give_different_worlds(scenarios):
+    scenario = scenarios["spot-or-reserved"]
+    spends = {play(scenario, seed, _par(scenario)).spend_usd for seed in range(8)}
+    assert len(spends) > 1
+
+
+def test_changing_turn_3_does_not_change_the_events_of_turn_5(sandbox):
+    decisions = _par(sandbox)
+    other = list(decisions)
+    other[2] = other[2].model_copy(
+        update={
+            "training": other[2].training.model_copy(update={"pricing": "on-demand"}),
+            "practices": other[2].practices.model_copy(update={"anomaly_detection": False}),
+        }
+    )
+    for seed in range(40):
+        a = play(sandbox, seed, decisions[:5])
+        b = play(sandbox, seed, other[:5])
+        assert a.history[2].spend_usd != b.history[2].spend_usd
+        events_a = [(e.kind, e.title, e.magnitude) for e in a.history[4].events]
+        events_b = [(e.kind, e.title, e.magnitude) for e in b.history[4].events]
+        assert [e for e in events_a if e[0] != "spot_preemption"] == [
+            e for e in events_b if e[0] != "spot_preemption"
+        ]
+
+
+@pytest.mark.parametrize("plan", ["par", "naive"])
+def test_the_ledger_sums_exactly_to_the_total(scenarios, plan):
+    for scenario in scenarios.values():
+        state = play(scenario, 5, plan_decisions(scenario, scenario.level.plans[plan]))
+        for record in state.history:
+            billed = sum(line.billed_cost_cents for line in record.lines)
+            effective = sum(line.effective_cost_cents for line in record.lines)
+            assert billed == round(record.spend_usd * 100)
+            # Commitments billed each period are amortized in the same period.
+            assert effective == billed
+            for line in record.lines:
+                assert line.billed_cost_cents >= 0 and line.effective_cost_cents >= 0
+                assert line.list_cost_cents >= 0 and line.wasted_cents >= 0
+
+
+def test_focus_commitment_invariants(sandbox):
+    """Purchase rows have EffectiveCost 0; Used + Unused equals what was purchased."""
+    decisions = _par(sandbox)
+    # Commit for training on turns 1-3, then switch to spot: the commitment goes unused.
+    committed = decisions[0].model_copy(
+        update={"training": decisions[0].training.model_copy(update={"pricing": "commit-1y"})}
+    )
+    state = play(sandbox, 3, [committed] * 3 + decisions[3:6])
+    seen_unused = False
+    for record in state.history:
+        purchased: dict[str, int] = defaultdict(int)
+        consumed: dict[str, int] = defaultdict(int)
+        for line in record.lines:
+            if line.commitment_discount_id is None:
+                continue
+            if line.charge_category == "Purchase":
+                assert line.effective_cost_cents == 0
+                purchased[line.commitment_discount_id] += line.billed_cost_cents
+            else:
+                assert line.commitment_discount_status in ("Used", "Unused")
+                assert line.billed_cost_cents == 0
+                consumed[line.commitment_discount_id] += line.effective_cost_cents
+                seen_unused |= line.commitment_discount_status == "Unused"
+        assert purchased == consumed
+        assert purchased  # the commitment is billed every period
+    assert seen_unused
+    kpis = state.history[4].kpis
+    assert kpis["commitment_utilization"] is not None and kpis["commitment_utilization"] < 0.5
+
+
+def test_an_unused_commitment_is_waste(sandbox):
+    decisions = _par(sandbox)
+    committed = decisions[0].model_copy(
+        update={"training": decisions[0].training.model_copy(update={"pricing": "commit-3y"})}
+    )
+    spot_only = play(sandbox, 3, decisions[:4])
+    commit_then_spot = play(sandbox, 3, [committed, *decisions[1:4]])
+    assert (
+        commit_then_spot.history[3].kpis["waste_usd"]
+        > spot_only.history[3].kpis["waste_usd"] + 10_000
+    )
+
+
+def test_tagging_makes_spend_allocatable(scenarios):
+    scenario = scenarios["tutorial"]
+    untagged = play(scenario, 1, plan_decisions(scenario, scenario.level.plans["naive"]))
+    tagged = play(scenario, 1, _par(scenario))
+    assert untagged.game_kpis["allocation_coverage"] == 0
+    assert tagged.game_kpis["allocation_coverage"] == pytest.approx(1.0)
+    assert all(line.tags for line in tagged.history[0].lines)
+
+
+def test_alerts_stop_a_runaway_job_early(scenarios):
+    scenario = scenarios["spot-or-reserved"]
+    naive = plan_decisions(scenario, scenario.level.plans["naive"])
+    guarded = [
+        d.model_copy(update={"practices": d.practices.model_copy(update={"budget_alerts": True})})
+        for d in naive
+    ]
+    for seed in range(60):
+        a = play(scenario, seed, naive)
+        b = play(scenario, seed, guarded)
+        for ra, rb in zip(a.history, b.history, strict=True):
+            runaway_a = [e for e in ra.events if e.kind == "runaway_job"]
+            runaway_b = [e for e in rb.events if e.kind == "runaway_job"]
+            assert len(runaway_a) == len(runaway_b)
+            for ea, eb in zip(runaway_a, runaway_b, strict=True):
+                assert eb.cost_usd <= ea.cost_usd
+                assert "budget alert" in eb.effect
+        if any(e.kind == "runaway_job" for r in a.history for e in r.events):
+            return
+    pytest.fail("no runaway job in 60 seeds: the test proves nothing")
+
+
+def test_preemptions_cost_less_with_frequent_checkpoints(scenarios):
+    scenario = scenarios["spot-or-reserved"]
+    par = _par(scenario)
+    daily = [
+        d.model_copy(update={"training": d.training.model_copy(update={"checkpoint_hours": 24})})
+        for d in par
+    ]
+    lost_hourly = sum(
+        play(scenario, s, par[:3]).history[2].kpis["lost_gpu_hours"] for s in range(20)
+    )
+    lost_daily = sum(
+        play(scenario, s, daily[:3]).history[2].kpis["lost_gpu_hours"] for s in range(20)
+    )
+    assert lost_daily > 5 * lost_hourly > 0
+
+
+def test_a_model_that_does_not_fit_is_rejected_with_the_reason(sandbox):
+    state = new_game(sandbox, 0)
+    d = start_decisions(sandbox)
+    bad = d.model_copy(
+        update={
+            "inference": d.inference.model_copy(
+                update={"mode": "self-host", "model": "llama-70b", "gpu": "l4", "gpus": 2}
+            )
+        }
+    )
+    problems = check_decisions(sandbox, state, bad)
+    assert [p.key for p in problems] == ["inference.gpus"]
+    assert "GB" in problems[0].message and "8 x l4" in problems[0].message
+    with pytest.raises(InvalidDecisions) as caught:
+        resolve_turn(sandbox, state, bad)
+    assert caught.value.problems == problems
+
+
+def test_options_a_level_does_not_offer_are_rejected(scenarios):
+    scenario = scenarios["tutorial"]
+    state = new_game(scenario, 0)
+    d = start_decisions(scenario)
+    bad = Decisions.model_validate(
+        {
+            **d.model_dump(),
+            "training": {**d.training.model_dump(), "gpu": "h200", "pricing": "commit-3y"},
+            "practices": {**d.practices.model_dump(), "anomaly_detection": True},
+        }
+    )
+    keys = {p.key for p in check_decisions(scenario, state, bad)}
+    assert keys == {"training.gpu", "training.pricing", "practices.anomaly_detection"}
+
+
+def test_preview_is_a_calm_world(sandbox):
+    state = new_game(sandbox, 0)
+    decisions = _par(sandbox)[0]
+    preview = preview_turn(sandbox, state, decisions)
+    assert preview.events == () or all(e.kind == "spot_preemption" for e in preview.events)
+    # It does not advance the game.
+    assert resolve_turn(sandbox, state, decisions).state.turn == 1
+
+
+def test_a_finished_game_refuses_another_turn(scenarios):
+    scenario = scenarios["tutorial"]
+    state = play(scenario, 0, _par(scenario))
+    assert state.finished
+    with pytest.raises(ValueError, match="over"):
+        resolve_turn(scenario, state, _par(scenario)[0])
+
+
+def test_seeds_must_fit_32_bits(scenarios):
+    with pytest.raises(ValueError):
+        new_game(scenarios["tutorial"], 2**32)

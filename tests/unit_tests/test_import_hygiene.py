@@ -1,0 +1,43 @@
+"""The engine, the content layer and the headless CLI never load Textual."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+CHECK = (
+    "import sys, importlib; importlib.import_module({module!r}); "
+    "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')); "
+    "print(' '.join(bad))"
+)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "finops_tui.engine",
+        "finops_tui.content.levels",
+        "finops_tui.content.saves",
+        "finops_tui.cli.main",
+    ],
+)
+def test_module_does_not_import_textual(module):
+    out = subprocess.run(
+        [sys.executable, "-c", CHECK.format(module=module)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == ""
+
+
+def test_headless_simulate_does_not_import_textual():
+    code = (
+        "import sys; from finops_tui.cli.main import run; "
+        "run(['simulate', 'tutorial', '--plan', 'par', '--json']); "
+        "print('TEXTUAL' if 'textual' in sys.modules else 'CLEAN', file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.strip().endswith("CLEAN")

@@ -1,0 +1,38 @@
+"""Every shipped level is valid, and its par plan clearly beats its naive plan."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from finops_tui.content.levels import level_paths, list_levels, load_level
+from finops_tui.engine import plan_decisions, play
+
+from ..conftest import SHIPPED_LEVELS
+
+SEEDS = range(25)
+CLEAR_MARGIN = 10.0  # points out of 100
+
+
+def test_there_are_at_least_two_levels():
+    assert len(SHIPPED_LEVELS) >= 2
+    assert [info.id for info in list_levels()]
+
+
+@pytest.mark.parametrize("path", level_paths(), ids=lambda p: p.stem)
+def test_shipped_level_validates_and_is_named_after_its_file(path):
+    level = load_level(path)
+    assert level.id == path.stem
+    assert level.briefing.strip() and level.debrief.strip() and level.lessons
+    assert {"par", "naive"} <= set(level.plans)
+
+
+@pytest.mark.parametrize("name", SHIPPED_LEVELS)
+def test_par_beats_naive_on_every_seed(scenarios, name):
+    scenario = scenarios[name]
+    par = plan_decisions(scenario, scenario.level.plans["par"])
+    naive = plan_decisions(scenario, scenario.level.plans["naive"])
+    margins = np.array(
+        [play(scenario, s, par).score - play(scenario, s, naive).score for s in SEEDS]
+    )
+    assert margins.min() >= CLEAR_MARGIN, f"{name}: smallest margin {margins.min():.1f}"
