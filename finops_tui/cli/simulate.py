@@ -17,7 +17,9 @@ def simulate(args: argparse.Namespace) -> int:
     plan = load_plan(args.plan, scenario)
     state = play(scenario, args.seed, plan_decisions(scenario, plan))
     if args.replay_out:
-        write_save(Path(args.replay_out), save_from_state(scenario, state, player=args.plan))
+        # A plan given as a file is named by its stem, so the player is never a long path.
+        player = Path(args.plan).stem[:64]
+        write_save(Path(args.replay_out), save_from_state(scenario, state, player=player))
     if args.json:
         print(json.dumps(result_json(state, args.plan), indent=2))
     else:
