@@ -1,13 +1,252 @@
-"""`verify` and `leaderboard`: replays re-simulated, checked and ranked."""
+"""`verify` and `leaderboard`: replays re-simulated, checked and ranked.
+
+A replay is only believed once the engine has replayed it and got what it claims;
+the leaderboard ranks what the engine computed, never what a file says.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from finops_tui.content.errors import ContentError
+from finops_tui.content.saves import atomic_write_text, verify_replay
+
+TIE_BREAK = (
+    "higher score first; on equal scores, lower total spend (to the cent); then fewer "
+    "turns over budget; replays equal on all three share a rank and are listed by player name"
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    file: str
+    player: str
+    level: str
+    seed: int
+    score: float
+    stars: int
+    spend_usd: float
+    turns_over_budget: int
+    turns: int
+
+    def merit(self) -> tuple[float, float, int]:
+        """What ranks a replay (smaller is better); equal merit means an equal rank."""
+        return (-self.score, round(self.spend_usd, 2), self.turns_over_budget)
+
+
+def check(name: str) -> Row:
+    """One replay, verified; ContentError with its first problem."""
+    _, state, save = verify_replay(Path(name))
+    return Row(
+        file=name,
+        player=save.player,
+        level=save.level,
+        seed=save.seed,
+        score=state.score,
+        stars=state.stars,
+        spend_usd=state.spend_usd,
+        turns_over_budget=sum(r.spend_usd > r.budget_usd for r in state.history),
+        turns=state.turn,
+    )
+
+
+def _first(exc: ContentError, name: str) -> str:
+    return exc.problems[0] if exc.problems else f"{name}: {exc}"
 
 
 def verify(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    """One line per replay: `PATH: ok ...`, or `PATH: key: the first difference`."""
+    failed = False
+    for name in args.replays:
+        try:
+            row = check(name)
+        except ContentError as exc:
+            failed = True
+            print(_first(exc, name))
+            continue
+        print(
+            f"{name}: ok: {row.player or 'anonymous'}, level {row.level}, seed {row.seed}, "
+            f"score {row.score:.1f}, {row.stars} star{'' if row.stars == 1 else 's'}"
+        )
+    return 1 if failed else 0
+
+
+def rank(rows: list[Row]) -> list[tuple[int, Row]]:
+    """Standard competition ranking (1, 1, 3) by merit; ties listed by player name."""
+    ordered = sorted(rows, key=lambda r: (r.merit(), r.player.casefold(), r.player, r.file))
+    out: list[tuple[int, Row]] = []
+    for i, row in enumerate(ordered):
+        place = out[-1][0] if out and out[-1][1].merit() == row.merit() else i + 1
+        out.append((place, row))
+    return out
 
 
 def leaderboard(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    """Verify every replay, refuse mixed levels or seeds unless asked, then rank."""
+    from finops_tui.cli.main import UsageError
+
+    names = _unique(args.replays)
+    if args.csv:
+        csv_path = Path(args.csv).resolve()
+        if any(Path(n).resolve() == csv_path for n in names):
+            raise UsageError(f"finops-tui leaderboard: --csv {args.csv} is one of the replays")
+    rows: list[Row] = []
+    rejected: list[tuple[str, str]] = []
+    for name in names:
+        try:
+            rows.append(check(name))
+        except ContentError as exc:
+            rejected.append((name, _first(exc, name)))
+    for _, problem in rejected:
+        print(problem, file=sys.stderr)
+    groups: dict[tuple[str, int], list[str]] = {}
+    for row in rows:
+        groups.setdefault((row.level, row.seed), []).append(row.file)
+    if len(groups) > 1 and not args.allow_mixed:
+        found = "; ".join(
+            f"{level} seed {seed}: {', '.join(files)}" for (level, seed), files in groups.items()
+        )
+        raise UsageError(
+            "finops-tui leaderboard: these replays are of different levels or seeds "
+            f"({found}); a fair ranking needs one level and seed. Pass only one group, "
+            "or --allow-mixed to rank them together anyway"
+        )
+    ranked = rank(rows)
+    if args.json:
+        print(json.dumps(board_json(ranked, rejected, len(groups) > 1), indent=2))
+    elif ranked:
+        print(board_table(ranked, len(groups) > 1))
+    if args.csv and ranked:
+        atomic_write_text(Path(args.csv), board_csv(ranked))
+    if not ranked and not args.json:
+        print("no replay could be verified; nothing to rank", file=sys.stderr)
+    return 1 if rejected else 0
+
+
+def _unique(names: list[str]) -> list[str]:
+    """The replays, each once: the same file given twice must not count twice."""
+    seen: set[Path] = set()
+    out = []
+    for name in names:
+        key = Path(name).resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(name)
+    return out
+
+
+def _row_json(place: int, row: Row) -> dict:
+    return {
+        "rank": place,
+        "player": row.player,
+        "level": row.level,
+        "seed": row.seed,
+        "score": row.score,
+        "stars": row.stars,
+        "spend_usd": round(row.spend_usd, 2),
+        "turns_over_budget": row.turns_over_budget,
+        "file": row.file,
+    }
+
+
+def board_json(ranked: list[tuple[int, Row]], rejected: list[tuple[str, str]], mixed: bool) -> dict:
+    return {
+        "tie_break": TIE_BREAK,
+        "mixed": mixed,
+        "rows": [_row_json(place, row) for place, row in ranked],
+        "rejected": [{"file": name, "problem": problem} for name, problem in rejected],
+    }
+
+
+def board_table(ranked: list[tuple[int, Row]], mixed: bool) -> str:
+    first = ranked[0][1]
+    where = "mixed levels and seeds" if mixed else f"{first.level}, seed {first.seed}"
+    cells = [
+        [
+            f"{place}{'=' if _shared(ranked, place) else ''}",
+            row.player or "anonymous",
+            *([row.level, str(row.seed)] if mixed else []),
+            f"{row.score:.1f}",
+            "*" * row.stars or "-",
+            f"${row.spend_usd:,.2f}",
+            str(row.turns_over_budget),
+            row.file,
+        ]
+        for place, row in ranked
+    ]
+    header = [
+        "Rank",
+        "Player",
+        *(["Level", "Seed"] if mixed else []),
+        "Score",
+        "Stars",
+        "Spend",
+        "Over budget",
+        "File",
+    ]
+    right = {"Rank", "Seed", "Score", "Spend", "Over budget"}
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(
+            v.rjust(w) if h in right else v.ljust(w)
+            for v, w, h in zip(values, widths, header, strict=True)
+        ).rstrip()
+
+    out = [
+        f"Leaderboard: {where} ({len(ranked)} replays verified)",
+        "",
+        line(header),
+        line(["-" * w for w in widths]),
+    ]
+    out += [line(c) for c in cells]
+    out += ["", f"Ties: {TIE_BREAK}."]
+    return "\n".join(out)
+
+
+def _shared(ranked: list[tuple[int, Row]], place: int) -> bool:
+    return sum(1 for p, _ in ranked if p == place) > 1
+
+
+def board_csv(ranked: list[tuple[int, Row]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        [
+            "rank",
+            "player",
+            "level",
+            "seed",
+            "score",
+            "stars",
+            "spend_usd",
+            "turns_over_budget",
+            "file",
+        ]
+    )
+    for place, row in ranked:
+        writer.writerow(
+            [
+                place,
+                _cell(row.player),
+                row.level,
+                row.seed,
+                row.score,
+                row.stars,
+                f"{row.spend_usd:.2f}",
+                row.turns_over_budget,
+                _cell(row.file),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _cell(text: str) -> str:
+    # A spreadsheet runs a cell starting with = + - @ as a formula; a team name must not.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
