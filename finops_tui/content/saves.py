@@ -15,10 +15,11 @@ Format 2 (one TOML file):
     prices_hash = "sha256:..."      # the price catalog it was played at (see prices_hash)
     seed = 0
     player = "Team Red"
-    checksum = "sha256:..."         # of everything else: detects hand edits and damage
     [claimed]                       # the result after the last turn in `turns`
     score, stars, spend_usd, [claimed.kpis]
     [[turns]]                       # the full decisions of every resolved turn
+    [integrity]                     # last, so a file cut short anywhere loses it
+    checksum = "sha256:..."         # of everything else: detects hand edits and damage
 """
 
 from __future__ import annotations
@@ -96,6 +97,11 @@ class Claimed(BaseModel):
     kpis: dict[str, float]
 
 
+class Integrity(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    checksum: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+
+
 class SaveFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     format: int
@@ -105,9 +111,10 @@ class SaveFile(BaseModel):
     prices_hash: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
     seed: int = Field(ge=0, le=2**32 - 1)
     player: str = ""
-    checksum: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
     claimed: Claimed
     turns: list[Decisions] = Field(default_factory=list, max_length=1000)
+    # Written last: a truncated file always loses it, even a cut that keeps valid TOML.
+    integrity: Integrity
 
     @field_validator("player")
     @classmethod
@@ -145,7 +152,7 @@ def prices_hash(catalog: Catalog) -> str:
 
 def save_checksum(save: SaveFile) -> str:
     """A hash of everything in a save but the checksum itself."""
-    return _digest(save.model_dump(mode="python", exclude={"checksum"}))
+    return _digest(save.model_dump(mode="python", exclude={"integrity"}))
 
 
 def player_name(name: str) -> str:
@@ -169,12 +176,11 @@ def save_from_state(scenario: Scenario, state: GameState, player: str = "") -> S
         prices_hash=prices_hash(scenario.catalog),
         seed=state.seed,
         player=player_name(player),
-        checksum="",
         claimed=_claim(state),
         turns=list(state.decisions),
     )
     return SaveFile.model_validate(
-        draft.model_dump(mode="python") | {"checksum": save_checksum(draft)}
+        draft.model_dump(mode="python") | {"integrity": {"checksum": save_checksum(draft)}}
     )
 
 
@@ -254,6 +260,13 @@ def read_save(path: Path) -> SaveFile:
     except RecursionError:
         raise ContentError([f"{path}: toml: nested too deeply to be a save"]) from None
     _check_format(path, data)
+    if "integrity" not in data:
+        raise ContentError(
+            [
+                f"{path}: integrity: missing: the file is cut short (truncated), "
+                "or was not written by finops-tui"
+            ]
+        )
     try:
         return SaveFile.model_validate(data)
     except ValidationError as exc:
@@ -352,10 +365,10 @@ def replay_save(path: Path, save: SaveFile, scenario: Scenario) -> GameState:
         if save.app_version and save.app_version != __version__:
             hint = f" (written by finops-tui {save.app_version}, this is {__version__})"
         raise ContentError([f"{path}: {difference}{hint}"])
-    if save.checksum != save_checksum(save):
+    if save.integrity.checksum != save_checksum(save):
         raise ContentError(
             [
-                f"{path}: checksum: the file was changed after finops-tui wrote it "
+                f"{path}: integrity.checksum: the file was changed after finops-tui wrote it "
                 "(edited by hand, or damaged)"
             ]
         )
