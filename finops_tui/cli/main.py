@@ -103,6 +103,11 @@ def build_parser() -> Parser:
         help="rank replays of different levels or seeds together",
     )
 
+    bench = sub.add_parser("bench", help="measure the performance bars (run by hand)")
+    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--seeds", type=count, default=10_000, help="seeds for the batch figures")
+    bench.add_argument("--quick", action="store_true", help="fewer repeats, for a sanity check")
+
     calc = sub.add_parser("calc", help="the AI project cost calculator")
     calc_sub = calc.add_subparsers(dest="calc_command", parser_class=Parser, required=True)
     train = calc_sub.add_parser("train", help="cost of a training run")
@@ -128,7 +133,7 @@ def build_parser() -> Parser:
 
 
 def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
-    from finops_tui.cli import calc, content, replays, simulate
+    from finops_tui.cli import bench, calc, content, replays, simulate
 
     return {
         "levels": content.levels,
@@ -136,6 +141,7 @@ def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
         "schema": content.schema,
         "simulate": simulate.simulate,
         "calc": calc.calc,
+        "bench": bench.bench,
         "verify": replays.verify,
         "leaderboard": replays.leaderboard,
     }

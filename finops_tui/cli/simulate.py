@@ -6,17 +6,21 @@ import argparse
 import json
 from pathlib import Path
 
-from finops_tui.content.levels import load_plan, load_scenario
-from finops_tui.content.saves import save_from_state, write_save
-from finops_tui.engine.game import plan_decisions, play
+from finops_tui.content.levels import load_plan, load_scenario, play_plan, resolve_level_path
 from finops_tui.engine.state import GameState
 
 
 def simulate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.level)
     plan = load_plan(args.plan, scenario)
-    state = play(scenario, args.seed, plan_decisions(scenario, plan))
+    if args.plan in scenario.level.plans:
+        where, prefix = str(resolve_level_path(args.level)), f"plans.{args.plan}."
+    else:
+        where, prefix = args.plan, ""
+    state = play_plan(scenario, plan, args.seed, where, prefix)
     if args.replay_out:
+        from finops_tui.content.saves import save_from_state, write_save
+
         # A plan given as a file is named by its stem, so the player is never a long path.
         player = Path(args.plan).stem[:64]
         write_save(Path(args.replay_out), save_from_state(scenario, state, player=player))

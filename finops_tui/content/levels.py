@@ -13,9 +13,17 @@ from finops_tui.content.catalog import shipped_catalog
 from finops_tui.content.errors import ContentError, describe_validation
 from finops_tui.content.files import read_toml
 from finops_tui.engine.catalog import Catalog
-from finops_tui.engine.game import InvalidDecisions, new_game, plan_decisions, resolve_turn
+from finops_tui.engine.game import (
+    InvalidDecisions,
+    apply_changes,
+    new_game,
+    plan_decisions,
+    resolve_turn,
+    start_decisions,
+)
 from finops_tui.engine.level import Level, Plan
 from finops_tui.engine.scenario import Scenario
+from finops_tui.engine.state import GameState
 
 LEVELS_ENV = "FINOPS_TUI_LEVELS"
 
@@ -54,7 +62,7 @@ def list_levels() -> list[LevelInfo]:
     infos = []
     for path in level_paths():
         try:
-            level = load_level(path)
+            level = load_level(path, check_plans=False)
         except ContentError:
             continue
         infos.append(LevelInfo(level.id, level.title, level.difficulty, level.turns, path))
@@ -73,27 +81,30 @@ def resolve_level_path(name: str) -> Path:
     return path
 
 
-def load_level(path: Path, catalog: Catalog | None = None) -> Level:
-    """Parse and validate a level file; problems are collected, not raised one by one."""
+def load_level(path: Path, catalog: Catalog | None = None, check_plans: bool = True) -> Level:
+    """Parse and validate a level file; problems are collected, not raised one by one.
+
+    `check_plans` also plays every shipped plan through, as `validate` does.
+    """
     data = read_toml(path)
     try:
         level = Level.model_validate(data)
     except ValidationError as exc:
         raise ContentError(describe_validation(path, exc)) from None
-    problems = _cross_checks(path, level, catalog or shipped_catalog())
+    problems = _cross_checks(path, level, catalog or shipped_catalog(), check_plans)
     if problems:
         raise ContentError(problems)
     return level
 
 
-def load_scenario(name: str, catalog: Catalog | None = None) -> Scenario:
+def load_scenario(name: str, catalog: Catalog | None = None, check_plans: bool = False) -> Scenario:
     """The scenario of a level id or path, with the level's price overrides applied."""
     path = resolve_level_path(name)
-    level = load_level(path, catalog)
+    level = load_level(path, catalog, check_plans)
     return Scenario.build(level, catalog or shipped_catalog())
 
 
-def _cross_checks(path: Path, level: Level, catalog: Catalog) -> list[str]:
+def _cross_checks(path: Path, level: Level, catalog: Catalog, check_plans: bool) -> list[str]:
     """What the schema alone cannot see: prices, API names, and playable plans."""
     try:
         merged = catalog.with_overrides(level.prices)
@@ -110,39 +121,51 @@ def _cross_checks(path: Path, level: Level, catalog: Catalog) -> list[str]:
     if problems:
         return problems
     scenario = Scenario.build(level, catalog)
-    for name, plan in level.plans.items():
-        problems.extend(check_plan(scenario, plan, f"{path}", f"plans.{name}."))
     try:
         plan_decisions(scenario, Plan(turn=[level.start]))
     except ValidationError as exc:
-        problems.extend(describe_validation(path, exc, prefix="start"))
+        return describe_validation(path, exc, prefix="start")
+    if check_plans:
+        for name, plan in level.plans.items():
+            problems.extend(check_plan(scenario, plan, str(path), f"plans.{name}."))
     return problems
 
 
-def check_plan(scenario: Scenario, plan: Plan, where: str, prefix: str = "") -> list[str]:
-    """Problems that stop `plan` from being played through, each naming its turn."""
-    decisions = []
-    current = None
+def plan_to_decisions(scenario: Scenario, plan: Plan, where: str, prefix: str = "") -> list:
+    """A plan's decisions for every turn; an invalid change is named by its turn."""
     try:
-        decisions = plan_decisions(scenario, plan)
+        return plan_decisions(scenario, plan)
     except ValidationError:
-        # Find the turn whose changes are invalid, to name it.
-        from finops_tui.engine.game import apply_changes, start_decisions
-
         current = start_decisions(scenario)
         for i, turn in enumerate(plan.turn):
             try:
                 current = apply_changes(current, turn)
             except ValidationError as exc:
-                return describe_validation(where, exc, prefix=f"{prefix}turn[{i}]")
-        return [f"{where}: {prefix}turn: invalid decisions"]
-    state = new_game(scenario, 0)
-    for i, turn_decisions in enumerate(decisions):
+                problems = describe_validation(where, exc, prefix=f"{prefix}turn[{i}]")
+                raise ContentError(problems) from None
+        raise
+
+
+def play_plan(scenario: Scenario, plan: Plan, seed: int, where: str, prefix: str = "") -> GameState:
+    """Play a plan from the start; a decision the level refuses names its turn and key."""
+    state = new_game(scenario, seed)
+    for i, decisions in enumerate(plan_to_decisions(scenario, plan, where, prefix)):
         try:
-            state = resolve_turn(scenario, state, turn_decisions).state
+            state = resolve_turn(scenario, state, decisions).state
         except InvalidDecisions as exc:
             shown = min(i, len(plan.turn) - 1)
-            return [f"{where}: {prefix}turn[{shown}].{p.key}: {p.message}" for p in exc.problems]
+            raise ContentError(
+                [f"{where}: {prefix}turn[{shown}].{p.key}: {p.message}" for p in exc.problems]
+            ) from None
+    return state
+
+
+def check_plan(scenario: Scenario, plan: Plan, where: str, prefix: str = "") -> list[str]:
+    """Problems that stop `plan` from being played through, each naming its turn."""
+    try:
+        play_plan(scenario, plan, 0, where, prefix)
+    except ContentError as exc:
+        return exc.problems
     return []
 
 
@@ -164,7 +187,4 @@ def load_plan(name: str, scenario: Scenario) -> Plan:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
         raise ContentError(describe_validation(path, exc)) from None
-    problems = check_plan(scenario, plan, str(path))
-    if problems:
-        raise ContentError(problems)
     return plan

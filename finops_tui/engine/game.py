@@ -6,6 +6,7 @@ ten thousand always agree.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 
@@ -71,6 +72,7 @@ def play(scenario: Scenario, seed: int, decisions: Iterable[Decisions]) -> GameS
     return state
 
 
+@functools.lru_cache(maxsize=64)
 def start_decisions(scenario: Scenario) -> Decisions:
     """The decisions a player finds at turn 1: the level's `start`, over the defaults."""
     return apply_changes(default_decisions(scenario), scenario.level.start)
@@ -275,6 +277,7 @@ def _event_records(scenario, before: BatchState, decisions: Decisions, out: Turn
         yield EventRecord(
             turn=turn,
             kind=event.kind,
+            source=f"{'scheduled' if outcome.scheduled else 'random'}[{outcome.index}]",
             title=event.title,
             text=event.text,
             effect=_effect(scenario, event, decisions, size, float(outcome.hours[0]), cost),

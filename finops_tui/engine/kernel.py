@@ -230,7 +230,10 @@ def _poisson_inverse(u: np.ndarray, lam: np.ndarray, cap: int) -> np.ndarray:
     cdf = pmf.copy()
     count = np.zeros(u.shape, dtype=np.int64)
     for k in range(1, cap + 1):
-        count += u >= cdf
+        above = u >= cdf
+        if not above.any():
+            break  # the CDF only grows: no count can increase any more
+        count += above
         pmf = pmf * lam / k
         cdf = cdf + pmf
     return count
@@ -308,11 +311,11 @@ def resolve(
             incident_cost = np.where(on, incident_cost + size, incident_cost)
 
     for i, event in enumerate(level.events.scheduled):
+        on = np.full(b, event.turn == t)
+        size = np.full(b, event.low)
         if event.turn == t:
-            on = np.ones(b, dtype=bool)
-            size = np.full(b, event.low)
             fire(event.kind, event.gpu, on, size, np.zeros(b))
-            occurred[(True, i)] = (on, size)
+        occurred[(True, i)] = (on, size)
     for i, event in enumerate(level.events.random):
         draw = u[event.kind]
         p = np.full(b, float(event.probability or 0.0))

@@ -239,9 +239,8 @@ def _split(meta: dict, line: Line) -> list[LedgerLine]:
         return [_make(meta, line, 1.0, tags if owned else {})]
     share = allocated / effective
     first = _make(meta, line, share, tags)
-    rest = LedgerLine(
-        **{
-            **first.model_dump(),
+    rest = first.model_copy(
+        update={
             "pricing_quantity": float(line.quantity[0]) - first.pricing_quantity,
             "list_cost_cents": int(line.list_cost[0]) - first.list_cost_cents,
             "billed_cost_cents": int(line.billed[0]) - first.billed_cost_cents,
@@ -270,4 +269,5 @@ def _make(meta: dict, line: Line, share: float, tags: dict[str, str]) -> LedgerL
             "effective_cost_cents": int(line.allocated[0]),
             "wasted_cents": round(int(line.waste[0]) * share),
         }
-    return LedgerLine(**meta, **part, tags=tags)
+    # Built from the engine's own typed values: no need to validate them again.
+    return LedgerLine.model_construct(**meta, **part, tags=tags)

@@ -113,14 +113,21 @@ def _to_unit(words: np.ndarray) -> np.ndarray:
 
 
 _STREAM_IDS = np.array([sid for sid, _ in STREAMS.values()], dtype=np.uint32)
+# Short streams are expanded together; a stream's first words never depend on how
+# many follow, so expanding more words than a stream needs changes nothing.
+_SHORT_WORDS = max(n for n in (n for _, n in STREAMS.values()) if n <= 8)
 
 
 def turn_uniforms(seeds: np.ndarray, turn: int) -> dict[str, np.ndarray]:
     """Every stream's uniforms for one turn: {stream: array of shape (len(seeds), n)}."""
     seeds = np.asarray(seeds, dtype=np.uint32)
+    out = {}
     with np.errstate(over="ignore"):
         pools = _pools(seeds, turn, _STREAM_IDS)
-        return {
-            name: _to_unit(_expand(pools[:, i, :], n))
-            for i, (name, (_, n)) in enumerate(STREAMS.items())
-        }
+        short = _to_unit(_expand(pools, _SHORT_WORDS))
+        for i, (name, (_, n)) in enumerate(STREAMS.items()):
+            if n <= _SHORT_WORDS:
+                out[name] = short[:, i, :n]
+            else:
+                out[name] = _to_unit(_expand(pools[:, i, :], n))
+    return out

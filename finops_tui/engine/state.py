@@ -59,6 +59,7 @@ class LedgerLine(Frozen):
 class EventRecord(Frozen):
     turn: int
     kind: str
+    source: str = Field("", description="Where the level defines it: scheduled[i] or random[i].")
     title: str
     text: str
     effect: str = Field("", description="What it did this period, in numbers.")

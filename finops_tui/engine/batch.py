@@ -1,0 +1,81 @@
+"""Many games at once: thousands of seeds (or decision variants) in one pass.
+
+The batch engine is the same kernel as the single game, so for every seed its bill,
+KPIs and events equal those of `play(scenario, seed, decisions)` exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from finops_tui.engine.decisions import Decisions
+from finops_tui.engine.kernel import BatchState, DecisionArrays, initial_state, resolve
+from finops_tui.engine.rng import MAX_SEED
+from finops_tui.engine.scenario import Scenario
+from finops_tui.engine.scoring import game_kpis, score, stars
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Per-seed outcomes of a batch of games; arrays have the seeds first."""
+
+    seeds: np.ndarray
+    score: np.ndarray
+    stars: np.ndarray
+    spend_cents: np.ndarray  # (seeds, turns)
+    budget_cents: np.ndarray  # (seeds, turns)
+    value_cents: np.ndarray  # (seeds, turns)
+    events: np.ndarray  # (seeds, turns, events of the level): did each event fire
+    kpis: dict[str, np.ndarray]  # game KPIs at the end
+    state: BatchState
+
+    def quantiles(self, qs: Sequence[float] = (0.1, 0.5, 0.9)) -> dict[float, float]:
+        return {q: float(np.quantile(self.score, q)) for q in qs}
+
+
+def play_batch(
+    scenario: Scenario,
+    seeds: Sequence[int] | np.ndarray,
+    decisions: Sequence[Decisions] | Sequence[Sequence[Decisions]],
+    start: BatchState | None = None,
+) -> BatchResult:
+    """Play every seed through the same decisions (or, per turn, one decision per seed).
+
+    `decisions[t]` is one Decisions for all seeds, or a sequence with one per seed
+    (decision variants). `start` continues from a state of the same batch size.
+    """
+    seeds = np.asarray(seeds, dtype=np.int64)
+    if seeds.ndim != 1 or seeds.size == 0:
+        raise ValueError("seeds must be a non-empty list of integers")
+    if seeds.min() < 0 or seeds.max() > MAX_SEED:
+        raise ValueError(f"seeds must be between 0 and {MAX_SEED}")
+    state = initial_state(scenario, seeds) if start is None else start
+    spend, budget, value, fired = [], [], [], []
+    for turn_decisions in decisions:
+        batch = [turn_decisions] if isinstance(turn_decisions, Decisions) else list(turn_decisions)
+        arrays = DecisionArrays.from_decisions(scenario, batch)
+        state, out = resolve(scenario, state, arrays)
+        spend.append(out.spend)
+        budget.append(out.budget)
+        value.append(out.value)
+        fired.append(
+            np.stack([e.occurred for e in out.events], axis=1)
+            if out.events
+            else np.zeros((seeds.size, 0), dtype=bool)
+        )
+    kpis = game_kpis(scenario.level, state)
+    scores = score(scenario.level, kpis)
+    return BatchResult(
+        seeds=seeds,
+        score=scores,
+        stars=stars(scenario.level, scores),
+        spend_cents=np.stack(spend, axis=1),
+        budget_cents=np.stack(budget, axis=1),
+        value_cents=np.stack(value, axis=1),
+        events=np.stack(fired, axis=1),
+        kpis=kpis,
+        state=state,
+    )

@@ -1,0 +1,344 @@
+"""The headless CLI: its contract (names, JSON keys, exit codes) and its errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from finops_tui.cli.main import run
+from finops_tui.content.levels import levels_dir
+
+TUTORIAL = (levels_dir() / "tutorial.toml").read_text(encoding="utf-8")
+
+
+def cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = run(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_levels_json(capsys):
+    code, out, _ = cli(capsys, "levels", "--json")
+    rows = json.loads(out)
+    assert code == 0
+    assert {row["id"] for row in rows} >= {"tutorial", "spot-or-reserved", "sandbox"}
+    for row in rows:
+        assert set(row) == {"id", "title", "difficulty", "turns"}
+    assert rows[0]["id"] == "tutorial"  # easiest first
+
+
+def test_validate_accepts_the_shipped_levels(capsys):
+    paths = sorted(str(p) for p in levels_dir().glob("*.toml"))
+    code, out, _ = cli(capsys, "validate", *paths)
+    assert code == 0, out
+
+
+def _without_naive_plan(text: str) -> str:
+    return text[: text.index("[plans.naive]")]
+
+
+BAD_LEVELS = {
+    "toml-syntax": (lambda t: t.replace("turns = 3", "turns = = 3"), "toml: "),
+    "wrong-type": (lambda t: t.replace("turns = 3", 'turns = "three"'), "turns: "),
+    "unknown-key": (lambda t: 'colour = "red"\n' + t, "colour: unknown key"),
+    "negative-price": (
+        lambda t: t + "\n[prices.gpus.h100.price]\non_demand = -1.0\n",
+        "prices.gpus.h100.price.on_demand: ",
+    ),
+    "probability": (
+        lambda t: (
+            t + '\n[[events.random]]\nkind = "runaway_job"\nprobability = 1.5\nmagnitude = 4\n'
+            'title = "x"\n'
+        ),
+        "events.random[0].probability: ",
+    ),
+    "nan": (lambda t: t.replace("value_usd = 60000", "value_usd = nan"), "training.value_usd: "),
+    "inf": (
+        lambda t: t.replace("per_period_usd = 4000", "per_period_usd = inf"),
+        "budget.per_period_usd: ",
+    ),
+    "unknown-gpu": (
+        lambda t: t.replace('gpus = ["a100-80gb", "a100-40gb"]', 'gpus = ["a100-80gb", "h900"]'),
+        "training.gpus[1]: ",
+    ),
+    "missing-plan": (_without_naive_plan, "plans.naive is missing"),
+    "unplayable-plan": (
+        lambda t: t.replace(
+            'pricing = "spot", tokens = 20.5e9', 'pricing = "commit-3y", tokens = 20.5e9'
+        ),
+        "plans.par.turn[0].training.pricing: ",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_LEVELS))
+def test_validate_names_the_file_and_the_key(capsys, tmp_path, case):
+    mutate, expected = BAD_LEVELS[case]
+    path = tmp_path / f"{case}.toml"
+    path.write_text(mutate(TUTORIAL), encoding="utf-8")
+    code, out, err = cli(capsys, "validate", str(path))
+    assert code == 1
+    lines = out.strip().splitlines()
+    assert lines, err
+    assert all(line.startswith(f"{path}: ") for line in lines), lines
+    assert any(expected in line for line in lines), lines
+    assert "Traceback" not in out + err
+
+
+def test_validate_rejects_a_file_that_is_not_utf8(capsys, tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(TUTORIAL.encode("utf-8").replace(b"Northwind", b"Nor\xffthwind"))
+    code, out, _ = cli(capsys, "validate", str(path))
+    assert code == 1
+    assert out.startswith(f"{path}: encoding: not UTF-8")
+
+
+def test_validate_reports_every_file(capsys, tmp_path):
+    good = levels_dir() / "tutorial.toml"
+    missing = tmp_path / "nope.toml"
+    code, out, _ = cli(capsys, "validate", str(good), str(missing))
+    assert code == 1
+    assert f"{good}: ok" in out and f"{missing}: file not found" in out
+
+
+def test_schema_is_json_schema(capsys):
+    code, out, _ = cli(capsys, "schema")
+    schema = json.loads(out)
+    assert code == 0
+    assert schema["type"] == "object"
+    assert {"id", "turns", "budget", "scoring", "plans"} <= set(schema["properties"])
+    assert "briefing" in schema["required"]
+
+
+def test_simulate_json_contract(capsys):
+    code, out, _ = cli(
+        capsys, "simulate", "spot-or-reserved", "--plan", "par", "--seed", "4", "--json"
+    )
+    result = json.loads(out)
+    assert code == 0
+    assert {"level", "seed", "score", "stars", "turns"} <= set(result)
+    assert result["level"] == "spot-or-reserved" and result["seed"] == 4
+    assert len(result["turns"]) == 12
+    for i, turn in enumerate(result["turns"], start=1):
+        assert turn["turn"] == i
+        assert {"spend_usd", "budget_usd", "kpis"} <= set(turn)
+
+
+def test_simulate_table(capsys):
+    code, out, _ = cli(capsys, "simulate", "tutorial", "--plan", "naive")
+    assert code == 0
+    assert "Turn" in out and "Score" in out
+    assert len([line for line in out.splitlines() if line.strip()[:1].isdigit()]) == 3
+
+
+def test_simulate_a_plan_file(capsys, tmp_path):
+    plan = tmp_path / "mine.toml"
+    plan.write_text(
+        'level = "tutorial"\n[[turn]]\n'
+        'training = { gpus = 16, pricing = "spot", tokens = 20.5e9, checkpoint_hours = 2 }\n',
+        encoding="utf-8",
+    )
+    code, out, _ = cli(capsys, "simulate", "tutorial", "--plan", str(plan), "--json")
+    assert code == 0
+    assert json.loads(out)["turns"][0]["spend_usd"] > 0
+
+
+def test_simulate_a_plan_with_a_bad_decision(capsys, tmp_path):
+    plan = tmp_path / "bad.toml"
+    plan.write_text("[[turn]]\ntraining = { gpus = -3 }\n", encoding="utf-8")
+    code, _, err = cli(capsys, "simulate", "tutorial", "--plan", str(plan))
+    assert code == 1
+    assert err.startswith(f"{plan}: turn[0].training.gpus: ")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["simulate", "no-such-level", "--plan", "par"],
+        ["simulate", "tutorial", "--plan", "no-such-plan"],
+    ],
+)
+def test_unknown_names_are_one_clear_line(capsys, argv):
+    code, _, err = cli(capsys, *argv)
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1 and "no such" in err
+
+
+def test_calc_train_json(capsys):
+    code, out, _ = cli(
+        capsys,
+        "calc",
+        "train",
+        "--params",
+        "7e9",
+        "--tokens",
+        "1.4e11",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "64",
+        "--json",
+    )
+    result = json.loads(out)
+    assert code == 0
+    assert {"flops", "gpu_hours", "wall_clock_hours", "cost_usd", "energy_kwh", "co2e_kg"} <= set(
+        result
+    )
+    assert result["flops"] == pytest.approx(5.88e21)
+    assert result["cost_usd"] == pytest.approx(4128.75 * 6.88, abs=0.01)
+
+
+def test_calc_accepts_plain_and_scientific_notation(capsys):
+    _, sci, _ = cli(
+        capsys, "calc", "train", "--params", "7e9", "--tokens", "1e11", "--gpu", "l4", "--json"
+    )
+    _, plain, _ = cli(
+        capsys,
+        "calc",
+        "train",
+        "--params",
+        "7000000000",
+        "--tokens",
+        "100000000000",
+        "--gpu",
+        "l4",
+        "--json",
+    )
+    assert json.loads(sci) == json.loads(plain)
+
+
+def test_calc_serve_json_and_reason(capsys):
+    code, out, _ = cli(
+        capsys, "calc", "serve", "--params", "70e9", "--gpu", "l4", "--gpus", "2", "--json"
+    )
+    result = json.loads(out)
+    assert code == 0
+    assert {
+        "fits",
+        "memory_gb",
+        "tokens_per_second",
+        "cost_per_million_tokens_usd",
+        "gpus_needed",
+    } <= set(result)
+    assert result["fits"] is False
+    code, out, _ = cli(capsys, "calc", "serve", "--params", "70e9", "--gpu", "l4", "--gpus", "2")
+    assert "Does not fit" in out and "GB" in out
+
+
+def test_calc_optimal_json(capsys):
+    code, out, _ = cli(capsys, "calc", "optimal", "--flops", "1e21", "--json")
+    result = json.loads(out)
+    assert code == 0
+    assert 15 <= result["tokens"] / result["params"] <= 25
+    assert result["loss"] == pytest.approx(2.305, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["calc", "train", "--params", "abc", "--tokens", "1e9", "--gpu", "h100"],
+        ["calc", "train", "--params", "7e9", "--tokens", "1e9", "--gpu", "h900"],
+        ["calc", "serve", "--params", "-5", "--gpu", "h100"],
+        ["calc", "optimal"],
+        ["simulate", "tutorial"],
+        ["simulate", "tutorial", "--plan", "par", "--seed", "-1"],
+        ["frobnicate"],
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(capsys, argv):
+    code, out, err = cli(capsys, *argv)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err and out == ""
+
+
+def test_same_inputs_give_byte_identical_json_in_two_processes(tmp_path):
+    argv = [
+        sys.executable,
+        "-m",
+        "finops_tui",
+        "simulate",
+        "sandbox",
+        "--plan",
+        "par",
+        "--seed",
+        "7",
+        "--json",
+    ]
+    outputs = []
+    for hash_seed in ("0", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(argv, capture_output=True, check=True, env=env, cwd=tmp_path)
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0])["turns"]
+
+
+def test_a_bad_file_never_prints_a_traceback(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text("id = [", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "finops_tui", "simulate", str(path), "--plan", "par"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"{path}: toml: ")
+    assert "Traceback" not in done.stderr
+
+
+def test_levels_are_found_from_an_installed_wheel(tmp_path):
+    """Build the wheel, install it alone into a folder, run it from elsewhere."""
+    root = Path(__file__).resolve().parents[2]
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(root)],
+        check=True,
+        capture_output=True,
+    )
+    target = tmp_path / "site"
+    wheel = next(wheels.glob("finops_tui-*.whl"))
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    env.pop("FINOPS_TUI_LEVELS", None)
+    code = "import finops_tui, sys; print(finops_tui.__file__)"
+    where = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=elsewhere,
+        check=True,
+    )
+    assert where.stdout.startswith(str(target))
+    done = subprocess.run(
+        [sys.executable, "-m", "finops_tui", "levels", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=elsewhere,
+        check=True,
+    )
+    ids = {row["id"] for row in json.loads(done.stdout)}
+    assert {"tutorial", "spot-or-reserved"} <= ids
