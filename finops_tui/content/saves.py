@@ -224,9 +224,14 @@ def atomic_write_text(path: Path, text: str) -> None:
     _fsync_dir(folder)
 
 
+def save_text(save: SaveFile) -> str:
+    """A save as TOML text, ready for `atomic_write_text`."""
+    return tomli_w.dumps(save.model_dump(mode="python"))
+
+
 def write_save(path: Path, save: SaveFile) -> None:
     """Write a save atomically; ContentError (naming the file) if the disk refuses."""
-    atomic_write_text(Path(path), tomli_w.dumps(save.model_dump(mode="python")))
+    atomic_write_text(Path(path), save_text(save))
 
 
 def _fsync_dir(folder: Path) -> None:
