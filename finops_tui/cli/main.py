@@ -89,6 +89,18 @@ def build_parser() -> Parser:
     simulate.add_argument("--seed", type=seed, default=0)
     simulate.add_argument("--json", action="store_true")
     simulate.add_argument("--replay-out", metavar="FILE", help="write the finished game")
+    simulate.add_argument(
+        "--seeds",
+        type=count,
+        default=None,
+        help="play N seeds from --seed on and print the score distribution",
+    )
+
+    balance = sub.add_parser("balance", help="par against naive over many seeds")
+    balance.add_argument("level", help="level id or path")
+    balance.add_argument("--seeds", type=count, default=1000)
+    balance.add_argument("--seed", type=seed, default=0, help="first seed")
+    balance.add_argument("--json", action="store_true")
 
     verify = sub.add_parser("verify", help="re-simulate replays and check their claims")
     verify.add_argument("replays", nargs="+", metavar="REPLAY")
@@ -133,7 +145,7 @@ def build_parser() -> Parser:
 
 
 def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
-    from finops_tui.cli import bench, calc, content, replays, simulate
+    from finops_tui.cli import balance, bench, calc, content, replays, simulate
 
     return {
         "levels": content.levels,
@@ -142,6 +154,7 @@ def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
         "simulate": simulate.simulate,
         "calc": calc.calc,
         "bench": bench.bench,
+        "balance": balance.balance,
         "verify": replays.verify,
         "leaderboard": replays.leaderboard,
     }
@@ -174,3 +187,7 @@ def run(argv: list[str]) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"finops-tui: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_PROBLEMS

@@ -6,7 +6,19 @@ import argparse
 import json
 from pathlib import Path
 
-from finops_tui.content.levels import load_plan, load_scenario, play_plan, resolve_level_path
+import numpy as np
+
+from finops_tui.cli.main import UsageError
+from finops_tui.content.levels import (
+    load_plan,
+    load_scenario,
+    plan_to_decisions,
+    play_plan,
+    resolve_level_path,
+)
+from finops_tui.engine.batch import distribution, play_batch
+from finops_tui.engine.level import Plan
+from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import GameState
 
 
@@ -17,6 +29,10 @@ def simulate(args: argparse.Namespace) -> int:
         where, prefix = str(resolve_level_path(args.level)), f"plans.{args.plan}."
     else:
         where, prefix = args.plan, ""
+    if args.seeds is not None:
+        if args.replay_out:
+            raise UsageError("finops-tui simulate: --replay-out writes one game; drop --seeds")
+        return simulate_many(scenario, plan, args, where, prefix)
     state = play_plan(scenario, plan, args.seed, where, prefix)
     if args.replay_out:
         from finops_tui.content.saves import save_from_state, write_save
@@ -28,6 +44,39 @@ def simulate(args: argparse.Namespace) -> int:
         print(json.dumps(result_json(state, args.plan), indent=2))
     else:
         print(result_table(state, scenario.level.title, args.plan))
+    return 0
+
+
+def simulate_many(
+    scenario: Scenario, plan: Plan, args: argparse.Namespace, where: str, prefix: str
+) -> int:
+    """The score distribution of one plan over many seeds, in one batch."""
+    play_plan(scenario, plan, args.seed, where, prefix)  # names any refused decision
+    decisions = plan_to_decisions(scenario, plan, where, prefix)
+    seeds = np.arange(args.seed, args.seed + args.seeds)
+    seeds = seeds[seeds <= 2**32 - 1]
+    result = play_batch(scenario, seeds, decisions)
+    stars = {str(n): int((result.stars == n).sum()) for n in range(4)}
+    report = {
+        "level": scenario.level.id,
+        "plan": args.plan,
+        "seeds": int(seeds.size),
+        "first_seed": int(seeds[0]),
+        "score": distribution(result.score),
+        "stars": stars,
+        "spend_usd": distribution(result.spend_cents.sum(axis=1) / 100.0),
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    s = report["score"]
+    print(
+        f"{scenario.level.title} - plan {args.plan}, {report['seeds']} seeds from "
+        f"{report['first_seed']}\n"
+        f"score  mean {s['mean']:.1f}  p10 {s['p10']:.1f}  p50 {s['p50']:.1f}  "
+        f"p90 {s['p90']:.1f}  (min {s['min']:.1f}, max {s['max']:.1f})\n"
+        f"stars  " + "  ".join(f"{n}: {stars[str(n)]}" for n in range(4))
+    )
     return 0
 
 

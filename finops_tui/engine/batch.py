@@ -79,3 +79,32 @@ def play_batch(
         kpis=kpis,
         state=state,
     )
+
+
+def distribution(values: np.ndarray) -> dict[str, float]:
+    """Mean, spread and percentiles of a batch's scores (or any figure)."""
+    values = np.asarray(values, dtype=float)
+    p10, p50, p90 = np.quantile(values, [0.1, 0.5, 0.9])
+    return {
+        "mean": round(float(values.mean()), 2),
+        "std": round(float(values.std()), 2),
+        "min": round(float(values.min()), 2),
+        "p10": round(float(p10), 2),
+        "p50": round(float(p50), 2),
+        "p90": round(float(p90), 2),
+        "max": round(float(values.max()), 2),
+    }
+
+
+def luck_share(scores_by_plan: Sequence[np.ndarray]) -> float:
+    """The share of the score variance, across plans and seeds, that comes from the seed.
+
+    Total variance splits into the spread between plans (skill: what the team chose)
+    and the spread across seeds within a plan (luck: the world it drew).
+    """
+    pooled = np.concatenate([np.asarray(s, dtype=float) for s in scores_by_plan])
+    total = pooled.var()
+    if total == 0:
+        return 0.0
+    within = np.mean([np.asarray(s, dtype=float).var() for s in scores_by_plan])
+    return float(within / total)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from finops_tui.cli.bench import same_game
-from finops_tui.engine import play, plan_decisions
+from finops_tui.engine import plan_decisions, play
 from finops_tui.engine.batch import play_batch
 
 from ..conftest import SHIPPED_LEVELS
