@@ -24,8 +24,9 @@ def cli(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def simulate(capsys, path: Path, plan: str = "par", seed: int = 0, level: str = "tutorial"):
-    code, _, err = cli(capsys, "simulate", level, "--plan", plan, "--seed", str(seed),
-                       "--replay-out", str(path))  # fmt: skip
+    code, _, err = cli(
+        capsys, "simulate", level, "--plan", plan, "--seed", str(seed), "--replay-out", str(path)
+    )
     assert code == 0, err
     return path
 
@@ -191,16 +192,27 @@ def test_leaderboard_ranks_what_the_engine_computes(capsys, field):
     assert code == 0, err
     table = [line.split() for line in out.splitlines()[4:7]]
     # Equal score, spend and turns over budget: a shared rank, listed by name.
-    assert [row[:3] for row in table] == [["1=", "team", "blue"], ["1=", "Team", "Red"],
-                                          ["3", "Team", "Green"]]  # fmt: skip
+    assert [row[:3] for row in table] == [
+        ["1=", "team", "blue"],
+        ["1=", "Team", "Red"],
+        ["3", "Team", "Green"],
+    ]
     assert out.splitlines()[0] == "Leaderboard: tutorial, seed 0 (3 replays verified)"
     assert f"Ties: {TIE_BREAK}." in out
 
 
 def test_leaderboard_json_and_csv(capsys, tmp_path, field):
     out_csv = tmp_path / "board" / "board.csv"
-    code, out, _ = cli(capsys, "leaderboard", field["red"], field["green"], field["blue"],
-                       "--json", "--csv", out_csv)  # fmt: skip
+    code, out, _ = cli(
+        capsys,
+        "leaderboard",
+        field["red"],
+        field["green"],
+        field["blue"],
+        "--json",
+        "--csv",
+        out_csv,
+    )
     assert code == 0
     board = json.loads(out)
     assert board["tie_break"] == TIE_BREAK and board["mixed"] is False
