@@ -15,7 +15,7 @@ BAR_WIDTH = 40
 
 
 def balance(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.level)
+    scenario = load_scenario(args.level, setting="advanced" if args.advanced else "standard")
     seeds = np.arange(args.seed, args.seed + args.seeds)
     where = str(resolve_level_path(args.level))
     scores = {}
@@ -31,6 +31,7 @@ def balance_report(scenario: Scenario, seeds: np.ndarray, scores: dict) -> dict:
     par, naive = scores["par"], scores["naive"]
     return {
         "level": scenario.level.id,
+        "setting": scenario.level.setting,
         "seeds": int(seeds.size),
         "first_seed": int(seeds[0]),
         "par": distribution(par),

@@ -70,6 +70,9 @@ def build_parser() -> Parser:
     play = sub.add_parser("play", help="play a level in the terminal (the default)")
     play.add_argument("level", nargs="?", help="level id or path; omit for the title screen")
     play.add_argument("--seed", type=seed, default=None)
+    play.add_argument(
+        "--advanced", action="store_true", help="the advanced setting: tighter, more events"
+    )
     play.add_argument("--player", default="", help="player or team name, kept in saves")
     play.add_argument(
         "--saves-dir", metavar="DIR", help="where saves go (default: saves/, or $FINOPS_TUI_SAVES)"
@@ -87,6 +90,9 @@ def build_parser() -> Parser:
     simulate.add_argument("level", help="level id or path")
     simulate.add_argument("--plan", required=True, help="par, naive, or a plan TOML file")
     simulate.add_argument("--seed", type=seed, default=0)
+    simulate.add_argument(
+        "--advanced", action="store_true", help="the advanced setting: tighter, more events"
+    )
     simulate.add_argument("--json", action="store_true")
     simulate.add_argument("--replay-out", metavar="FILE", help="write the finished game")
     simulate.add_argument(
@@ -100,6 +106,9 @@ def build_parser() -> Parser:
     balance.add_argument("level", help="level id or path")
     balance.add_argument("--seeds", type=count, default=1000)
     balance.add_argument("--seed", type=seed, default=0, help="first seed")
+    balance.add_argument(
+        "--advanced", action="store_true", help="the advanced setting: tighter, more events"
+    )
     balance.add_argument("--json", action="store_true")
 
     verify = sub.add_parser("verify", help="re-simulate replays and check their claims")

@@ -23,7 +23,7 @@ from finops_tui.engine.state import GameState
 
 
 def simulate(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.level)
+    scenario = load_scenario(args.level, setting="advanced" if args.advanced else "standard")
     plan = load_plan(args.plan, scenario)
     if args.plan in scenario.level.plans:
         where, prefix = str(resolve_level_path(args.level)), f"plans.{args.plan}."

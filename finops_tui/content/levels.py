@@ -87,6 +87,8 @@ def load_level(path: Path, catalog: Catalog | None = None, check_plans: bool = T
     `check_plans` also plays every shipped plan through, as `validate` does.
     """
     data = read_toml(path)
+    if "setting" in data:
+        raise ContentError([f"{path}: setting: chosen by the player, not in a level file"])
     try:
         level = Level.model_validate(data)
     except ValidationError as exc:
@@ -97,11 +99,16 @@ def load_level(path: Path, catalog: Catalog | None = None, check_plans: bool = T
     return level
 
 
-def load_scenario(name: str, catalog: Catalog | None = None, check_plans: bool = False) -> Scenario:
-    """The scenario of a level id or path, with the level's price overrides applied."""
+def load_scenario(
+    name: str,
+    catalog: Catalog | None = None,
+    check_plans: bool = False,
+    setting: str = "standard",
+) -> Scenario:
+    """The scenario of a level id or path at a setting, with its price overrides applied."""
     path = resolve_level_path(name)
     level = load_level(path, catalog, check_plans)
-    return Scenario.build(level, catalog or shipped_catalog())
+    return Scenario.build(level.at_setting(setting), catalog or shipped_catalog())
 
 
 def _cross_checks(path: Path, level: Level, catalog: Catalog, check_plans: bool) -> list[str]:
@@ -125,9 +132,15 @@ def _cross_checks(path: Path, level: Level, catalog: Catalog, check_plans: bool)
         plan_decisions(scenario, Plan(turn=[level.start]))
     except ValidationError as exc:
         return describe_validation(path, exc, prefix="start")
+    try:
+        advanced = Scenario.build(level.at_setting("advanced"), catalog)
+    except ValidationError as exc:
+        return describe_validation(path, exc, prefix="advanced")
     if check_plans:
         for name, plan in level.plans.items():
             problems.extend(check_plan(scenario, plan, str(path), f"plans.{name}."))
+            if not problems:
+                problems.extend(check_plan(advanced, plan, f"{path} (advanced)", f"plans.{name}."))
     return problems
 
 

@@ -329,6 +329,19 @@ class Plan(Strict):
     turn: list[PlanTurn] = Field(min_length=1)
 
 
+class AdvancedSetting(Strict):
+    """How the advanced setting of a level differs from the standard one."""
+
+    budget_multiplier: Annotated[float, Field(gt=0, le=2, allow_inf_nan=False)] = 0.85
+    event_probability_multiplier: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 1.5
+    demand_noise: Fraction | None = Field(None, description="Replaces inference.demand_noise.")
+    events: Events = Field(default_factory=Events, description="Events added to the level.")
+
+
+Setting = Literal["standard", "advanced"]
+SETTINGS: tuple[str, ...] = ("standard", "advanced")
+
+
 class Level(Strict):
     format: Literal[1] = 1
     id: str
@@ -353,6 +366,8 @@ class Level(Strict):
     quiz: list[QuizQuestion] = Field(default_factory=list)
     start: PlanTurn = Field(default_factory=PlanTurn, description="The decisions at turn 1.")
     plans: dict[str, Plan]
+    advanced: AdvancedSetting = AdvancedSetting()
+    setting: Setting = Field("standard", description="Set by the engine; never in a file.")
 
     @field_validator("id")
     @classmethod
@@ -376,6 +391,27 @@ class Level(Strict):
         if self.training is not None and self.training.deadline_turn > self.turns:
             raise ValueError("training.deadline_turn is after the last turn")
         return self
+
+    def at_setting(self, setting: str) -> Level:
+        """This level at the standard or the advanced setting: tighter budget, more events."""
+        if setting == self.setting:
+            return self
+        if setting != "advanced" or self.setting != "standard":
+            raise ValueError(f"unknown setting {setting!r}; choose standard or advanced")
+        adv = self.advanced
+        data = self.model_dump()
+        data["setting"] = "advanced"
+        budget = data["budget"]
+        budget["per_period_usd"] *= adv.budget_multiplier
+        budget["per_turn_usd"] = [b * adv.budget_multiplier for b in budget["per_turn_usd"]]
+        for event in data["events"]["random"]:
+            event["probability"] = min(1.0, event["probability"] * adv.event_probability_multiplier)
+        extra = adv.events.model_dump()
+        data["events"]["scheduled"] += extra["scheduled"]
+        data["events"]["random"] += extra["random"]
+        if adv.demand_noise is not None and data["inference"] is not None:
+            data["inference"]["demand_noise"] = adv.demand_noise
+        return Level.model_validate(data)
 
     def budget_for(self, turn: int) -> float:
         """The base budget of a turn (1-based), before budget events."""

@@ -36,3 +36,24 @@ def test_par_beats_naive_on_every_seed(scenarios, name):
         [play(scenario, s, par).score - play(scenario, s, naive).score for s in SEEDS]
     )
     assert margins.min() >= CLEAR_MARGIN, f"{name}: smallest margin {margins.min():.1f}"
+
+
+@pytest.mark.parametrize("name", SHIPPED_LEVELS)
+def test_the_advanced_setting_is_harder(scenarios, name):
+    standard = scenarios[name].level
+    advanced = standard.at_setting("advanced")
+    assert advanced.setting == "advanced" and advanced.id == standard.id
+    assert advanced.budget.per_period_usd < standard.budget.per_period_usd
+    for before, after in zip(standard.events.random, advanced.events.random, strict=False):
+        assert after.probability >= before.probability
+    assert len(advanced.events.random) >= len(standard.events.random)
+    assert advanced.at_setting("advanced") is advanced
+
+
+def test_a_level_file_cannot_choose_its_setting(tmp_path):
+    from finops_tui.content.errors import ContentError
+
+    path = tmp_path / "x.toml"
+    path.write_text('setting = "advanced"\n' + level_paths()[0].read_text(), encoding="utf-8")
+    with pytest.raises(ContentError, match="setting: chosen by the player"):
+        load_level(path)
