@@ -78,6 +78,22 @@ def start_decisions(scenario: Scenario) -> Decisions:
     return apply_changes(default_decisions(scenario), scenario.level.start)
 
 
+def counterfactual(
+    scenario: Scenario, seed: int, decisions: Iterable[Decisions], change: PlanTurn
+) -> GameState:
+    """The same game on the same seed with `change` applied to every turn's decisions.
+
+    A turn whose changed decisions the level refuses keeps the player's own decisions.
+    """
+    state = new_game(scenario, seed)
+    for own in decisions:
+        changed = apply_changes(own, change)
+        if check_decisions(scenario, state, changed):
+            changed = own
+        state = resolve_turn(scenario, state, changed).state
+    return state
+
+
 def default_decisions(scenario: Scenario) -> Decisions:
     level = scenario.level
     base: dict = {}

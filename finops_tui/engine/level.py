@@ -329,6 +329,14 @@ class Plan(Strict):
     turn: list[PlanTurn] = Field(min_length=1)
 
 
+class Counterfactual(Strict):
+    """A what-if for the debrief: the player's own decisions with one change, same seed."""
+
+    label: str = Field(description="e.g. 'with spot and hourly checkpoints'")
+    change: PlanTurn = Field(description="Applied to the player's decisions in every turn.")
+    lesson: str = ""
+
+
 class AdvancedSetting(Strict):
     """How the advanced setting of a level differs from the standard one."""
 
@@ -366,6 +374,7 @@ class Level(Strict):
     quiz: list[QuizQuestion] = Field(default_factory=list)
     start: PlanTurn = Field(default_factory=PlanTurn, description="The decisions at turn 1.")
     plans: dict[str, Plan]
+    counterfactuals: list[Counterfactual] = Field(default_factory=list)
     advanced: AdvancedSetting = AdvancedSetting()
     setting: Setting = Field("standard", description="Set by the engine; never in a file.")
 

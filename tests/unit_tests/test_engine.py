@@ -215,3 +215,20 @@ def test_a_finished_game_refuses_another_turn(scenarios):
 def test_seeds_must_fit_32_bits(scenarios):
     with pytest.raises(ValueError):
         new_game(scenarios["tutorial"], 2**32)
+
+
+def test_counterfactuals_replay_the_players_decisions_with_one_change(scenarios):
+    from finops_tui.engine import counterfactual
+
+    scenario = scenarios["spot-or-reserved"]
+    naive = plan_decisions(scenario, scenario.level.plans["naive"])
+    base = play(scenario, 3, naive)
+    assert scenario.level.counterfactuals
+    for cf in scenario.level.counterfactuals:
+        alt = counterfactual(scenario, 3, naive, cf.change)
+        assert alt.spend_usd < base.spend_usd, cf.label
+        # Same world: the scheduled and random events fired in the same turns.
+        for a, b in zip(alt.history, base.history, strict=True):
+            assert {e.source for e in a.events if e.source} == {
+                e.source for e in b.events if e.source
+            }
