@@ -1,0 +1,291 @@
+"""The Textual app: screens for each mode of play, one session, the command palette."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Markdown
+
+from finops_tui.content.errors import ContentError
+from finops_tui.content.files import read_toml
+from finops_tui.content.levels import LevelInfo, list_levels, load_scenario
+from finops_tui.engine.scenario import Scenario
+from finops_tui.engine.state import TurnRecord
+from finops_tui.ui.codex import concept_from_link
+from finops_tui.ui.commands import GameCommands
+from finops_tui.ui.messages import BestScoresLoaded, OpenCodex
+from finops_tui.ui.session import GameSession
+
+
+class FinOpsApp(App[None]):
+    """A learner plays a level from the title screen (or straight in) to the debrief."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "FinOps TUI"
+    COMMANDS = App.COMMANDS | {GameCommands}
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "question_mark,f1",
+            "help",
+            "Help",
+            id="app.help",
+            key_display="?",
+            tooltip="Every key, and what it does",
+        ),
+        Binding(
+            "c", "codex", "Codex", id="app.codex", tooltip="The concept behind what you are on"
+        ),
+    ]
+
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        seed: int | None = None,
+        player: str = "",
+        store: Any = None,
+        animate: bool = True,
+    ) -> None:
+        super().__init__()
+        self.start_scenario = scenario
+        self.fixed_seed = seed
+        self.player = player
+        self.store = store
+        self.session: GameSession | None = None
+        if not animate:
+            self.animation_level = "none"
+
+    # -- start --------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.start_scenario is not None:
+            self.start_game(self.start_scenario, self.fixed_seed, self.player)
+        else:
+            self.show_title()
+
+    def title_screen(self) -> Screen:
+        from finops_tui.ui.screens.title import TitleScreen
+
+        levels = list_levels()
+        return TitleScreen(levels, _summaries(levels))
+
+    def show_title(self) -> None:
+        """Back to the title screen, whatever was open."""
+        self.session = None
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if len(self.screen_stack) > 1:
+            self.switch_screen(self.title_screen())
+        else:
+            self.push_screen(self.title_screen())
+
+    def choose_level(self, level_id: str) -> None:
+        try:
+            scenario = load_scenario(level_id)
+        except ContentError as exc:
+            self.notify(
+                "\n".join(exc.problems), title="This level cannot be played", severity="error"
+            )
+            return
+        self.start_game(scenario, self.fixed_seed, self.player)
+
+    def start_game(self, scenario: Scenario, seed: int | None, player: str = "") -> None:
+        """A new game of `scenario`; it opens on the briefing."""
+        from finops_tui.ui.screens.briefing import BriefingScreen
+
+        self.session = GameSession.start(scenario, seed, player)
+        self._replace_game_screen(BriefingScreen(self.session))
+
+    def resume_game(self, session: GameSession) -> None:
+        self.session = session
+        if session.state.finished:
+            self.show_debrief(session)
+        else:
+            self.begin_turns(session)
+
+    def _replace_game_screen(self, screen: Screen) -> None:
+        """Show `screen` above the title (if any), dropping the screens of a game."""
+        from finops_tui.ui.screens.title import TitleScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, TitleScreen):
+            if len(self.screen_stack) == 2:
+                self.switch_screen(screen)
+                return
+            self.pop_screen()
+        self.push_screen(screen)
+
+    # -- the game's screens -------------------------------------------------------------
+
+    def begin_turns(self, session: GameSession) -> None:
+        from finops_tui.ui.screens.turn import TurnScreen
+
+        self._replace_game_screen(TurnScreen(session))
+
+    def show_briefing(self, session: GameSession, playing: bool = False) -> None:
+        from finops_tui.ui.screens.briefing import BriefingScreen
+
+        self.push_screen(BriefingScreen(session, playing=playing))
+
+    def show_report(
+        self, session: GameSession, record: TurnRecord, after: Callable[[Any], None] | None
+    ) -> None:
+        from finops_tui.ui.screens.report import ReportScreen
+
+        self.push_screen(ReportScreen(session.scenario, session.state, record), after)
+
+    def show_debrief(self, session: GameSession) -> None:
+        from finops_tui.ui.screens.debrief import DebriefScreen
+
+        self._replace_game_screen(DebriefScreen(session))
+
+    def confirm_leave(self) -> None:
+        from finops_tui.ui.screens.confirm import ConfirmScreen
+
+        saved = " It is saved after every turn." if self.store is not None else ""
+        question = f"Leave this game and go back to the title screen?{saved}"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.show_title()
+
+        self.push_screen(ConfirmScreen(question, yes="Leave", no="Stay"), answered)
+
+    # -- help, codex, palette -----------------------------------------------------------
+
+    def action_help(self) -> None:
+        from finops_tui.ui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(help_sections(self)))
+
+    def action_codex(self) -> None:
+        topic = getattr(self.screen, "codex_topic", lambda: None)()
+        self.open_codex(topic)
+
+    def open_codex(self, concept: str | None) -> None:
+        from finops_tui.ui.screens.codex import CodexScreen
+
+        if isinstance(self.screen, CodexScreen):
+            if concept:
+                self.screen.show_entry(concept)
+            return
+        self.push_screen(CodexScreen(concept))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        from finops_tui.ui.screens.codex import CodexScreen
+        from finops_tui.ui.screens.help import HelpScreen
+
+        if action == "codex":
+            return not isinstance(self.screen, CodexScreen)
+        if action == "help":
+            return not isinstance(self.screen, HelpScreen)
+        return True
+
+    @on(OpenCodex)
+    def _open_codex(self, message: OpenCodex) -> None:
+        self.open_codex(message.concept)
+
+    @on(Markdown.LinkClicked)
+    def _markdown_link(self, event: Markdown.LinkClicked) -> None:
+        concept = concept_from_link(event.href)
+        if concept is not None:
+            self.open_codex(concept)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # No screenshots from the palette: a classroom machine's folder is not ours to fill.
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+
+    # -- saves --------------------------------------------------------------------------
+
+    def autosave(self, session: GameSession) -> None:
+        """Save after every resolved turn; a failed save is reported, never fatal."""
+        if self.store is None:
+            return
+        try:
+            self.store.autosave(session.scenario, session.state, session.player)
+        except (OSError, ContentError) as exc:
+            self.notify(f"Could not autosave: {exc}", severity="warning")
+
+    def has_saves(self, unfinished: bool = False) -> bool:
+        if self.store is None:
+            return False
+        try:
+            entries = self.store.unfinished() if unfinished else self.store.list()
+        except (OSError, ContentError):
+            return False
+        return bool(entries)
+
+    def offer_resume(self) -> None:
+        """Ask to resume an unfinished game (the title screen's `r`)."""
+
+    def show_saves(self) -> None:
+        """The save menu (the title screen's `l`)."""
+
+    def load_best_scores(self, screen: Screen) -> None:
+        if self.store is not None:
+            self._best_scores(screen)
+
+    @work(thread=True, exclusive=True, group="best-scores")
+    def _best_scores(self, screen: Screen) -> None:
+        best: dict[str, tuple[float, int]] = {}
+        screen.post_message(BestScoresLoaded(best))
+
+
+def help_sections(app: App) -> list[tuple[str, list[Binding]]]:
+    """Every screen's keys, from the bindings the screens really have."""
+    from finops_tui.ui.screens.briefing import BriefingScreen
+    from finops_tui.ui.screens.codex import CodexScreen
+    from finops_tui.ui.screens.debrief import DebriefScreen
+    from finops_tui.ui.screens.report import ReportScreen
+    from finops_tui.ui.screens.title import TitleScreen
+    from finops_tui.ui.screens.turn import TurnScreen
+
+    def bindings(cls: type) -> list[Binding]:
+        return [b for b in cls.BINDINGS if isinstance(b, Binding)]
+
+    return [
+        (
+            "Everywhere",
+            [*bindings(FinOpsApp), *[b for b in App.BINDINGS if isinstance(b, Binding)]],
+        ),
+        ("Title screen", bindings(TitleScreen)),
+        ("Briefing", bindings(BriefingScreen)),
+        ("Turn", bindings(TurnScreen)),
+        ("Turn report", bindings(ReportScreen)),
+        ("Debrief", bindings(DebriefScreen)),
+        ("Codex", bindings(CodexScreen)),
+    ]
+
+
+def _summaries(levels: list[LevelInfo]) -> dict[str, str]:
+    out = {}
+    for info in levels:
+        try:
+            out[info.id] = str(read_toml(Path(info.path)).get("summary", ""))
+        except ContentError:
+            out[info.id] = ""
+    return out
+
+
+def create_app(
+    level: str | None = None,
+    seed: int | None = None,
+    player: str = "",
+    store: Any = None,
+    animate: bool = True,
+) -> FinOpsApp:
+    """The app, on the title screen, or straight into `level` (an id or a path).
+
+    Raises ContentError (with readable problems) for a level that cannot be loaded.
+    """
+    scenario = load_scenario(level) if level is not None else None
+    return FinOpsApp(scenario, seed=seed, player=player, store=store, animate=animate)

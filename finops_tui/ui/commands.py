@@ -1,0 +1,53 @@
+"""The command palette: every action valid on this screen, found by typing its name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from finops_tui.ui.codex import codex
+
+Command = tuple[str, str, Callable[[], object]]
+
+
+def screen_commands(provider: Provider) -> Iterator[Command]:
+    """The screen's and the app's bindings that are enabled now, then the screen's extras."""
+    screen, app = provider.screen, provider.app
+    seen: set[tuple[int, str]] = set()
+    for _key, active in screen.active_bindings.items():
+        binding, node = active.binding, active.node
+        if node is not screen and node is not app:
+            continue  # a widget's own keys (cursor moves) are not commands
+        if not active.enabled or not binding.description or binding.system:
+            continue
+        if (id(node), binding.action) in seen:
+            continue
+        seen.add((id(node), binding.action))
+        shown = app.get_key_display(binding)
+        help_text = f"{binding.tooltip or binding.description} (key: {shown})"
+        yield binding.description, help_text, partial(app.run_action, binding.action, node)
+    extras = getattr(screen, "palette_commands", None)
+    if extras is not None:
+        yield from extras()
+    for item in codex().values():
+        yield (
+            f"Codex: {item.title}",
+            "Read this concept",
+            partial(app.open_codex, item.id),  # type: ignore[attr-defined]
+        )
+
+
+class GameCommands(Provider):
+    async def discover(self) -> Hits:
+        for title, help_text, callback in screen_commands(self):
+            if not title.startswith("Codex: "):
+                yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in screen_commands(self):
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

@@ -1,0 +1,31 @@
+"""App-wide messages: what screens and workers tell each other."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from finops_tui.engine.state import GameState
+
+
+class OpenCodex(Message):
+    """Show the codex entry of a concept (from a link, a tip, a KPI)."""
+
+    def __init__(self, concept: str | None) -> None:
+        super().__init__()
+        self.concept = concept
+
+
+class PlansSimulated(Message):
+    """The level's `par` and `naive` plans, played on the player's seed (from a worker)."""
+
+    def __init__(self, runs: dict[str, GameState]) -> None:
+        super().__init__()
+        self.runs = runs
+
+
+class BestScoresLoaded(Message):
+    """The best finished score of each level, read from the saves (from a worker)."""
+
+    def __init__(self, best: dict[str, tuple[float, int]]) -> None:
+        super().__init__()
+        self.best = best

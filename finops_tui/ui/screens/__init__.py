@@ -1,0 +1,1 @@
+"""One module per screen: title, briefing, turn, report, debrief, help, codex, saves."""

@@ -1,0 +1,82 @@
+"""The briefing: the case study, its goals, its budget and how it is scored."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, Static
+
+from finops_tui.ui.format import period_name, target, usd
+from finops_tui.ui.session import GameSession
+
+
+def briefing_markdown(session: GameSession) -> str:
+    level = session.level
+    period = period_name(level)
+    goals = "\n".join(f"- {o}" for o in level.objectives)
+    total = sum(c.weight for c in level.scoring.components) or 1.0
+    scoring = "\n".join(
+        f"- **{c.label or c.kpi}**: {target(c)} ({c.weight * 100 / total:.0f} points)"
+        for c in level.scoring.components
+    )
+    cap = " It is a **hard cap**: a turn over it cannot be played." if level.budget.hard_cap else ""
+    s1, s2, s3 = level.scoring.stars
+    return (
+        f"{level.briefing.strip()}\n\n"
+        f"## Your goals\n\n{goals}\n\n"
+        f"## Budget\n\n{usd(level.budget.per_period_usd)} a {period}, for {level.turns} "
+        f"{period}s.{cap}\n\n"
+        f"## How you are scored\n\n{scoring}\n\n"
+        f"Stars at {s1:g}, {s2:g} and {s3:g} points out of 100.\n"
+    )
+
+
+class BriefingScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "start", "Start", id="briefing.start", priority=True),
+        Binding("enter", "back", "Back to the game", id="briefing.return", priority=True),
+        Binding("escape", "back", "Back", id="briefing.back"),
+    ]
+
+    def __init__(self, session: GameSession, playing: bool = False) -> None:
+        super().__init__()
+        self.session = session
+        self.playing = playing
+
+    def compose(self) -> ComposeResult:
+        level = self.session.level
+        who = f" · {self.session.player}" if self.session.player else ""
+        yield Static(
+            f" Briefing · {level.title} · {level.difficulty} · {level.turns} "
+            f"{period_name(level)}s · seed {self.session.seed}{who}",
+            classes="status-bar",
+        )
+        with VerticalScroll(id="briefing-body", classes="reading"):
+            yield Markdown(briefing_markdown(self.session), open_links=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#briefing-body").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "start":
+            return not self.playing
+        if action == "back" and parameters == () and self.playing:
+            return True
+        return True
+
+    def action_start(self) -> None:
+        self.app.begin_turns(self.session)  # type: ignore[attr-defined]
+
+    def action_back(self) -> None:
+        if self.playing:
+            self.dismiss(None)
+        else:
+            self.app.show_title()  # type: ignore[attr-defined]
+
+    def codex_topic(self) -> str | None:
+        return "training-compute" if self.session.level.training else "unit-economics"

@@ -1,0 +1,228 @@
+"""The debrief: the score and stars, the KPIs over the game, par and naive on the same seed."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Markdown, Static, TabbedContent, TabPane
+
+from finops_tui.engine.game import plan_decisions, play
+from finops_tui.engine.state import GameState
+from finops_tui.ui.format import (
+    KPI_INFO,
+    kpi_concept,
+    kpi_label,
+    kpi_value,
+    period_name,
+    stars,
+    target,
+    usd,
+)
+from finops_tui.ui.messages import PlansSimulated
+from finops_tui.ui.session import GameSession
+from finops_tui.ui.widgets.spend_chart import SpendChart, SpendSeries
+
+PLANS = ("par", "naive")
+DEBRIEF_TABS = ("tab-result", "tab-turns", "tab-spend", "tab-lessons")
+
+
+def relevant_kpis(session: GameSession) -> list[str]:
+    """The game KPIs that mean something in this level, scored ones first."""
+    level = session.level
+    scored = [c.kpi for c in level.scoring.components]
+    skip = set(scored)
+    if level.training is None:
+        skip |= {"on_time", "model_quality"}
+    if level.inference is None:
+        skip |= {"sla_attainment", "unit_cost_per_1k_requests"}
+    pricing = set(level.training.pricing if level.training else [])
+    pricing |= set(level.inference.pricing if level.inference else [])
+    if not pricing & {"commit-1y", "commit-3y"}:
+        skip.add("commitment_utilization")
+    if "safety_evaluation" not in level.practices.enabled:
+        skip.add("safety")
+    if not any(c.kpi == "forecast_accuracy" for c in level.scoring.components):
+        skip.add("forecast_accuracy")
+    return scored + [k for k in KPI_INFO if k not in skip]
+
+
+def verdict(score: float, thresholds: tuple[float, float, float]) -> str:
+    if score >= thresholds[2]:
+        return "Excellent: a sound FinOps strategy."
+    if score >= thresholds[1]:
+        return "Good: a few habits away from three stars."
+    if score >= thresholds[0]:
+        return "A start: the debrief shows where the money went."
+    return "A hard lesson: compare your run with par below."
+
+
+class DebriefScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "title", "Title screen", id="debrief.title", priority=True),
+        Binding("a", "again", "Play again", id="debrief.again", tooltip="Same level, same seed"),
+        Binding("d", "next_tab", "Next tab", id="debrief.tab"),
+        Binding("q", "app.quit", "Quit", id="debrief.quit"),
+    ]
+
+    def __init__(self, session: GameSession) -> None:
+        super().__init__()
+        self.session = session
+        self.runs: dict[str, GameState] = {}
+
+    def compose(self) -> ComposeResult:
+        session, level, state = self.session, self.session.level, self.session.state
+        yield Static(
+            f" Debrief · {level.title} · seed {session.seed}"
+            + (f" · {session.player}" if session.player else ""),
+            classes="status-bar",
+        )
+        summary = Text()
+        summary.append(f"Score {state.score:.1f} / 100  ", style="bold")
+        summary.append(stars(state.stars), style="bold")
+        summary.append(f"   {verdict(state.score, level.scoring.stars)}\n")
+        summary.append(
+            f"You spent {usd(state.spend_usd)} over {level.turns} {period_name(level)}s "
+            f"for {usd(sum(r.value_usd for r in state.history))} of value."
+        )
+        yield Static(summary, id="debrief-summary")
+        with TabbedContent(id="debrief-tabs"):
+            with TabPane("Result", id="tab-result"):
+                yield DataTable(id="compare", cursor_type="row")
+            with TabPane("Turns", id="tab-turns"):
+                yield DataTable(id="turns", cursor_type="row")
+            with TabPane("Spend", id="tab-spend"):
+                yield SpendChart(title="Spend per period", id="debrief-chart")
+            with TabPane("Lessons", id="tab-lessons"), VerticalScroll(classes="reading"):
+                yield Markdown(self._lessons_markdown(), open_links=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._fill_compare()
+        self._fill_turns()
+        self._fill_chart()
+        self.query_one("#compare").focus()
+        self.simulate_plans()
+
+    @work(thread=True, exclusive=True, group="plans")
+    def simulate_plans(self) -> None:
+        """Play par and naive on the player's seed, off the event loop."""
+        scenario, seed = self.session.scenario, self.session.seed
+        runs = {
+            name: play(scenario, seed, plan_decisions(scenario, scenario.level.plans[name]))
+            for name in PLANS
+            if name in scenario.level.plans
+        }
+        self.post_message(PlansSimulated(runs))
+
+    @on(PlansSimulated)
+    def _plans_simulated(self, message: PlansSimulated) -> None:
+        self.runs = message.runs
+        self._fill_compare()
+        self._fill_chart()
+
+    def _fill_compare(self) -> None:
+        table = self.query_one("#compare", DataTable)
+        table.clear(columns=True)
+        table.add_column("", key="what")
+        table.add_column(Text("Target", justify="right"), key="target")
+        table.add_column(Text("You", justify="right"), key="you")
+        for name in PLANS:
+            table.add_column(Text(name.capitalize(), justify="right"), key=name)
+        level, you = self.session.level, self.session.state
+
+        def cell(run: GameState | None, fmt) -> Text:
+            return Text("…" if run is None else fmt(run), justify="right")
+
+        def row(label: str, goal: str, fmt, key: str) -> None:
+            runs = [cell(self.runs.get(name), fmt) for name in PLANS]
+            table.add_row(label, Text(goal, justify="right"), cell(you, fmt), *runs, key=key)
+
+        row("Score", "", lambda s: f"{s.score:.1f}", "score")
+        row("Stars", "", lambda s: stars(s.stars), "stars")
+        row("Spend", "", lambda s: usd(s.spend_usd), "spend")
+        components = {c.kpi: c for c in level.scoring.components}
+        for kpi in relevant_kpis(self.session):
+            c = components.get(kpi)
+            label = (c.label if c is not None and c.label else kpi_label(kpi)) + (
+                "" if c is not None else " (not scored)"
+            )
+            row(
+                label,
+                target(c) if c is not None else "",
+                lambda s, kpi=kpi: kpi_value(kpi, s.game_kpis.get(kpi)),
+                kpi,
+            )
+
+    def _fill_turns(self) -> None:
+        table = self.query_one("#turns", DataTable)
+        table.add_column("#", key="turn")
+        for name in ("Spend", "Budget", "Value", "Waste"):
+            table.add_column(Text(name, justify="right"), key=name.lower())
+        table.add_column(Text("Owned", justify="right"), key="owned")
+        table.add_column("Events", key="events")
+        for r in self.session.state.history:
+            table.add_row(
+                str(r.turn),
+                Text(usd(r.spend_usd), justify="right"),
+                Text(usd(r.budget_usd), justify="right"),
+                Text(usd(r.value_usd), justify="right"),
+                Text(usd(r.kpis.get("waste_usd") or 0), justify="right"),
+                Text(
+                    kpi_value("allocation_coverage", r.kpis.get("allocation_coverage")),
+                    justify="right",
+                ),
+                "; ".join(e.title for e in r.events) or "-",
+            )
+
+    def _fill_chart(self) -> None:
+        state = self.session.state
+        self.query_one(SpendChart).show(
+            SpendSeries(
+                periods=self.session.level.turns,
+                spent=[r.spend_usd for r in state.history],
+                budgets=[r.budget_usd for r in state.history],
+                others={
+                    name: [r.spend_usd for r in run.history] for name, run in self.runs.items()
+                },
+            )
+        )
+
+    def _lessons_markdown(self) -> str:
+        level = self.session.level
+        plans = "\n".join(
+            f"- **{name.capitalize()}**: {level.plans[name].title}. {level.plans[name].description}"
+            for name in PLANS
+            if name in level.plans
+        )
+        lessons = "\n".join(f"- {lesson}" for lesson in level.lessons)
+        return (
+            f"{level.debrief.strip()}\n\n## Lessons\n\n{lessons}\n\n"
+            f"## The runs you are compared with\n\n{plans}\n"
+        )
+
+    def action_title(self) -> None:
+        self.app.show_title()  # type: ignore[attr-defined]
+
+    def action_again(self) -> None:
+        self.app.start_game(  # type: ignore[attr-defined]
+            self.session.scenario, self.session.seed, self.session.player
+        )
+
+    def action_next_tab(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        current = DEBRIEF_TABS.index(tabs.active) if tabs.active in DEBRIEF_TABS else -1
+        tabs.active = DEBRIEF_TABS[(current + 1) % len(DEBRIEF_TABS)]
+
+    def codex_topic(self) -> str | None:
+        table = self.query_one("#compare", DataTable)
+        if self.focused is table and table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
+            if key in KPI_INFO:
+                return kpi_concept(key)
+        return "roi"

@@ -1,0 +1,102 @@
+"""The turn report: what happened this period, what the bill says and why, one tip."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, Static
+
+from finops_tui.engine.scenario import Scenario
+from finops_tui.engine.state import GameState, TurnRecord
+from finops_tui.ui.advisor import Tip, advise, large_lines
+from finops_tui.ui.codex import entry
+from finops_tui.ui.format import period_name, stars, usd
+
+
+def report_summary(state: GameState, record: TurnRecord) -> str:
+    share = record.spend_usd / max(record.budget_usd, 1e-9)
+    if record.spend_usd > record.budget_usd:
+        verdict = f"OVER budget by {usd(record.spend_usd - record.budget_usd)}"
+    else:
+        verdict = "within budget"
+    text = (
+        f"Spent {usd(record.spend_usd)} of a {usd(record.budget_usd)} budget ({share:.0%}, "
+        f"{verdict}). Value delivered: {usd(record.value_usd)}."
+    )
+    if record.turn <= len(state.history):
+        scored = state.history[record.turn - 1]
+        text += f"\nScore so far: {scored.score:.1f} / 100 {stars(scored.stars)}"
+    return text
+
+
+def report_markdown(scenario: Scenario, record: TurnRecord) -> str:
+    """Each event and what it did; each large cost line and the decision behind it."""
+    period = period_name(scenario.level)
+    lines = ["## What happened", ""]
+    if record.events:
+        for event in record.events:
+            effect = event.effect or (usd(event.cost_usd) if event.cost_usd else "")
+            more = f" {event.text}" if event.text else ""
+            lines.append(f"- **{event.title}**: {effect}.{more}")
+    else:
+        lines.append(f"A calm {period}: no events.")
+    lines += ["", "## Where the money went", ""]
+    for line in large_lines(record):
+        waste = f" ({usd(line.wasted_usd)} of it wasted)" if line.wasted_usd >= 1 else ""
+        lines.append(f"- **{usd(line.cost_usd)}** {line.description}{waste}  ")
+        lines.append(f"  because: *{line.cause}*")
+    return "\n".join(lines)
+
+
+def tip_text(tip: Tip) -> str:
+    concept = entry(tip.concept)
+    return f'{tip.text}\n\nc: read "{concept.title}" in the codex'
+
+
+class ReportScreen(Screen):
+    """Read after every turn, and again from the turn screen with `r`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,space", "continue", "Continue", id="report.continue", priority=True),
+        Binding("escape", "continue", "Back", id="report.back", show=False),
+    ]
+
+    def __init__(self, scenario: Scenario, state: GameState, record: TurnRecord) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.state = state
+        self.record = record
+        self.tip = advise(scenario, record)
+
+    def compose(self) -> ComposeResult:
+        level = self.scenario.level
+        finished = self.record.turn >= level.turns and self.state.finished
+        title = (
+            f" Report · {period_name(level).capitalize()} {self.record.turn} of {level.turns}"
+            f" · {level.title}"
+        )
+        yield Static(title, classes="status-bar")
+        with VerticalScroll(id="report-body", classes="reading"):
+            yield Static(report_summary(self.state, self.record), id="report-summary")
+            advisor = Static(tip_text(self.tip), id="advisor")
+            advisor.border_title = "Advisor"
+            yield advisor
+            yield Markdown(report_markdown(self.scenario, self.record), open_links=False)
+            if finished:
+                yield Static(
+                    "That was the last period. Press enter for the debrief.", classes="next"
+                )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#report-body").focus()
+
+    def action_continue(self) -> None:
+        self.dismiss(None)
+
+    def codex_topic(self) -> str | None:
+        return self.tip.concept

@@ -1,0 +1,125 @@
+"""The title screen: pick a level (difficulty, turns, best score), or resume a game."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from finops_tui.content.levels import LevelInfo
+from finops_tui.ui.format import stars
+from finops_tui.ui.messages import BestScoresLoaded
+
+TAGLINE = (
+    "Run an AI project through its budget periods. Buy compute well, adopt FinOps "
+    "practices, and read the bill line by line."
+)
+
+
+class TitleScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "play", "Play", id="title.play", priority=True),
+        Binding("r", "resume", "Resume", id="title.resume", tooltip="Continue an unfinished game"),
+        Binding("l", "saves", "Saves", id="title.saves", tooltip="Load a saved game"),
+        Binding("q", "app.quit", "Quit", id="title.quit"),
+    ]
+
+    def __init__(self, levels: list[LevelInfo], summaries: dict[str, str]) -> None:
+        super().__init__()
+        self.levels = levels
+        self.summaries = summaries
+        self.best: dict[str, tuple[float, int]] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="title-box"):
+            yield Static("FinOps TUI", id="title-name")
+            yield Static("A game about the cost of AI projects", id="title-sub")
+            yield Static(TAGLINE, id="title-tagline")
+            yield DataTable(id="levels", cursor_type="row")
+            yield Static(id="level-summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#levels", DataTable)
+        table.add_column("Level", key="level")
+        table.add_column("Difficulty", key="difficulty")
+        table.add_column(Text("Turns", justify="right"), key="turns")
+        table.add_column(Text("Best", justify="right"), key="best")
+        self._fill()
+        table.focus()
+        self.app.load_best_scores(self)  # type: ignore[attr-defined]
+
+    def _fill(self) -> None:
+        table = self.query_one("#levels", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for info in self.levels:
+            best = self.best.get(info.id)
+            shown = f"{best[0]:.1f} {stars(best[1])}" if best else "-"
+            table.add_row(
+                info.title,
+                info.difficulty,
+                Text(str(info.turns), justify="right"),
+                Text(shown, justify="right"),
+                key=info.id,
+            )
+        if self.levels:
+            table.move_cursor(row=min(row, len(self.levels) - 1))
+        else:
+            self.query_one("#level-summary", Static).update(
+                "No levels found. Set FINOPS_TUI_LEVELS to a folder of level files."
+            )
+
+    @on(BestScoresLoaded)
+    def _best_loaded(self, message: BestScoresLoaded) -> None:
+        self.best = message.best
+        self._fill()
+
+    @on(DataTable.RowHighlighted, "#levels")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        level_id = event.row_key.value or ""
+        self.query_one("#level-summary", Static).update(self.summaries.get(level_id, ""))
+
+    @on(DataTable.RowSelected, "#levels")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.app.choose_level(event.row_key.value)  # type: ignore[attr-defined]
+
+    def selected_level(self) -> str | None:
+        table = self.query_one("#levels", DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def action_play(self) -> None:
+        level_id = self.selected_level()
+        if level_id:
+            self.app.choose_level(level_id)  # type: ignore[attr-defined]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("resume", "saves"):
+            return self.app.has_saves(unfinished=action == "resume")  # type: ignore[attr-defined]
+        return True
+
+    def action_resume(self) -> None:
+        self.app.offer_resume()  # type: ignore[attr-defined]
+
+    def action_saves(self) -> None:
+        self.app.show_saves()  # type: ignore[attr-defined]
+
+    def codex_topic(self) -> str | None:
+        return "finops-phases"
+
+    def palette_commands(self):
+        for info in self.levels:
+            yield (
+                f"Play: {info.title}",
+                f"{info.difficulty}, {info.turns} turns",
+                lambda level_id=info.id: self.app.choose_level(level_id),  # type: ignore[attr-defined]
+            )

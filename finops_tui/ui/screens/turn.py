@@ -1,0 +1,351 @@
+"""The turn: the decisions on the left, the live estimate and the dashboard on the right."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+
+from finops_tui.engine.game import InvalidDecisions, check_decisions, preview_turn
+from finops_tui.engine.state import Problem, TurnRecord
+from finops_tui.ui.advisor import breakdown
+from finops_tui.ui.fields import FieldSpec, changes, decision_fields, with_decision
+from finops_tui.ui.format import kpi_concept, period_name, stars
+from finops_tui.ui.session import GameSession
+from finops_tui.ui.widgets.bill_table import BillTable
+from finops_tui.ui.widgets.decision_form import DecisionForm
+from finops_tui.ui.widgets.estimate import EstimatePanel, EstimateView, ProblemPanel
+from finops_tui.ui.widgets.event_log import EventLog
+from finops_tui.ui.widgets.kpi_table import KpiTable
+from finops_tui.ui.widgets.spend_chart import SpendChart, SpendSeries
+
+PREVIEW_DELAY = 0.06  # seconds of quiet typing before the estimate is recomputed
+DASHBOARD_TABS = ("tab-spend", "tab-bill", "tab-kpis", "tab-events")
+TAB_CONCEPTS = {
+    "tab-spend": "budgets-alerts",
+    "tab-bill": "focus",
+    "tab-kpis": "unit-economics",
+    "tab-events": "anomaly-detection",
+}
+
+
+class TurnScreen(Screen):
+    """Decide this period; the turn ends only when every decision can be played."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "end_turn", "End turn", id="turn.end", tooltip="Play this period"),
+        Binding(
+            "z", "undo_changes", "Undo", id="turn.undo", tooltip="Back to last period's decisions"
+        ),
+        Binding("r", "last_report", "Report", id="turn.report", tooltip="Last period's report"),
+        Binding("d", "next_tab", "Tabs", id="turn.dashboard", tooltip="Next dashboard tab"),
+        Binding("b", "briefing", "Briefing", id="turn.briefing", tooltip="The case study again"),
+        Binding("escape", "leave", "Leave", id="turn.leave", tooltip="Leave this game"),
+    ]
+
+    def __init__(self, session: GameSession) -> None:
+        super().__init__()
+        self.session = session
+        self.fields: list[FieldSpec] = decision_fields(session.scenario)
+        self.draft = session.previous_decisions()
+        self.input_errors: dict[str, str] = {}
+        self.problems: list[Problem] = []
+        self.estimate: TurnRecord | None = None
+        self._timer: Timer | None = None
+
+    # -- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status", classes="status-bar")
+        with Horizontal(id="turn-body"):
+            with Vertical(id="decisions-pane"):
+                yield DecisionForm(self.fields, self.draft, id="decisions")
+                yield Static(id="field-help")
+            with Vertical(id="dashboard-pane"):
+                yield ProblemPanel(id="problems")
+                yield EstimatePanel(id="estimate")
+                with TabbedContent(id="dashboard"):
+                    with TabPane("Spend", id="tab-spend"):
+                        yield SpendChart(id="spend-chart")
+                    with TabPane("Bill", id="tab-bill"):
+                        yield BillTable(id="bill")
+                    with TabPane("KPIs", id="tab-kpis"):
+                        yield KpiTable(id="kpis")
+                    with TabPane("Events", id="tab-events"):
+                        yield EventLog(id="events")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.start_turn()
+        if self.fields:
+            self.query_one(DecisionForm).focus_field(self.fields[0].key)
+
+    # -- the turn -----------------------------------------------------------------------
+
+    def start_turn(self) -> None:
+        """A new period: decisions start from last period's, the dashboard shows the past."""
+        self.draft = self.session.previous_decisions()
+        self.input_errors.clear()
+        self.query_one(DecisionForm).show(self.draft)
+        state = self.session.state
+        self.query_one(KpiTable).show(
+            self.session.level.scoring.components, state.game_kpis if state.history else None
+        )
+        self.query_one(EventLog).show([e for r in state.history for e in r.events])
+        self.update_estimate()
+
+    def update_estimate(self) -> None:
+        """Ask the engine whether the draft can be played, and what it would cost."""
+        self._timer = None
+        scenario, state = self.session.scenario, self.session.state
+        if state.finished:
+            return
+        problems: list[Problem] = []
+        estimate = None
+        if not self.input_errors:
+            problems = check_decisions(scenario, state, self.draft)
+            if not [p for p in problems if p.key != "budget"]:
+                estimate = preview_turn(scenario, state, self.draft)
+        self.problems = problems
+        self.estimate = estimate
+        self._show_problems()
+        self._show_estimate()
+        self._show_dashboard()
+        self.refresh_bindings()
+
+    def _schedule_estimate(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(PREVIEW_DELAY, self.update_estimate)
+
+    def problem_lines(self) -> list[str]:
+        labels = {spec.key: f"{spec.label} ({spec.group.lower()})" for spec in self.fields}
+        lines = [f"{labels.get(k, k)}: {m}" for k, m in self.input_errors.items()]
+        for p in self.problems:
+            where = "Budget" if p.key == "budget" else labels.get(p.key, p.key)
+            lines.append(f"{where}: {p.message}")
+        return lines
+
+    def _show_problems(self) -> None:
+        self.query_one(ProblemPanel).show(self.problem_lines())
+        keys = set(self.input_errors) | {p.key for p in self.problems}
+        self.query_one(DecisionForm).mark_problems(keys)
+
+    def _show_estimate(self) -> None:
+        session, level = self.session, self.session.level
+        last = session.last_record
+        before = last.decisions if last is not None else session.previous_decisions()
+        e = self.estimate
+        budget = e.budget_usd if e is not None else self._budget_guess(session.turn)
+        notes = self._estimate_notes(e) if e is not None else []
+        self.query_one(EstimatePanel).show(
+            EstimateView(
+                period=period_name(level),
+                budget=budget,
+                spend=e.spend_usd if e is not None else None,
+                last_spend=last.spend_usd if last is not None else None,
+                changes=changes(before, self.draft, self.fields),
+                notes=notes,
+            )
+        )
+        state = session.state
+        score = f" · score {state.score:.1f} {stars(state.stars)}" if state.history else ""
+        self.query_one("#status", Static).update(
+            f" {level.title} · {period_name(level).capitalize()} {session.turn} of "
+            f"{level.turns} · seed {session.seed}{score}"
+        )
+
+    def _estimate_notes(self, e: TurnRecord) -> list[str]:
+        level, d, k = self.session.level, self.draft, e.kpis
+        notes = []
+        tr = level.training
+        if tr is not None and d.training.gpus > 0:
+            hours = sum(
+                line.pricing_quantity
+                for line in e.lines
+                if line.charge_description.startswith("Training:")
+            )
+            loss = k.get("loss")
+            wall = hours / d.training.gpus
+            note = f"Training: {hours:,.0f} GPU-h ({wall:,.0f} h on {d.training.gpus} GPUs)"
+            if loss is not None:
+                mark = "ships" if loss <= tr.target_loss else f"target {tr.target_loss:.3f}"
+                note += f", loss {loss:.3f} ({mark})"
+            notes.append(note)
+        if level.inference is not None and k.get("requests"):
+            miss = k.get("sla_miss_rate") or 0.0
+            unit = k.get("unit_cost_per_1k_requests") or 0.0
+            notes.append(
+                f"Serving: {k['requests']:,.0f} requests, ${unit:.2f} per 1k, "
+                f"{miss:.1%} over the latency SLA"
+            )
+        return notes
+
+    def _budget_guess(self, turn: int) -> float:
+        level, history = self.session.level, self.session.state.history
+        base = level.budget_for(min(turn, level.turns))
+        if history:
+            last = history[-1]
+            return base * last.budget_usd / max(level.budget_for(last.turn), 1e-9)
+        return base
+
+    def _show_dashboard(self) -> None:
+        session, level = self.session, self.session.level
+        history = session.state.history
+        spent = [r.spend_usd for r in history]
+        budgets = [r.budget_usd for r in history]
+        e = self.estimate
+        budgets.append(e.budget_usd if e is not None else self._budget_guess(session.turn))
+        budgets += [self._budget_guess(t) for t in range(session.turn + 1, level.turns + 1)]
+        self.query_one(SpendChart).show(
+            SpendSeries(
+                periods=level.turns,
+                spent=spent,
+                budgets=budgets,
+                estimate=e.spend_usd if e is not None else None,
+            )
+        )
+        last = session.last_record
+        bill = self.query_one(BillTable)
+        if last is not None:
+            bill.show(
+                {"Total": [(f"last {period_name(level)}", last.spend_usd)]} | breakdown(last.lines)
+            )
+        elif e is not None:
+            bill.show({"Total": [("estimate, no bill yet", e.spend_usd)]} | breakdown(e.lines))
+        else:
+            bill.show({})
+
+    # -- what the player does -----------------------------------------------------------
+
+    @on(DecisionForm.Changed)
+    def _decision_changed(self, event: DecisionForm.Changed) -> None:
+        try:
+            draft = with_decision(self.draft, event.key, event.value)
+        except ValueError as exc:
+            self.input_errors[event.key] = str(exc)
+        else:
+            self.input_errors.pop(event.key, None)
+            if draft != self.draft:
+                self.draft = draft
+                self.query_one(DecisionForm).show_rows(draft)
+        self._schedule_estimate()
+
+    @on(DecisionForm.Invalid)
+    def _decision_invalid(self, event: DecisionForm.Invalid) -> None:
+        if event.message is None:
+            self.input_errors.pop(event.key, None)
+        else:
+            self.input_errors[event.key] = event.message
+        self._schedule_estimate()
+
+    def on_descendant_focus(self, event) -> None:
+        spec = self.query_one(DecisionForm).spec_for(event.widget)
+        help_line = self.query_one("#field-help", Static)
+        if spec is not None:
+            help_line.update(spec.help)
+        elif isinstance(event.widget, DataTable):
+            help_line.update("Arrows move; c opens the codex on what is highlighted.")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo_changes":
+            return self.draft != self.session.previous_decisions() or bool(self.input_errors)
+        if action == "last_report":
+            return self.session.last_record is not None
+        return True
+
+    def action_end_turn(self) -> None:
+        if self.session.state.finished:
+            return
+        if self._timer is not None:
+            self._timer.stop()
+        self.update_estimate()
+        lines = self.problem_lines()
+        if lines:
+            self.notify("\n".join(lines), title="Fix these to end the turn", severity="error")
+            self._focus_first_problem()
+            return
+        try:
+            record = self.session.resolve(self.draft)
+        except InvalidDecisions as exc:  # the engine has the last word
+            self.problems = list(exc.problems)
+            self._show_problems()
+            self._focus_first_problem()
+            return
+        self.app.autosave(self.session)  # type: ignore[attr-defined]
+        self.app.show_report(self.session, record, after=self._after_report)  # type: ignore[attr-defined]
+
+    def _after_report(self, _result: object = None) -> None:
+        if self.session.state.finished:
+            self.app.show_debrief(self.session)  # type: ignore[attr-defined]
+        else:
+            self.start_turn()
+
+    def _focus_first_problem(self) -> None:
+        keys = list(self.input_errors) + [p.key for p in self.problems]
+        form = self.query_one(DecisionForm)
+        for key in keys:
+            if form.focus_field(key):
+                return
+
+    def action_undo_changes(self) -> None:
+        self.draft = self.session.previous_decisions()
+        self.input_errors.clear()
+        form = self.query_one(DecisionForm)
+        form.show(self.draft)
+        for control in form.query(".-invalid"):
+            control.remove_class("-invalid")
+        self.update_estimate()
+        self.notify(f"Back to last {period_name(self.session.level)}'s decisions.", timeout=2)
+
+    def action_last_report(self) -> None:
+        record = self.session.last_record
+        if record is not None:
+            self.app.show_report(self.session, record, after=None)  # type: ignore[attr-defined]
+
+    def action_next_tab(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        current = DASHBOARD_TABS.index(tabs.active) if tabs.active in DASHBOARD_TABS else -1
+        tabs.active = DASHBOARD_TABS[(current + 1) % len(DASHBOARD_TABS)]
+
+    def action_briefing(self) -> None:
+        self.app.show_briefing(self.session, playing=True)  # type: ignore[attr-defined]
+
+    def action_leave(self) -> None:
+        self.app.confirm_leave()  # type: ignore[attr-defined]
+
+    def codex_topic(self) -> str | None:
+        focused: Widget | None = self.focused
+        spec = self.query_one(DecisionForm).spec_for(focused)
+        if spec is not None:
+            return spec.concept
+        if isinstance(focused, KpiTable) and focused.row_count:
+            row = focused.coordinate_to_cell_key(focused.cursor_coordinate).row_key.value
+            return kpi_concept(row or "")
+        active = self.query_one(TabbedContent).active
+        if focused is not None and self.query_one(TabbedContent) in focused.ancestors:
+            return TAB_CONCEPTS.get(active)
+        return "finops-phases"
+
+    def palette_commands(self):
+        """Extra commands for the palette: jump to any decision."""
+        form = self.query_one(DecisionForm)
+        for spec in self.fields:
+            yield (
+                f"Go to: {spec.label} ({spec.group.lower()})",
+                spec.help,
+                lambda key=spec.key: form.focus_field(key),
+            )
+        for tab, name in zip(DASHBOARD_TABS, ("Spend", "Bill", "KPIs", "Events"), strict=True):
+            yield (
+                f"Dashboard: {name}",
+                "Show this dashboard tab",
+                lambda tab=tab: setattr(self.query_one(TabbedContent), "active", tab),
+            )

@@ -1,0 +1,1 @@
+"""Self-contained widgets: they show what they are given and post what the player wants."""

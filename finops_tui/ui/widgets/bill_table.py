@@ -1,0 +1,39 @@
+"""Last period's bill, broken down by service, by pricing category, and by owner."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from finops_tui.ui.format import usd
+
+
+class BillTable(DataTable):
+    """Three small breakdowns in one table; each group's rows add up to the bill."""
+
+    DEFAULT_CSS = """
+    BillTable {
+        height: 1fr;
+    }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+
+    def on_mount(self) -> None:
+        self.add_column("By", key="by")
+        self.add_column("Item", key="item")
+        self.add_column(Text("Cost", justify="right"), key="cost")
+        self.add_column(Text("Share", justify="right"), key="share")
+
+    def show(self, groups: dict[str, list[tuple[str, float]]]) -> None:
+        self.clear()
+        for name, items in groups.items():
+            total = sum(value for _, value in items) or 1.0
+            for i, (item, value) in enumerate(items):
+                self.add_row(
+                    Text(name if i == 0 else "", style="bold"),
+                    item,
+                    Text(usd(value), justify="right"),
+                    Text(f"{value / total:.0%}", justify="right"),
+                )

@@ -1,0 +1,83 @@
+"""This period's live estimate, what changed since last period, and what blocks the turn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual.widgets import Static
+
+from finops_tui.ui.format import usd, usd_delta
+
+
+@dataclass(frozen=True)
+class EstimateView:
+    period: str
+    budget: float
+    spend: float | None  # None: no estimate while the decisions are invalid
+    last_spend: float | None = None
+    changes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class EstimatePanel(Static):
+    DEFAULT_CSS = """
+    EstimatePanel {
+        height: auto;
+        padding: 0 1;
+    }
+    """
+
+    def show(self, view: EstimateView) -> None:
+        text = Text()
+        text.append(f"This {view.period}, estimated: ", style="bold")
+        if view.spend is None:
+            text.append("- (fix the decisions below)")
+        else:
+            text.append(usd(view.spend), style="bold")
+            text.append(f" of {usd(view.budget)} ({view.spend / max(view.budget, 1):.0%}) ")
+            if view.spend > view.budget:
+                text.append(f"OVER by {usd(view.spend - view.budget)}", style="bold reverse")
+            else:
+                text.append("within budget", style="italic")
+        text.append("\n")
+        if view.last_spend is None:
+            text.append(f"First {view.period}: no bill yet.", style="dim")
+        elif view.spend is not None:
+            text.append(f"vs last {view.period}: ")
+            text.append(usd_delta(view.spend - view.last_spend), style="bold")
+            text.append(f" (was {usd(view.last_spend)})")
+        for note in view.notes:
+            text.append("\n" + note)
+        text.append("\n")
+        if view.changes:
+            text.append("Changed: ", style="bold")
+            text.append("; ".join(view.changes))
+        else:
+            text.append(f"No changes since last {view.period}.", style="dim")
+        self.update(text)
+
+
+class ProblemPanel(Static):
+    """Why the turn cannot end yet; hidden when nothing blocks it."""
+
+    DEFAULT_CSS = """
+    ProblemPanel {
+        height: auto;
+        padding: 0 1;
+        display: none;
+    }
+    ProblemPanel.-shown {
+        display: block;
+    }
+    """
+
+    def show(self, problems: list[str]) -> None:
+        self.set_class(bool(problems), "-shown")
+        if not problems:
+            self.update("")
+            return
+        text = Text("Can't end the turn yet:", style="bold")
+        for problem in problems:
+            text.append("\n• " + problem)
+        self.update(text)
