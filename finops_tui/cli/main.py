@@ -129,6 +129,15 @@ def build_parser() -> Parser:
     bench.add_argument("--seeds", type=count, default=10_000, help="seeds for the batch figures")
     bench.add_argument("--quick", action="store_true", help="fewer repeats, for a sanity check")
 
+    export = sub.add_parser("export", help="a game's bill as FOCUS CSV, or a report")
+    export.add_argument("save", metavar="SAVE_OR_REPLAY")
+    export.add_argument("--focus", metavar="FILE.csv", help="the bill as FOCUS 1.2 rows")
+    export.add_argument("--report", metavar="FILE.md", help="an executive summary (.md or .html)")
+
+    analyze = sub.add_parser("analyze", help="summarize any FOCUS cost export")
+    analyze.add_argument("file", metavar="FOCUS.csv")
+    analyze.add_argument("--json", action="store_true")
+
     calc = sub.add_parser("calc", help="the AI project cost calculator")
     calc_sub = calc.add_subparsers(dest="calc_command", parser_class=Parser, required=True)
     train = calc_sub.add_parser("train", help="cost of a training run")
@@ -154,7 +163,7 @@ def build_parser() -> Parser:
 
 
 def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
-    from finops_tui.cli import balance, bench, calc, content, replays, simulate
+    from finops_tui.cli import balance, bench, calc, content, export, replays, simulate
 
     return {
         "levels": content.levels,
@@ -164,6 +173,8 @@ def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
         "calc": calc.calc,
         "bench": bench.bench,
         "balance": balance.balance,
+        "export": export.export,
+        "analyze": export.analyze,
         "verify": replays.verify,
         "leaderboard": replays.leaderboard,
     }
