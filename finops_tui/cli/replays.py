@@ -28,6 +28,7 @@ class Row:
     file: str
     player: str
     level: str
+    setting: str
     seed: int
     score: float
     stars: int
@@ -47,6 +48,7 @@ def check(name: str) -> Row:
         file=name,
         player=save.player,
         level=save.level,
+        setting=save.setting,
         seed=save.seed,
         score=state.score,
         stars=state.stars,
@@ -71,10 +73,14 @@ def verify(args: argparse.Namespace) -> int:
             print(_first(exc, name))
             continue
         print(
-            f"{name}: ok: {row.player or 'anonymous'}, level {row.level}, seed {row.seed}, "
+            f"{name}: ok: {row.player or 'anonymous'}, level {_level(row)}, seed {row.seed}, "
             f"score {row.score:.1f}, {row.stars} star{'' if row.stars == 1 else 's'}"
         )
     return 1 if failed else 0
+
+
+def _level(row: Row) -> str:
+    return row.level if row.setting == "standard" else f"{row.level} ({row.setting})"
 
 
 def rank(rows: list[Row]) -> list[tuple[int, Row]]:
@@ -107,7 +113,7 @@ def leaderboard(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
     groups: dict[tuple[str, int], list[str]] = {}
     for row in rows:
-        groups.setdefault((row.level, row.seed), []).append(row.file)
+        groups.setdefault((_level(row), row.seed), []).append(row.file)
     if len(groups) > 1 and not args.allow_mixed:
         found = "; ".join(
             f"{level} seed {seed}: {', '.join(files)}" for (level, seed), files in groups.items()
@@ -146,6 +152,7 @@ def _row_json(place: int, row: Row) -> dict:
         "rank": place,
         "player": row.player,
         "level": row.level,
+        "setting": row.setting,
         "seed": row.seed,
         "score": row.score,
         "stars": row.stars,
@@ -166,12 +173,12 @@ def board_json(ranked: list[tuple[int, Row]], rejected: list[tuple[str, str]], m
 
 def board_table(ranked: list[tuple[int, Row]], mixed: bool) -> str:
     first = ranked[0][1]
-    where = "mixed levels and seeds" if mixed else f"{first.level}, seed {first.seed}"
+    where = "mixed levels and seeds" if mixed else f"{_level(first)}, seed {first.seed}"
     cells = [
         [
             f"{place}{'=' if _shared(ranked, place) else ''}",
             row.player or "anonymous",
-            *([row.level, str(row.seed)] if mixed else []),
+            *([_level(row), str(row.seed)] if mixed else []),
             f"{row.score:.1f}",
             "*" * row.stars or "-",
             f"${row.spend_usd:,.2f}",
@@ -222,6 +229,7 @@ def board_csv(ranked: list[tuple[int, Row]]) -> str:
             "rank",
             "player",
             "level",
+            "setting",
             "seed",
             "score",
             "stars",
@@ -236,6 +244,7 @@ def board_csv(ranked: list[tuple[int, Row]]) -> str:
                 place,
                 _cell(row.player),
                 row.level,
+                row.setting,
                 row.seed,
                 row.score,
                 row.stars,

@@ -11,6 +11,7 @@ Format 2 (one TOML file):
     format = 2                      # this module reads exactly SAVE_FORMAT
     app_version = "0.1.0"           # finops-tui that wrote it (informational)
     level = "tutorial"              # a shipped level id
+    setting = "standard"            # or "advanced": the level's tighter variant
     level_hash = "sha256:..."       # what the engine reads from the level (see level_hash)
     prices_hash = "sha256:..."      # the price catalog it was played at (see prices_hash)
     seed = 0
@@ -46,7 +47,7 @@ from finops_tui.content.levels import level_paths, levels_dir, load_level
 from finops_tui.engine.catalog import Catalog
 from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.game import InvalidDecisions, new_game, resolve_turn
-from finops_tui.engine.level import Level
+from finops_tui.engine.level import Level, Setting
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import GameState
 
@@ -107,6 +108,7 @@ class SaveFile(BaseModel):
     format: int
     app_version: str = ""
     level: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+    setting: Setting
     level_hash: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
     prices_hash: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
     seed: int = Field(ge=0, le=2**32 - 1)
@@ -172,6 +174,7 @@ def save_from_state(scenario: Scenario, state: GameState, player: str = "") -> S
         format=SAVE_FORMAT,
         app_version=__version__,
         level=scenario.level.id,
+        setting=scenario.level.setting,
         level_hash=level_hash(scenario.level),
         prices_hash=prices_hash(scenario.catalog),
         seed=state.seed,
@@ -314,7 +317,8 @@ def scenario_for(path: Path, save: SaveFile) -> Scenario:
             ]
         )
     try:
-        level = load_level(level_file)
+        # The save holds every decision, so the level's plans need not be played here.
+        level = load_level(level_file, check_plans=False)
     except ContentError as exc:
         first = exc.problems[0] if exc.problems else str(level_file)
         raise ContentError(
@@ -324,7 +328,7 @@ def scenario_for(path: Path, save: SaveFile) -> Scenario:
         raise ContentError(
             [f"{path}: level: {level_file} holds level {level.id!r}, not {save.level!r}"]
         )
-    return Scenario.build(level, shipped_catalog())
+    return Scenario.build(level.at_setting(save.setting), shipped_catalog())
 
 
 def replay_save(path: Path, save: SaveFile, scenario: Scenario) -> GameState:
@@ -338,6 +342,10 @@ def replay_save(path: Path, save: SaveFile, scenario: Scenario) -> GameState:
     level = scenario.level
     if save.level != level.id:
         raise ContentError([f"{path}: level: save is for {save.level!r}, not {level.id!r}"])
+    if save.setting != level.setting:
+        raise ContentError(
+            [f"{path}: setting: save is of the {save.setting} setting, not {level.setting}"]
+        )
     if save.level_hash != level_hash(level):
         raise ContentError(
             [
@@ -502,13 +510,20 @@ def _refuse(name: str, problem: str) -> str:
     raise ContentError([f"save name {_shown(name)}: {problem}"])
 
 
-def autosave_stem(level_id: str, player: str = "") -> str:
-    """The autosave of a (level, player): readable, and distinct for distinct names."""
+def autosave_stem(level_id: str, player: str = "", setting: str = "standard") -> str:
+    """The autosave of a (level, player): readable, and distinct for distinct names.
+
+    The advanced setting is a variant of its own: starting it never overwrites an
+    unfinished standard game.
+    """
+    stem = f"{AUTOSAVE_PREFIX}-{level_id}"
+    if setting != "standard":
+        stem += f"-{setting}"
     if not player:
-        return f"{AUTOSAVE_PREFIX}-{level_id}"
+        return stem
     slug = re.sub(r"[^a-z0-9]+", "-", player.lower()).strip("-")[:24] or "player"
     tag = hashlib.sha256(player.encode()).hexdigest()[:8]
-    return f"{AUTOSAVE_PREFIX}-{level_id}-{slug}-{tag}"
+    return f"{stem}-{slug}-{tag}"
 
 
 # --- the store the game uses --------------------------------------------------------
@@ -529,6 +544,10 @@ class SaveEntry:
     seed: int | None = None
     autosave: bool = False
     modified: float = 0.0
+    setting: str = "standard"
+    # The engine's result when the save replayed (None for a bad save): never the file's claim.
+    score: float | None = None
+    stars: int | None = None
 
 
 class SaveStore:
@@ -540,7 +559,8 @@ class SaveStore:
     def autosave(self, scenario: Scenario, state: GameState, player: str = "") -> Path:
         """Save after a resolved turn: one file per (level, player), overwritten each time."""
         player = player_name(player)
-        path = self.folder / f"{autosave_stem(scenario.level.id, player)}.toml"
+        level = scenario.level
+        path = self.folder / f"{autosave_stem(level.id, player, level.setting)}.toml"
         write_save(path, save_from_state(scenario, state, player))
         return path
 
@@ -611,23 +631,32 @@ class SaveStore:
                 finished=False,
                 problem=f"{path}: cannot be read: {exc}",
             )
-        info = {"level": save.level, "player": save.player, "turn": save.turn, "seed": save.seed}
-        scenario = scenarios.get(save.level)
+        info = {
+            "level": save.level,
+            "player": save.player,
+            "turn": save.turn,
+            "seed": save.seed,
+            "setting": save.setting,
+        }
+        key = f"{save.level} {save.setting}"
+        scenario = scenarios.get(key)
         if scenario is None:
             try:
-                scenario = scenarios[save.level] = scenario_for(path, save)
+                scenario = scenarios[key] = scenario_for(path, save)
             except ContentError as exc:
                 return SaveEntry(**base, **info, finished=False, problem=_lines(exc))
         finished = save.turn >= scenario.level.turns
         try:
-            replay_save(path, save, scenario)
+            state = replay_save(path, save, scenario)
         except ContentError as exc:
             return SaveEntry(**base, **info, finished=finished, problem=_lines(exc))
         except Exception as exc:  # a listing must never take the game down
             return SaveEntry(
                 **base, **info, finished=finished, problem=f"{path}: cannot be replayed: {exc}"
             )
-        return SaveEntry(**base, **info, finished=finished, problem=None)
+        return SaveEntry(
+            **base, **info, finished=finished, problem=None, score=state.score, stars=state.stars
+        )
 
 
 def _lines(exc: ContentError) -> str:

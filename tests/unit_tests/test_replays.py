@@ -298,7 +298,7 @@ def test_nothing_verified_means_nothing_ranked(capsys, tmp_path):
 
 
 def row(player: str, score: float, spend: float, over: int) -> Row:
-    return Row(f"{player}.toml", player, "tutorial", 0, score, 3, spend, over, 3)
+    return Row(f"{player}.toml", player, "tutorial", "standard", 0, score, 3, spend, over, 3)
 
 
 def test_the_tie_break_rule():
@@ -318,3 +318,23 @@ def test_the_tie_break_rule():
         (4, "b"),
         (5, "a"),
     ]
+
+
+def test_an_advanced_replay_verifies_and_is_not_ranked_with_standard_ones(capsys, tmp_path):
+    standard = simulate(capsys, tmp_path / "standard.toml")
+    code, _, err = cli(
+        capsys,
+        "simulate",
+        "tutorial",
+        "--plan",
+        "par",
+        "--advanced",
+        "--replay-out",
+        tmp_path / "advanced.toml",
+    )
+    assert code == 0, err
+    advanced = tmp_path / "advanced.toml"
+    code, out, _ = cli(capsys, "verify", advanced)
+    assert code == 0 and out.startswith(f"{advanced}: ok: par, level tutorial (advanced), seed 0")
+    code, _, err = cli(capsys, "leaderboard", standard, advanced)
+    assert code == 2 and "tutorial (advanced) seed 0" in err

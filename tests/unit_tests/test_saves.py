@@ -431,3 +431,20 @@ def test_level_hash_ignores_prose_but_not_numbers(tutorial):
     level = tutorial.level
     assert level_hash(level.model_copy(update={"briefing": "other"})) == level_hash(level)
     assert level_hash(level.model_copy(update={"turns": 4})) != level_hash(level)
+
+
+def test_the_advanced_setting_is_saved_and_kept_apart(tmp_path):
+    advanced = load_scenario("tutorial", setting="advanced")
+    standard = load_scenario("tutorial")
+    store = SaveStore(tmp_path)
+    state = game(advanced, 2)
+    path = store.autosave(advanced, state, "Team Red")
+    other = store.autosave(standard, game(standard, 1), "Team Red")
+    # Starting the advanced game never overwrites the unfinished standard one.
+    assert path != other
+    scenario, loaded, save = store.load(path)
+    assert save.setting == "advanced" and scenario.level.setting == "advanced"
+    assert loaded.game_kpis == state.game_kpis and loaded.score == state.score
+    entries = {e.path: e for e in store.list()}
+    assert entries[path].setting == "advanced" and entries[other].setting == "standard"
+    assert entries[path].score == state.score and entries[path].problem is None
