@@ -51,13 +51,16 @@ class FinOpsApp(App[None]):
         player: str = "",
         store: Any = None,
         animate: bool = True,
+        setting: str = "standard",
     ) -> None:
         super().__init__()
+        self.setting = setting
         self.start_scenario = scenario
         self.fixed_seed = seed
         self.player = player
         self.store = store
         self.session: GameSession | None = None
+        self._offered_resume = False
         if not animate:
             self.animation_level = "none"
 
@@ -87,7 +90,7 @@ class FinOpsApp(App[None]):
 
     def choose_level(self, level_id: str) -> None:
         try:
-            scenario = load_scenario(level_id)
+            scenario = load_scenario(level_id, setting=self.setting)
         except ContentError as exc:
             self.notify(
                 "\n".join(exc.problems), title="This level cannot be played", severity="error"
@@ -224,11 +227,70 @@ class FinOpsApp(App[None]):
             return False
         return bool(entries)
 
-    def offer_resume(self) -> None:
-        """Ask to resume an unfinished game (the title screen's `r`)."""
+    def _entries(self, unfinished: bool = False) -> list[Any]:
+        if self.store is None:
+            return []
+        try:
+            return self.store.unfinished() if unfinished else self.store.list()
+        except (OSError, ContentError):
+            return []
+
+    def offer_resume(self, first_time: bool = False) -> None:
+        """Offer the unfinished games (on launch, and the title screen's `r`)."""
+        from finops_tui.ui.screens.saves import SaveMenuScreen
+
+        if first_time and self._offered_resume:
+            return
+        self._offered_resume = True
+        entries = self._entries(unfinished=True)
+        if entries:
+            title = "Resume an unfinished game?" if first_time else "Unfinished games"
+            self.push_screen(SaveMenuScreen(entries, title), self._load_entry)
 
     def show_saves(self) -> None:
-        """The save menu (the title screen's `l`)."""
+        """The save menu: every save in the folder (the title screen's `l`)."""
+        from finops_tui.ui.screens.saves import SaveMenuScreen
+
+        self.push_screen(SaveMenuScreen(self._entries()), self._load_entry)
+
+    def _load_entry(self, entry: Any) -> None:
+        if entry is None:
+            return
+        try:
+            scenario, state, save = self.store.load(entry.path)
+        except ContentError as exc:
+            self.notify("\n".join(exc.problems), title="Cannot load", severity="error")
+            return
+        self.resume_game(GameSession(scenario, state, save.player))
+
+    def save_game_as(self, session: GameSession) -> None:
+        """Ask for a name, then keep the game under it (the turn screen's `s`)."""
+        from finops_tui.ui.screens.saves import SaveNameScreen
+
+        if self.store is None:
+            self.notify("Saving is off in this session.", severity="warning")
+            return
+        store = self.store
+
+        def check(name: str) -> str | None:
+            try:
+                path = store.path_for(name)
+            except ContentError as exc:
+                return "\n".join(exc.problems)
+            return f"exists: {path}" if path.exists() else None
+
+        def named(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                path = store.save_named(name, session.scenario, session.state, session.player)
+            except (OSError, ContentError) as exc:
+                problems = exc.problems if isinstance(exc, ContentError) else [str(exc)]
+                self.notify("\n".join(problems), title="Not saved", severity="error")
+                return
+            self.notify(f"Saved as {path.name} in {path.parent}", timeout=3)
+
+        self.push_screen(SaveNameScreen(check), named)
 
     def load_best_scores(self, screen: Screen) -> None:
         if self.store is not None:
@@ -236,7 +298,17 @@ class FinOpsApp(App[None]):
 
     @work(thread=True, exclusive=True, group="best-scores")
     def _best_scores(self, screen: Screen) -> None:
+        """Each level's best finished score, replayed from the saves (never trusted as typed)."""
         best: dict[str, tuple[float, int]] = {}
+        for entry in self._entries():
+            if entry.problem is not None or not entry.finished:
+                continue
+            try:
+                _, state, _ = self.store.load(entry.path)
+            except ContentError:
+                continue
+            if entry.level not in best or state.score > best[entry.level][0]:
+                best[entry.level] = (state.score, state.stars)
         screen.post_message(BestScoresLoaded(best))
 
 
@@ -282,10 +354,13 @@ def create_app(
     player: str = "",
     store: Any = None,
     animate: bool = True,
+    setting: str = "standard",
 ) -> FinOpsApp:
     """The app, on the title screen, or straight into `level` (an id or a path).
 
     Raises ContentError (with readable problems) for a level that cannot be loaded.
     """
-    scenario = load_scenario(level) if level is not None else None
-    return FinOpsApp(scenario, seed=seed, player=player, store=store, animate=animate)
+    scenario = load_scenario(level, setting=setting) if level is not None else None
+    return FinOpsApp(
+        scenario, seed=seed, player=player, store=store, animate=animate, setting=setting
+    )

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import argparse
 
+from finops_tui.content.saves import SaveStore, player_name
+from finops_tui.content.saves import saves_dir as resolve_saves_dir
+
 
 def play(args: argparse.Namespace) -> int:
     """Open the title screen, or jump into a level; a bad level is a message, not a crash."""
     from finops_tui.ui.app import create_app
 
-    # A bad level raises ContentError before the terminal is taken over; the CLI prints it.
+    # A bad level or name raises ContentError before the terminal is taken over; the CLI
+    # prints its problems and exits 1.
+    player = player_name(getattr(args, "player", "") or "")
     app = create_app(
         level=getattr(args, "level", None),
         seed=getattr(args, "seed", None),
-        player=getattr(args, "player", "") or "",
+        player=player,
         store=_store(getattr(args, "saves_dir", None)),
+        setting="advanced" if getattr(args, "advanced", False) else "standard",
     )
     app.run()
     return 0 if app.return_code in (None, 0) else app.return_code
 
 
-def _store(saves_dir: str | None):
-    try:
-        from finops_tui.content.saves import SaveStore
-        from finops_tui.content.saves import saves_dir as resolve_dir
-    except ImportError:  # the save store is not there yet: play without saves
-        return None
-    return SaveStore(resolve_dir(saves_dir))
+def _store(saves_dir: str | None) -> SaveStore:
+    return SaveStore(resolve_saves_dir(saves_dir))

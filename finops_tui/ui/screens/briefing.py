@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Markdown, Static
 
 from finops_tui.ui.format import period_name, target, usd
 from finops_tui.ui.session import GameSession
+from finops_tui.ui.widgets.footer import GameFooter
 
 
 def briefing_markdown(session: GameSession) -> str:
@@ -57,7 +58,7 @@ class BriefingScreen(Screen):
         )
         with VerticalScroll(id="briefing-body", classes="reading"):
             yield Markdown(briefing_markdown(self.session), open_links=False)
-        yield Footer()
+        yield GameFooter()
 
     def on_mount(self) -> None:
         self.query_one("#briefing-body").focus()

@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Markdown, OptionList, Static
+from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from finops_tui.ui.codex import codex, concept_from_link, entry
+from finops_tui.ui.widgets.footer import GameFooter
 
 
 class CodexScreen(ModalScreen[None]):
@@ -32,7 +33,7 @@ class CodexScreen(ModalScreen[None]):
             with VerticalScroll(id="codex-body", classes="reading"):
                 yield Markdown(entry(self.concept).markdown, open_links=False, id="codex-text")
         yield Static(" Codex · up/down choose · right reads · esc closes", classes="hint")
-        yield Footer()
+        yield GameFooter()
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Markdown, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Markdown, Static, TabbedContent, TabPane
 
 from finops_tui.engine.game import plan_decisions, play
 from finops_tui.engine.state import GameState
@@ -26,6 +26,7 @@ from finops_tui.ui.format import (
 )
 from finops_tui.ui.messages import PlansSimulated
 from finops_tui.ui.session import GameSession
+from finops_tui.ui.widgets.footer import GameFooter
 from finops_tui.ui.widgets.spend_chart import SpendChart, SpendSeries
 
 PLANS = ("par", "naive")
@@ -100,7 +101,7 @@ class DebriefScreen(Screen):
                 yield SpendChart(title="Spend per period", id="debrief-chart")
             with TabPane("Lessons", id="tab-lessons"), VerticalScroll(classes="reading"):
                 yield Markdown(self._lessons_markdown(), open_links=False)
-        yield Footer()
+        yield GameFooter()
 
     def on_mount(self) -> None:
         self._fill_compare()

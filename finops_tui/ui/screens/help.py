@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Markdown, Static
+
+from finops_tui.ui.widgets.footer import GameFooter
 
 KEY_NAMES = {
     "question_mark": "?",
@@ -67,7 +69,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(" Help · esc closes", classes="status-bar")
             with VerticalScroll(id="help-body", classes="reading"):
                 yield Markdown(help_markdown(self.sections), open_links=False)
-        yield Footer()
+        yield GameFooter()
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()

@@ -8,13 +8,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Markdown, Static
 
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import GameState, TurnRecord
 from finops_tui.ui.advisor import Tip, advise, large_lines
 from finops_tui.ui.codex import entry
 from finops_tui.ui.format import period_name, stars, usd
+from finops_tui.ui.widgets.footer import GameFooter
 
 
 def report_summary(state: GameState, record: TurnRecord) -> str:
@@ -90,7 +91,7 @@ class ReportScreen(Screen):
                 yield Static(
                     "That was the last period. Press enter for the debrief.", classes="next"
                 )
-        yield Footer()
+        yield GameFooter()
 
     def on_mount(self) -> None:
         self.query_one("#report-body").focus()

@@ -10,15 +10,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from finops_tui.content.levels import LevelInfo
 from finops_tui.ui.format import stars
 from finops_tui.ui.messages import BestScoresLoaded
+from finops_tui.ui.widgets.footer import GameFooter
 
 TAGLINE = (
     "Run an AI project through its budget periods. Buy compute well, adopt FinOps "
-    "practices, and read the bill line by line."
+    "practices, and read the bill line by line. The keys are at the bottom; ? explains "
+    "them all, and ctrl+p finds any command by name."
 )
 
 
@@ -27,6 +29,9 @@ class TitleScreen(Screen):
         Binding("enter", "play", "Play", id="title.play", priority=True),
         Binding("r", "resume", "Resume", id="title.resume", tooltip="Continue an unfinished game"),
         Binding("l", "saves", "Saves", id="title.saves", tooltip="Load a saved game"),
+        Binding(
+            "v", "setting", "Setting", id="title.setting", tooltip="Standard or advanced setting"
+        ),
         Binding("q", "app.quit", "Quit", id="title.quit"),
     ]
 
@@ -43,7 +48,7 @@ class TitleScreen(Screen):
             yield Static(TAGLINE, id="title-tagline")
             yield DataTable(id="levels", cursor_type="row")
             yield Static(id="level-summary")
-        yield Footer()
+        yield GameFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#levels", DataTable)
@@ -54,6 +59,7 @@ class TitleScreen(Screen):
         self._fill()
         table.focus()
         self.app.load_best_scores(self)  # type: ignore[attr-defined]
+        self.call_after_refresh(self.app.offer_resume, True)  # type: ignore[attr-defined]
 
     def _fill(self) -> None:
         table = self.query_one("#levels", DataTable)
@@ -83,8 +89,23 @@ class TitleScreen(Screen):
 
     @on(DataTable.RowHighlighted, "#levels")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        level_id = event.row_key.value or ""
-        self.query_one("#level-summary", Static).update(self.summaries.get(level_id, ""))
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        level_id = self.selected_level() or ""
+        setting = self.app.setting  # type: ignore[attr-defined]
+        seed = self.app.fixed_seed  # type: ignore[attr-defined]
+        text = Text(self.summaries.get(level_id, ""))
+        text.append(f"\n\nSetting: {setting} (v switches)", style="dim")
+        text.append(
+            f" · seed {seed}" if seed is not None else " · a new seed each game", style="dim"
+        )
+        self.query_one("#level-summary", Static).update(text)
+
+    def action_setting(self) -> None:
+        app = self.app
+        app.setting = "advanced" if app.setting == "standard" else "standard"  # type: ignore[attr-defined]
+        self._show_summary()
 
     @on(DataTable.RowSelected, "#levels")
     def _selected(self, event: DataTable.RowSelected) -> None:

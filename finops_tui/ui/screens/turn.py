@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from finops_tui.engine.game import InvalidDecisions, check_decisions, preview_turn
 from finops_tui.engine.state import Problem, TurnRecord
@@ -23,6 +23,7 @@ from finops_tui.ui.widgets.bill_table import BillTable
 from finops_tui.ui.widgets.decision_form import DecisionForm
 from finops_tui.ui.widgets.estimate import EstimatePanel, EstimateView, ProblemPanel
 from finops_tui.ui.widgets.event_log import EventLog
+from finops_tui.ui.widgets.footer import GameFooter
 from finops_tui.ui.widgets.kpi_table import KpiTable
 from finops_tui.ui.widgets.spend_chart import SpendChart, SpendSeries
 
@@ -46,7 +47,8 @@ class TurnScreen(Screen):
         ),
         Binding("r", "last_report", "Report", id="turn.report", tooltip="Last period's report"),
         Binding("d", "next_tab", "Tabs", id="turn.dashboard", tooltip="Next dashboard tab"),
-        Binding("b", "briefing", "Briefing", id="turn.briefing", tooltip="The case study again"),
+        Binding("b", "briefing", "Brief", id="turn.briefing", tooltip="The case study again"),
+        Binding("s", "save", "Save", id="turn.save", tooltip="Keep this game under a name"),
         Binding("escape", "leave", "Leave", id="turn.leave", tooltip="Leave this game"),
     ]
 
@@ -80,7 +82,7 @@ class TurnScreen(Screen):
                         yield KpiTable(id="kpis")
                     with TabPane("Events", id="tab-events"):
                         yield EventLog(id="events")
-        yield Footer()
+        yield GameFooter()
 
     def on_mount(self) -> None:
         self.start_turn()
@@ -259,6 +261,8 @@ class TurnScreen(Screen):
             return self.draft != self.session.previous_decisions() or bool(self.input_errors)
         if action == "last_report":
             return self.session.last_record is not None
+        if action == "save":
+            return self.app.store is not None  # type: ignore[attr-defined]
         return True
 
     def action_end_turn(self) -> None:
@@ -317,6 +321,9 @@ class TurnScreen(Screen):
 
     def action_briefing(self) -> None:
         self.app.show_briefing(self.session, playing=True)  # type: ignore[attr-defined]
+
+    def action_save(self) -> None:
+        self.app.save_game_as(self.session)  # type: ignore[attr-defined]
 
     def action_leave(self) -> None:
         self.app.confirm_leave()  # type: ignore[attr-defined]
