@@ -422,6 +422,18 @@ class Level(Strict):
             data["inference"]["demand_noise"] = adv.demand_noise
         return Level.model_validate(data)
 
+    def with_injected(self, events: list[Event]) -> Level:
+        """This level with events a facilitator injected; each needs a turn.
+
+        Injected events are part of the game's inputs: a save keeps them, so a replay
+        meets them too.
+        """
+        if not events:
+            return self
+        data = self.model_dump()
+        data["events"]["scheduled"] += [e.model_dump() for e in events]
+        return Level.model_validate(data)
+
     def budget_for(self, turn: int) -> float:
         """The base budget of a turn (1-based), before budget events."""
         if self.budget.per_turn_usd:

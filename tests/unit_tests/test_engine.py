@@ -232,3 +232,17 @@ def test_counterfactuals_replay_the_players_decisions_with_one_change(scenarios)
             assert {e.source for e in a.events if e.source} == {
                 e.source for e in b.events if e.source
             }
+
+
+def test_an_injected_event_changes_only_the_turns_from_its_own(scenarios):
+    from finops_tui.engine import Scenario
+    from finops_tui.engine.level import Event
+
+    scenario = scenarios["spot-or-reserved"]
+    surge = Event(kind="price_change", title="Prices double", turn=4, magnitude=2.0, gpu="h100")
+    injected = Scenario.build(scenario.level.with_injected([surge]), scenario.catalog)
+    par = _par(scenario)
+    a, b = play(scenario, 9, par), play(injected, 9, par)
+    assert a.history[:3] == b.history[:3]
+    assert b.history[3].spend_usd > a.history[3].spend_usd
+    assert any(e.title == "Prices double" for e in b.history[3].events)
