@@ -555,6 +555,9 @@ class SaveStore:
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
+        # (content digest, its stated checksum, level hash, prices hash) -> (score, stars) of
+        # saves already replayed cleanly: a listing need not replay an unchanged save twice.
+        self._replayed: dict[tuple[str, str, str, str], tuple[float, int]] = {}
 
     def autosave(self, scenario: Scenario, state: GameState, player: str = "") -> Path:
         """Save after a resolved turn: one file per (level, player), overwritten each time."""
@@ -646,17 +649,24 @@ class SaveStore:
             except ContentError as exc:
                 return SaveEntry(**base, **info, finished=False, problem=_lines(exc))
         finished = save.turn >= scenario.level.turns
-        try:
-            state = replay_save(path, save, scenario)
-        except ContentError as exc:
-            return SaveEntry(**base, **info, finished=finished, problem=_lines(exc))
-        except Exception as exc:  # a listing must never take the game down
-            return SaveEntry(
-                **base, **info, finished=finished, problem=f"{path}: cannot be replayed: {exc}"
-            )
-        return SaveEntry(
-            **base, **info, finished=finished, problem=None, score=state.score, stars=state.stars
+        done = (
+            save_checksum(save),
+            save.integrity.checksum,
+            level_hash(scenario.level),
+            prices_hash(scenario.catalog),
         )
+        if done not in self._replayed:
+            try:
+                state = replay_save(path, save, scenario)
+            except ContentError as exc:
+                return SaveEntry(**base, **info, finished=finished, problem=_lines(exc))
+            except Exception as exc:  # a listing must never take the game down
+                return SaveEntry(
+                    **base, **info, finished=finished, problem=f"{path}: cannot be replayed: {exc}"
+                )
+            self._replayed[done] = (state.score, state.stars)
+        score, stars = self._replayed[done]
+        return SaveEntry(**base, **info, finished=finished, problem=None, score=score, stars=stars)
 
 
 def _lines(exc: ContentError) -> str:

@@ -448,3 +448,20 @@ def test_the_advanced_setting_is_saved_and_kept_apart(tmp_path):
     entries = {e.path: e for e in store.list()}
     assert entries[path].setting == "advanced" and entries[other].setting == "standard"
     assert entries[path].score == state.score and entries[path].problem is None
+
+
+def test_a_save_edited_between_two_listings_is_caught(tmp_path, tutorial):
+    store = SaveStore(tmp_path)
+    path = store.save_named("x", tutorial, game(tutorial, 2))
+    assert store.list()[0].problem is None
+    edit(path, lambda d: d["claimed"].update(score=99.0))
+    assert "claimed.score" in store.list()[0].problem
+
+    # Even with its checksum made to match, changed play is replayed, not remembered.
+    def cheat(d):
+        d["turns"][1]["training"]["pricing"] = "on-demand"
+        d["claimed"]["score"] = saves.read_save(path).claimed.score
+        d["integrity"]["checksum"] = saves._digest({k: v for k, v in d.items() if k != "integrity"})
+
+    edit(path, cheat)
+    assert "claimed.score" in store.list()[0].problem
