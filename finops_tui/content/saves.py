@@ -30,6 +30,7 @@ import json
 import math
 import os
 import re
+import stat
 import tempfile
 import unicodedata
 from dataclasses import dataclass
@@ -258,9 +259,13 @@ def read_save(path: Path) -> SaveFile:
     """Parse and validate a save file; every problem is a ContentError naming the file."""
     path = Path(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError:
-        size = 0  # read_toml reports missing and unreadable files in its own words
+        info = None  # read_toml reports missing and unreadable files in its own words
+    if info is not None and not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        # A pipe or a device could be read forever.
+        raise ContentError([f"{path}: not a regular file, expected a save"])
+    size = info.st_size if info is not None else 0
     if size > MAX_SAVE_BYTES:
         raise ContentError([f"{path}: too large to be a save ({size:,} bytes)"])
     try:

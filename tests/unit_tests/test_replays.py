@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import tomllib
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import tomli_w
 from finops_tui.cli.main import run
 from finops_tui.cli.replays import TIE_BREAK, Row, rank
 from finops_tui.content.levels import LEVELS_ENV, levels_dir, load_scenario
-from finops_tui.content.saves import save_from_state, write_save
+from finops_tui.content.saves import SaveStore, save_from_state, write_save
 from finops_tui.engine import plan_decisions, play
 
 
@@ -338,3 +339,12 @@ def test_an_advanced_replay_verifies_and_is_not_ranked_with_standard_ones(capsys
     assert code == 0 and out.startswith(f"{advanced}: ok: par, level tutorial (advanced), seed 0")
     code, _, err = cli(capsys, "leaderboard", standard, advanced)
     assert code == 2 and "tutorial (advanced) seed 0" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_is_refused_not_read_forever(capsys, tmp_path):
+    pipe = tmp_path / "pipe.toml"
+    os.mkfifo(pipe)
+    code, out, _ = cli(capsys, "verify", pipe)
+    assert code == 1 and out == f"{pipe}: not a regular file, expected a save\n"
+    assert SaveStore(tmp_path).list() == []
