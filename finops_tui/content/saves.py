@@ -25,6 +25,7 @@ Format 2 (one TOML file):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -214,6 +215,8 @@ def atomic_write_text(path: Path, text: str) -> None:
     except OSError as exc:
         raise ContentError([f"{path}: cannot save: {exc.strerror or exc}"]) from None
     try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, _new_file_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
@@ -226,6 +229,22 @@ def atomic_write_text(path: Path, text: str) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_dir(folder)
+
+
+def _new_file_mode(path: Path) -> int:
+    """The mode `open` would give: mkstemp's 0600 would hide saves from a shared class folder."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        pass
+    return 0o666 & ~_umask()
+
+
+@functools.cache
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(mask)
+    return mask
 
 
 def save_text(save: SaveFile) -> str:

@@ -465,3 +465,15 @@ def test_a_save_edited_between_two_listings_is_caught(tmp_path, tutorial):
 
     edit(path, cheat)
     assert "claimed.score" in store.list()[0].problem
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_saves_get_the_usual_file_mode_not_mkstemps(tmp_path, tutorial):
+    path = tmp_path / "game.toml"
+    write_save(path, save_from_state(tutorial, game(tutorial, 1)))
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    path.chmod(0o640)
+    write_save(path, save_from_state(tutorial, game(tutorial, 2)))
+    assert path.stat().st_mode & 0o777 == 0o640  # an existing save keeps its mode
