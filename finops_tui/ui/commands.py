@@ -20,7 +20,7 @@ def screen_commands(provider: Provider) -> Iterator[Command]:
         binding, node = active.binding, active.node
         if node is not screen and node is not app:
             continue  # a widget's own keys (cursor moves) are not commands
-        if not active.enabled or not binding.description or binding.system:
+        if not active.enabled or not binding.description or binding.system or not binding.show:
             continue
         if (id(node), binding.action) in seen:
             continue
