@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import io
 import json
 import sys
@@ -35,6 +36,8 @@ class Row:
     spend_usd: float
     turns_over_budget: int
     turns: int
+    # A digest of level, setting, seed and every decision: equal for identical play.
+    play: str = ""
 
     def merit(self) -> tuple[float, float, int]:
         """What ranks a replay (smaller is better); equal merit means an equal rank."""
@@ -55,6 +58,12 @@ def check(name: str) -> Row:
         spend_usd=state.spend_usd,
         turns_over_budget=sum(r.spend_usd > r.budget_usd for r in state.history),
         turns=state.turn,
+        play=hashlib.sha256(
+            json.dumps(
+                [save.level, save.setting, save.seed, [d.model_dump() for d in save.turns]],
+                sort_keys=True,
+            ).encode()
+        ).hexdigest(),
     )
 
 
@@ -124,15 +133,25 @@ def leaderboard(args: argparse.Namespace) -> int:
             "or --allow-mixed to rank them together anyway"
         )
     ranked = rank(rows)
+    same = identical_play(rows)
     if args.json:
-        print(json.dumps(board_json(ranked, rejected, len(groups) > 1), indent=2))
+        print(json.dumps(board_json(ranked, rejected, len(groups) > 1, same), indent=2))
     elif ranked:
-        print(board_table(ranked, len(groups) > 1))
+        print(board_table(ranked, len(groups) > 1, same))
     if args.csv and ranked:
         atomic_write_text(Path(args.csv), board_csv(ranked))
     if not ranked and not args.json:
         print("no replay could be verified; nothing to rank", file=sys.stderr)
     return 1 if rejected else 0
+
+
+def identical_play(rows: list[Row]) -> list[list[str]]:
+    """Replays with the very same decisions: for a facilitator to look at, not a verdict
+    (two teams may find the same plan; one replay renamed for two teams looks the same)."""
+    by_play: dict[str, list[str]] = {}
+    for row in rows:
+        by_play.setdefault(row.play, []).append(row.file)
+    return [files for files in by_play.values() if len(files) > 1]
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -162,16 +181,24 @@ def _row_json(place: int, row: Row) -> dict:
     }
 
 
-def board_json(ranked: list[tuple[int, Row]], rejected: list[tuple[str, str]], mixed: bool) -> dict:
+def board_json(
+    ranked: list[tuple[int, Row]],
+    rejected: list[tuple[str, str]],
+    mixed: bool,
+    same: list[list[str]] | None = None,
+) -> dict:
     return {
         "tie_break": TIE_BREAK,
         "mixed": mixed,
         "rows": [_row_json(place, row) for place, row in ranked],
         "rejected": [{"file": name, "problem": problem} for name, problem in rejected],
+        "identical_play": same or [],
     }
 
 
-def board_table(ranked: list[tuple[int, Row]], mixed: bool) -> str:
+def board_table(
+    ranked: list[tuple[int, Row]], mixed: bool, same: list[list[str]] | None = None
+) -> str:
     first = ranked[0][1]
     where = "mixed levels and seeds" if mixed else f"{_level(first)}, seed {first.seed}"
     cells = [
@@ -214,6 +241,7 @@ def board_table(ranked: list[tuple[int, Row]], mixed: bool) -> str:
     ]
     out += [line(c) for c in cells]
     out += ["", f"Ties: {TIE_BREAK}."]
+    out += [f"Identical play (the same decisions every turn): {', '.join(f)}" for f in same or []]
     return "\n".join(out)
 
 

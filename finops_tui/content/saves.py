@@ -381,8 +381,8 @@ def replay_save(path: Path, save: SaveFile, scenario: Scenario) -> GameState:
         raise ContentError(
             [
                 f"{path}: prices_hash: made against another version of the price catalog "
-                f"(prices have changed since, finops-tui {save.app_version or 'unknown'} "
-                f"wrote it); it would not replay to the same result"
+                f"(finops-tui {save.app_version or 'unknown'} wrote it, and prices have "
+                "changed since); it would not replay to the same result"
             ]
         )
     if save.turn > level.turns:

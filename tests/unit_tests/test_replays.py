@@ -200,6 +200,9 @@ def test_leaderboard_ranks_what_the_engine_computes(capsys, field):
     ]
     assert out.splitlines()[0] == "Leaderboard: tutorial, seed 0 (3 replays verified)"
     assert f"Ties: {TIE_BREAK}." in out
+    assert out.splitlines()[-1] == (
+        f"Identical play (the same decisions every turn): {field['red']}, {field['blue']}"
+    )
 
 
 def test_leaderboard_json_and_csv(capsys, tmp_path, field):
@@ -218,6 +221,8 @@ def test_leaderboard_json_and_csv(capsys, tmp_path, field):
     board = json.loads(out)
     assert board["tie_break"] == TIE_BREAK and board["mixed"] is False
     assert board["rejected"] == []
+    # Red and blue both played par: shown for a facilitator to look at, not refused.
+    assert board["identical_play"] == [[str(field["red"]), str(field["blue"])]]
     rows = board["rows"]
     assert [(r["rank"], r["player"]) for r in rows] == [
         (1, "team blue"),
