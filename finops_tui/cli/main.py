@@ -52,6 +52,16 @@ def seed(text: str) -> int:
     return value
 
 
+def port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port between 0 and 65535, got {text}")
+    return value
+
+
 def fraction(text: str) -> float:
     value = number(text)
     if value > 1:
@@ -74,6 +84,7 @@ def build_parser() -> Parser:
         "--advanced", action="store_true", help="the advanced setting: tighter, more events"
     )
     play.add_argument("--player", default="", help="player or team name, kept in saves")
+    play.add_argument("--class-dir", metavar="DIR", help="play as a team of a hosted class")
     play.add_argument(
         "--saves-dir", metavar="DIR", help="where saves go (default: saves/, or $FINOPS_TUI_SAVES)"
     )
@@ -138,6 +149,32 @@ def build_parser() -> Parser:
     analyze.add_argument("file", metavar="FOCUS.csv")
     analyze.add_argument("--json", action="store_true")
 
+    host = sub.add_parser("host", help="host a class over SSH")
+    host.add_argument("--bind", default="127.0.0.1", help="address to listen on (loopback)")
+    host.add_argument("--port", type=port, default=2222)
+    host.add_argument("--level", default="tutorial", help="level id or path for the class")
+    host.add_argument("--seed", type=seed, default=0)
+    host.add_argument("--advanced", action="store_true")
+    host.add_argument("--class-dir", default="class", metavar="DIR", help="the class's folder")
+    host.add_argument(
+        "--facilitator-password", metavar="PW", help="or $FINOPS_TUI_FACILITATOR_PASSWORD"
+    )
+    host.add_argument(
+        "--facilitator-key", action="append", metavar="FILE", help="authorized public key(s)"
+    )
+    host.add_argument("--max-connections", type=count, default=40)
+    host.add_argument("--idle-minutes", type=count, default=30)
+
+    scoreboard = sub.add_parser("scoreboard", help="a hosted class's live scoreboard")
+    scoreboard.add_argument("--class-dir", default="class", metavar="DIR")
+    facilitate = sub.add_parser("facilitate", help="the facilitator's console for a class")
+    facilitate.add_argument("--class-dir", default="class", metavar="DIR")
+
+    web = sub.add_parser("web", help="serve the game in a browser (textual-serve)")
+    web.add_argument("level", nargs="?")
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--port", type=port, default=8000)
+
     calc = sub.add_parser("calc", help="the AI project cost calculator")
     calc_sub = calc.add_subparsers(dest="calc_command", parser_class=Parser, required=True)
     train = calc_sub.add_parser("train", help="cost of a training run")
@@ -163,7 +200,7 @@ def build_parser() -> Parser:
 
 
 def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
-    from finops_tui.cli import balance, bench, calc, content, export, replays, simulate
+    from finops_tui.cli import balance, bench, calc, content, export, host, replays, simulate
 
     return {
         "levels": content.levels,
@@ -174,6 +211,8 @@ def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
         "bench": bench.bench,
         "balance": balance.balance,
         "export": export.export,
+        "host": host.host,
+        "web": host.web,
         "analyze": export.analyze,
         "verify": replays.verify,
         "leaderboard": replays.leaderboard,
@@ -195,6 +234,10 @@ def run(argv: list[str]) -> int:
             from finops_tui.ui.launch import play
 
             return play(args)
+        if command in ("scoreboard", "facilitate"):
+            from finops_tui.cli.classroom import classroom_app
+
+            return classroom_app(command, args)
         return _commands()[command](args)
     except ContentError as exc:
         for problem in exc.problems:

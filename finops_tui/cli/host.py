@@ -1,0 +1,96 @@
+"""`host` and `web`: serve a class over SSH, or the game in a browser."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import secrets
+import signal
+import sys
+from pathlib import Path
+
+from finops_tui.cli.main import UsageError
+from finops_tui.content.classroom import ClassDir, ClassSettings
+from finops_tui.content.levels import load_scenario
+
+PASSWORD_ENV = "FINOPS_TUI_FACILITATOR_PASSWORD"
+
+
+def host(args: argparse.Namespace) -> int:
+    from finops_tui.serve.ssh import ClassHost, HostConfig
+
+    class_dir = ClassDir(Path(args.class_dir))
+    scenario = load_scenario(args.level)  # a bad level stops here, with its file and key
+    settings = class_dir.create(
+        ClassSettings(
+            level=scenario.level.id,
+            seed=args.seed,
+            setting="advanced" if args.advanced else "standard",
+        )
+    )
+    keys = []
+    for name in args.facilitator_key or []:
+        try:
+            keys.append(Path(name).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise UsageError(f"finops-tui host: --facilitator-key {name}: {exc.strerror}") from None
+    password = args.facilitator_password or os.environ.get(PASSWORD_ENV)
+    generated = password is None and not keys
+    if generated:
+        password = secrets.token_urlsafe(9)
+    config = HostConfig(
+        class_dir=class_dir,
+        settings=settings,
+        bind=args.bind,
+        port=args.port,
+        facilitator_password=password,
+        facilitator_keys=keys,
+        max_connections=args.max_connections,
+        idle_timeout=args.idle_minutes * 60.0,
+    )
+    return asyncio.run(_serve(ClassHost(config), generated))
+
+
+async def _serve(class_host, generated_password: bool) -> int:
+    config = class_host.config
+    try:
+        await class_host.start()
+    except OSError as exc:
+        print(
+            f"finops-tui host: cannot listen on {config.bind}:{config.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return 1
+    s = config.settings
+    where = f"-p {class_host.port} " if class_host.port != 22 else ""
+    print(f"Hosting {s.level} (seed {s.seed}, {s.setting}) on {config.bind}:{class_host.port}")
+    print(f"Class folder: {config.class_dir.root}")
+    print(f"  teams:       ssh {where}TEAM@{config.bind}")
+    print(f"  projector:   ssh {where}projector@{config.bind}")
+    print(f"  facilitator: ssh {where}facilitator@{config.bind}")
+    if generated_password:
+        print(f"  facilitator password: {config.facilitator_password}")
+    print("Ctrl+C stops the host; every team's game is saved after each turn.", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await class_host.close()
+    return 0
+
+
+def web(args: argparse.Namespace) -> int:
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        print("finops-tui web: needs textual-serve (pip install textual-serve)", file=sys.stderr)
+        return 1
+    command = f"{sys.executable} -m finops_tui play"
+    if args.level:
+        command += f" {args.level}"
+    Server(command, host=args.host, port=args.port, title="finops-tui").serve()
+    return 0

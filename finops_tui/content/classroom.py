@@ -1,0 +1,309 @@
+"""The class directory: what a hosted class shares between processes, as files.
+
+The host, the facilitator's console, the projector and every team's game run as
+separate processes; they meet here. Every file is written atomically, so a reader
+never sees half a write and a killed host loses nothing.
+
+    CLASS_DIR/
+      class.toml            the class: level, seed, setting (written on first start)
+      host_key              the SSH host key, created on first start and kept (0600)
+      control.json          the facilitator's decisions: phase, open turn, countdown...
+      teams/TEAM/           each team's saves (its autosave is its game)
+      status/TEAM.json      each team's progress, for the scoreboard
+      polls/POLL/TEAM.json  each team's answer to a poll
+      answers/TEAM.json     each team's quiz answers, justification and reflections
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from finops_tui.content.errors import ContentError, describe_validation
+from finops_tui.content.files import read_toml
+from finops_tui.engine.level import Event
+
+TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+RESERVED_USERS = frozenset({"facilitator", "projector", "root", "admin"})
+Phase = Literal["lobby", "playing", "paused", "ended"]
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    from finops_tui.content.saves import atomic_write_text
+
+    atomic_write_text(path, text)
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ClassSettings(Model):
+    level: str
+    seed: int = Field(ge=0, le=2**32 - 1)
+    setting: Literal["standard", "advanced"] = "standard"
+
+
+class Broadcast(Model):
+    id: int
+    text: str
+    at: float
+
+
+class Poll(Model):
+    id: int
+    question: str
+    kind: Literal["choice", "scale"] = "choice"
+    choices: list[str] = Field(default_factory=list)
+
+    @property
+    def options(self) -> list[str]:
+        return self.choices if self.kind == "choice" else ["1", "2", "3", "4", "5"]
+
+
+class Injection(Model):
+    id: int
+    event: Event
+
+
+class Control(Model):
+    """What the facilitator decided. Games read it; only the facilitator's console writes it
+    (the host lets one facilitator in at a time), so there is a single writer."""
+
+    version: int = 0
+    phase: Phase = "lobby"
+    open_turn: int = Field(0, description="Teams may resolve turns up to this one.")
+    closed_turn: int = Field(0, description="Turns up to this one are resolved for everyone.")
+    deadline: float | None = Field(None, description="When the open turn closes (epoch s).")
+    extra_seconds: dict[str, float] = Field(default_factory=dict)
+    broadcasts: list[Broadcast] = Field(default_factory=list)
+    poll: Poll | None = None
+    injected: list[Injection] = Field(default_factory=list)
+
+    def deadline_for(self, team: str) -> float | None:
+        if self.deadline is None:
+            return None
+        return self.deadline + self.extra_seconds.get(team, 0.0)
+
+    def must_resolve(self, team: str, turn: int, now: float) -> bool:
+        """Has `turn` closed for this team (so its last decisions are kept)?"""
+        if turn <= self.closed_turn:
+            return True
+        deadline = self.deadline_for(team)
+        return turn <= self.open_turn and deadline is not None and now >= deadline
+
+    def may_play(self, turn: int) -> bool:
+        return self.phase == "playing" and turn <= self.open_turn
+
+
+class TeamStatus(Model):
+    team: str
+    turn: int
+    turns: int
+    spend_usd: float
+    budget_usd: float
+    score: float
+    stars: int
+    finished: bool
+    updated: float
+    connected: bool = True
+
+
+def check_team_name(name: str) -> str | None:
+    """Why `name` cannot be a team (an SSH user name), or None if it can."""
+    if name in RESERVED_USERS:
+        return f"{name!r} is reserved"
+    if not TEAM_NAME.fullmatch(name):
+        return (
+            "team names are 1-32 lowercase letters, digits, '-' or '_', "
+            "starting with a letter or digit"
+        )
+    return None
+
+
+class ClassDir:
+    """One class's shared folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    # --- layout
+    @property
+    def settings_path(self) -> Path:
+        return self.root / "class.toml"
+
+    @property
+    def host_key_path(self) -> Path:
+        return self.root / "host_key"
+
+    @property
+    def control_path(self) -> Path:
+        return self.root / "control.json"
+
+    def team_dir(self, team: str) -> Path:
+        return self.root / "teams" / team
+
+    def status_path(self, team: str) -> Path:
+        return self.root / "status" / f"{team}.json"
+
+    def poll_answer_path(self, poll: int, team: str) -> Path:
+        return self.root / "polls" / str(poll) / f"{team}.json"
+
+    def answers_path(self, team: str) -> Path:
+        return self.root / "answers" / f"{team}.json"
+
+    # --- the class
+    def create(self, settings: ClassSettings) -> ClassSettings:
+        """Write the class settings on first start; later starts must agree with them."""
+        existing = self.settings()
+        if existing is not None:
+            if existing.level != settings.level or existing.seed != settings.seed:
+                raise ContentError(
+                    [
+                        f"{self.settings_path}: this class plays {existing.level!r} seed "
+                        f"{existing.seed}; start a new class in another --class-dir"
+                    ]
+                )
+            return existing
+        self.root.mkdir(parents=True, exist_ok=True)
+        _write_atomic(self.settings_path, tomli_w.dumps(settings.model_dump()))
+        return settings
+
+    def settings(self) -> ClassSettings | None:
+        if not self.settings_path.exists():
+            return None
+        try:
+            return ClassSettings.model_validate(read_toml(self.settings_path))
+        except ValidationError as exc:
+            raise ContentError(describe_validation(self.settings_path, exc)) from None
+
+    # --- control
+    def control(self) -> Control:
+        """The facilitator's state; a missing or unreadable file reads as a fresh lobby."""
+        try:
+            return Control.model_validate_json(self.control_path.read_bytes())
+        except (OSError, ValueError):
+            return Control()
+
+    def write_control(self, control: Control) -> Control:
+        control = control.model_copy(update={"version": control.version + 1})
+        _write_atomic(self.control_path, control.model_dump_json(indent=2))
+        return control
+
+    # --- teams
+    def write_status(self, status: TeamStatus) -> None:
+        _write_atomic(self.status_path(status.team), status.model_dump_json())
+
+    def statuses(self) -> list[TeamStatus]:
+        out = []
+        folder = self.root / "status"
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            try:
+                out.append(TeamStatus.model_validate_json(path.read_bytes()))
+            except (OSError, ValueError):
+                continue  # a damaged status never hides the others
+        return out
+
+    def teams(self) -> list[str]:
+        folder = self.root / "teams"
+        return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+    def write_poll_answer(self, poll: int, team: str, answer: str) -> None:
+        _write_atomic(
+            self.poll_answer_path(poll, team),
+            json.dumps({"team": team, "answer": answer, "at": time.time()}),
+        )
+
+    def poll_answers(self, poll: int) -> dict[str, str]:
+        folder = self.root / "polls" / str(poll)
+        answers = {}
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                answers[str(data["team"])] = str(data["answer"])
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return answers
+
+    def write_answers(self, team: str, answers: dict) -> None:
+        _write_atomic(self.answers_path(team), json.dumps(answers, indent=2))
+
+    def answers(self, team: str) -> dict:
+        try:
+            return json.loads(self.answers_path(team).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+
+RESULT_KPIS = (
+    "roi",
+    "net_value_usd",
+    "waste_share",
+    "allocation_coverage",
+    "forecast_accuracy",
+    "budget_adherence",
+    "unit_cost_per_1k_requests",
+    "sla_attainment",
+    "model_quality",
+    "on_time",
+    "co2e_kg",
+    "commitment_utilization",
+    "safety",
+)
+
+
+def results_rows(class_dir: ClassDir) -> list[dict[str, object]]:
+    """One row per team: its game replayed from its save, and its written answers."""
+    from finops_tui.content.saves import SaveStore
+
+    rows = []
+    for team in class_dir.teams():
+        store = SaveStore(class_dir.team_dir(team))
+        good = [e for e in store.list() if e.problem is None]
+        row: dict[str, object] = {"team": team}
+        if good:
+            latest = max(good, key=lambda e: (e.turn, e.autosave))
+            _, state, save = store.load(latest.path)
+            row.update(
+                level=save.level,
+                seed=save.seed,
+                turn=state.turn,
+                finished=state.finished,
+                score=state.score,
+                stars=state.stars,
+                spend_usd=round(state.spend_usd, 2),
+            )
+            row.update({k: state.game_kpis.get(k) for k in RESULT_KPIS})
+        else:
+            row["problem"] = "; ".join(e.problem or "" for e in store.list()) or "no save yet"
+        answers = class_dir.answers(team)
+        row["quiz_score"] = answers.get("quiz_score")
+        row["quiz_answers"] = json.dumps(answers.get("quiz", []))
+        row["justification"] = answers.get("justification", "")
+        row["reflections"] = json.dumps(answers.get("reflections", {}))
+        rows.append(row)
+    return rows
+
+
+def export_results(class_dir: ClassDir, path: Path) -> int:
+    """Write the class's results as CSV (atomically); returns the number of teams."""
+    import csv
+    import io
+
+    rows = results_rows(class_dir)
+    columns = ["team", "level", "seed", "turn", "finished", "score", "stars", "spend_usd"]
+    columns += [*RESULT_KPIS, "quiz_score", "quiz_answers", "justification", "reflections"]
+    columns += ["problem"]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+    _write_atomic(Path(path), buffer.getvalue())
+    return len(rows)

@@ -1,0 +1,150 @@
+"""A command on its own pseudo-terminal, with bytes in and out and a window size."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import pty
+import signal
+import struct
+import subprocess
+import termios
+from collections.abc import Callable, Mapping, Sequence
+
+MAX_SIDE = 1000  # a client may claim any size; nobody has a 1000-column terminal
+
+
+def clamp_size(cols: int, rows: int) -> tuple[int, int]:
+    return max(10, min(int(cols or 80), MAX_SIDE)), max(5, min(int(rows or 24), MAX_SIDE))
+
+
+def _make_controlling_tty() -> None:
+    # Runs in the child after setsid(): the PTY on stdin becomes its terminal, so the
+    # kernel sends it SIGWINCH when the window size changes.
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+class PtyProcess:
+    """Run `argv` on a fresh PTY; output goes to `on_output`, exit to `on_exit`."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        size: tuple[int, int],
+        on_output: Callable[[bytes], None],
+        on_exit: Callable[[int | None], None],
+    ) -> None:
+        self._argv = list(argv)
+        self._env = dict(env)
+        self._size = clamp_size(*size)
+        self._on_output = on_output
+        self._on_exit = on_exit
+        self._master: int | None = None
+        self._proc: subprocess.Popen | None = None
+        self._pending = bytearray()
+        self._loop = asyncio.get_running_loop()
+        self._closed = False
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def start(self) -> None:
+        master, slave = pty.openpty()
+        self._set_size(slave, *self._size)
+        try:
+            self._proc = subprocess.Popen(
+                self._argv,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                env=self._env,
+                start_new_session=True,
+                preexec_fn=_make_controlling_tty,
+                close_fds=True,
+            )
+        finally:
+            os.close(slave)
+        os.set_blocking(master, False)
+        self._master = master
+        self._loop.add_reader(master, self._readable)
+
+    def write(self, data: bytes) -> None:
+        """Keystrokes to the program; never blocks the host's event loop."""
+        if self._master is None or self._closed:
+            return
+        self._pending += data
+        self._flush()
+
+    def _flush(self) -> None:
+        assert self._master is not None
+        try:
+            written = os.write(self._master, self._pending)
+        except BlockingIOError:
+            written = 0
+        except OSError:
+            self.close()
+            return
+        del self._pending[:written]
+        if self._pending:
+            self._loop.add_writer(self._master, self._writable)
+
+    def _writable(self) -> None:
+        assert self._master is not None
+        self._loop.remove_writer(self._master)
+        self._flush()
+
+    def resize(self, cols: int, rows: int) -> None:
+        self._size = clamp_size(cols, rows)
+        if self._master is not None and not self._closed:
+            with contextlib.suppress(OSError):
+                self._set_size(self._master, *self._size)
+
+    @staticmethod
+    def _set_size(fd: int, cols: int, rows: int) -> None:
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+    def _readable(self) -> None:
+        assert self._master is not None
+        try:
+            data = os.read(self._master, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""  # EIO: the program closed its terminal
+        if data:
+            self._on_output(data)
+        else:
+            self.close()
+
+    def close(self) -> None:
+        """Stop reading, end the program (politely, then firmly), report its exit."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._master is not None:
+            self._loop.remove_reader(self._master)
+            self._loop.remove_writer(self._master)
+            os.close(self._master)
+        code = None
+        if self._proc is not None:
+            code = self._proc.poll()
+            if code is None:
+                self._signal(signal.SIGHUP)
+                self._loop.call_later(2.0, self._reap)
+        self._on_exit(code)
+
+    def _signal(self, sig: int) -> None:
+        if self._proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._proc.pid, sig)
+
+    def _reap(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._signal(signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout=1)

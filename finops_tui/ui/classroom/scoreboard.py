@@ -1,0 +1,118 @@
+"""The live scoreboard: every team's turn, spend and score so far, for teams and projector."""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Static
+
+from finops_tui.content.classroom import ClassDir, Control, TeamStatus
+
+REFRESH_SECONDS = 1.0
+
+
+def ranked(statuses: list[TeamStatus]) -> list[TeamStatus]:
+    """Higher score first; then lower spend; then further along; then name."""
+    return sorted(statuses, key=lambda s: (-s.score, s.spend_usd, -s.turn, s.team))
+
+
+def phase_line(control: Control, now: float | None = None) -> str:
+    now = time.time() if now is None else now
+    if control.phase == "lobby":
+        return "Waiting for the facilitator to start the game"
+    if control.phase == "paused":
+        return "Paused by the facilitator"
+    if control.phase == "ended":
+        return "The game is over"
+    text = f"Turn {control.open_turn} is open"
+    if control.deadline is not None:
+        left = max(0, int(control.deadline - now))
+        text += f" - {left // 60}:{left % 60:02d} left"
+    return text
+
+
+class Scoreboard(Vertical):
+    """The teams ranked, the phase, the latest broadcast and any open poll's results."""
+
+    DEFAULT_CSS = """
+    Scoreboard { height: 1fr; }
+    Scoreboard #phase { text-style: bold; padding: 0 1; }
+    Scoreboard #news { padding: 0 1; color: $text-muted; }
+    Scoreboard DataTable { height: 1fr; }
+    Scoreboard #poll { padding: 0 1; height: auto; }
+    """
+
+    def __init__(self, class_dir: ClassDir, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.class_dir = class_dir
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="phase")
+        yield Static("", id="news")
+        table = DataTable(id="teams", cursor_type="row", zebra_stripes=True)
+        table.add_columns("#", "Team", "Turn", "Spend", "Budget", "Score", "Stars", "")
+        yield table
+        yield Static("", id="poll")
+
+    def on_mount(self) -> None:
+        self.refresh_board()
+        self.set_interval(REFRESH_SECONDS, self.refresh_board)
+
+    def refresh_board(self) -> None:
+        control = self.class_dir.control()
+        self.query_one("#phase", Static).update(phase_line(control))
+        news = control.broadcasts[-1].text if control.broadcasts else ""
+        self.query_one("#news", Static).update(f"Facilitator: {news}" if news else "")
+        table = self.query_one("#teams", DataTable)
+        table.clear()
+        for rank, s in enumerate(ranked(self.class_dir.statuses()), start=1):
+            state = "finished" if s.finished else ("" if s.connected else "away")
+            table.add_row(
+                str(rank),
+                s.team,
+                f"{s.turn}/{s.turns}",
+                f"${s.spend_usd:,.0f}",
+                f"${s.budget_usd:,.0f}",
+                f"{s.score:.1f}",
+                "*" * s.stars or "-",
+                state,
+                key=s.team,
+            )
+        self.query_one("#poll", Static).update(self._poll_text(control))
+
+    def _poll_text(self, control: Control) -> str:
+        poll = control.poll
+        if poll is None:
+            return ""
+        answers = self.class_dir.poll_answers(poll.id)
+        counts = {option: 0 for option in poll.options}
+        for answer in answers.values():
+            if answer in counts:
+                counts[answer] += 1
+        total = max(1, len(answers))
+        lines = [f"Poll: {poll.question} ({len(answers)} answers)"]
+        for option, n in counts.items():
+            lines.append(f"  {option[:30]:<30} {'#' * round(20 * n / total):<20} {n}")
+        return "\n".join(lines)
+
+
+class ScoreboardApp(App):
+    """`finops-tui scoreboard`: what the projector shows."""
+
+    TITLE = "finops-tui scoreboard"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit", id="quit")]
+
+    def __init__(self, class_dir: ClassDir) -> None:
+        super().__init__()
+        self.class_dir = class_dir
+
+    def compose(self) -> ComposeResult:
+        settings = self.class_dir.settings()
+        title = f"{settings.level} - seed {settings.seed}" if settings else "no class here yet"
+        yield Static(f" Class scoreboard: {title}", id="title")
+        yield Scoreboard(self.class_dir)
+        yield Footer()
