@@ -36,6 +36,7 @@ class PtyProcess:
         size: tuple[int, int],
         on_output: Callable[[bytes], None],
         on_exit: Callable[[int | None], None],
+        spawn: Callable[[list[str], dict[str, str], int], int] | None = None,
     ) -> None:
         self._argv = list(argv)
         self._env = dict(env)
@@ -44,33 +45,47 @@ class PtyProcess:
         self._on_exit = on_exit
         self._master: int | None = None
         self._proc: subprocess.Popen | None = None
+        self._pid: int | None = None
+        # Another way to start the program on the terminal end (a fork server); it
+        # returns the pid of a new session leader.
+        self._spawn = spawn
         self._pending = bytearray()
         self._loop = asyncio.get_running_loop()
         self._closed = False
 
     @property
     def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
+        return self._pid
 
     def start(self) -> None:
         master, slave = pty.openpty()
         self._set_size(slave, *self._size)
         try:
-            self._proc = subprocess.Popen(
-                self._argv,
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                env=self._env,
-                start_new_session=True,
-                preexec_fn=_make_controlling_tty,
-                close_fds=True,
-            )
+            if self._spawn is not None:
+                self._pid = self._spawn(self._argv, self._env, slave)
+            else:
+                self._start_process(slave)
+        except BaseException:
+            os.close(master)
+            raise
         finally:
             os.close(slave)
         os.set_blocking(master, False)
         self._master = master
         self._loop.add_reader(master, self._readable)
+
+    def _start_process(self, slave: int) -> None:
+        self._proc = subprocess.Popen(
+            self._argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=self._env,
+            start_new_session=True,
+            preexec_fn=_make_controlling_tty,
+            close_fds=True,
+        )
+        self._pid = self._proc.pid
 
     def write(self, data: bytes) -> None:
         """Keystrokes to the program; never blocks the host's event loop."""
@@ -129,22 +144,32 @@ class PtyProcess:
             self._loop.remove_reader(self._master)
             self._loop.remove_writer(self._master)
             os.close(self._master)
-        code = None
-        if self._proc is not None:
-            code = self._proc.poll()
-            if code is None:
-                self._signal(signal.SIGHUP)
-                self._loop.call_later(2.0, self._reap)
+        code = self._proc.poll() if self._proc is not None else None
+        if self._running():
+            self._signal(signal.SIGHUP)
+            self._loop.call_later(2.0, self._reap)
         self._on_exit(code)
 
+    def _running(self) -> bool:
+        if self._proc is not None:
+            return self._proc.poll() is None
+        if self._pid is None:
+            return False
+        try:
+            os.kill(self._pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+
     def _signal(self, sig: int) -> None:
-        if self._proc is None:
+        if self._pid is None:
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self._proc.pid, sig)
+            os.killpg(self._pid, sig)
 
     def _reap(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
+        if self._running():
             self._signal(signal.SIGKILL)
+        if self._proc is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._proc.wait(timeout=1)

@@ -13,7 +13,9 @@ import contextlib
 import hmac
 import os
 import re
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from pathlib import Path
 import asyncssh
 
 from finops_tui.content.classroom import ClassDir, ClassSettings, check_team_name
+from finops_tui.serve.forkserver import ForkServerClient
 from finops_tui.serve.pty_process import PtyProcess, clamp_size
 
 FACILITATOR, PROJECTOR = "facilitator", "projector"
@@ -41,6 +44,7 @@ class HostConfig:
     idle_timeout: float = 30 * 60.0
     python: str = sys.executable
     extra_env: dict[str, str] = field(default_factory=dict)
+    warm: bool = True  # fork games from a warm process instead of starting Python each time
 
 
 class ClassHost:
@@ -52,8 +56,16 @@ class ClassHost:
         self.facilitator: GameSession | None = None
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._idle_task: asyncio.Task | None = None
+        self.forkserver: ForkServerClient | None = None
+        self._runtime = Path(tempfile.mkdtemp(prefix="finops-tui-host-"))
 
     async def start(self) -> None:
+        if self.config.warm:
+            client = ForkServerClient(self._runtime / "fork.sock", self.config.python)
+            if await client.start():
+                self.forkserver = client
+            else:
+                client.close()
         key = load_or_create_host_key(self.config.class_dir.host_key_path)
         authorized = None
         if self.config.facilitator_keys:
@@ -85,6 +97,15 @@ class ClassHost:
         if self._acceptor:
             self._acceptor.close()
             await self._acceptor.wait_closed()
+        if self.forkserver is not None:
+            self.forkserver.close()
+        shutil.rmtree(self._runtime, ignore_errors=True)
+
+    def spawner(self):
+        """How to start a session's program: by the warm fork server while it lives."""
+        if self.forkserver is not None and self.forkserver.alive:
+            return self.forkserver.spawn
+        return None
 
     async def _reap_idle(self) -> None:
         while True:
@@ -243,9 +264,11 @@ class GameSession(asyncssh.SSHServerSession):
             **{k: str(client_env[k])[:64] for k in PASSED_ENV if k in client_env},
             **self.host.config.extra_env,
         }
-        self.process = PtyProcess(
-            self.host.command_for(self.user), env, self.size, self._output, self._exited
-        )
+        argv = self.host.command_for(self.user)
+        spawn = self.host.spawner()
+        if spawn is not None:
+            argv = argv[3:]  # the fork server is already `python -m finops_tui`
+        self.process = PtyProcess(argv, env, self.size, self._output, self._exited, spawn)
         try:
             self.process.start()
         except OSError as exc:

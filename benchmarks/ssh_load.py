@@ -1,0 +1,134 @@
+"""Load test of `finops-tui host`: N players connect at once over SSH, then type.
+
+Measures, per player, the time from connecting to the first screen, and the time from
+each key press to the first redrawn bytes; reports medians and the 95th percentile.
+Only loopback is used. Run:  python benchmarks/ssh_load.py --players 30 [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import asyncssh
+
+ANSI = re.compile(rb"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][A-Z0-9]|[=>])")
+FIRST_SCREEN_TEXT = b"First Bill"
+
+
+async def start_host(class_dir: Path) -> tuple[asyncio.subprocess.Process, int]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "finops_tui",
+        "host",
+        "--class-dir",
+        str(class_dir),
+        "--port",
+        "0",
+        "--level",
+        "tutorial",
+        "--max-connections",
+        "200",
+        "--facilitator-password",
+        "load-test",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    while True:
+        line = (await process.stdout.readline()).decode()
+        match = re.search(r"127\.0\.0\.1:(\d+)", line)
+        if match:
+            return process, int(match.group(1))
+        if not line:
+            raise RuntimeError("the host did not start")
+
+
+async def player(port: int, name: str, keys: int, gap: float) -> dict:
+    start = time.monotonic()
+    conn = await asyncssh.connect(
+        "127.0.0.1", port, username=name, known_hosts=None, client_keys=None, agent_path=None
+    )
+    process = await conn.create_process(
+        term_type="xterm-256color", term_size=(80, 24), encoding=None
+    )
+    seen = b""
+    while FIRST_SCREEN_TEXT not in ANSI.sub(b"", seen):
+        chunk = await asyncio.wait_for(process.stdout.read(65536), 60)
+        if not chunk:
+            raise RuntimeError(f"{name}: disconnected before the first screen")
+        seen += chunk
+    first_screen = time.monotonic() - start
+    await asyncio.sleep(1.0)  # let the screen settle before typing
+    latencies = []
+    for i in range(keys):
+        await drain(process)
+        # Scroll the briefing down and up: each key redraws part of the screen.
+        process.stdin.write(b"\x1b[B" if i % 2 == 0 else b"\x1b[A")
+        sent = time.monotonic()
+        await asyncio.wait_for(process.stdout.read(65536), 10)
+        latencies.append((time.monotonic() - sent) * 1000)
+        await asyncio.sleep(gap)
+    process.close()
+    conn.close()
+    return {"first_screen_s": first_screen, "keypress_ms": latencies}
+
+
+async def drain(process, quiet: float = 0.15) -> None:
+    """Read until the screen has been still for `quiet` seconds."""
+    while True:
+        try:
+            await asyncio.wait_for(process.stdout.read(65536), quiet)
+        except TimeoutError:
+            return
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def main(players: int, keys: int, gap: float) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        host, port = await start_host(Path(folder) / "class")
+        try:
+            results = await asyncio.gather(
+                *(player(port, f"team{i:02d}", keys, gap) for i in range(players))
+            )
+        finally:
+            host.terminate()
+            await host.wait()
+    firsts = [r["first_screen_s"] for r in results]
+    keys_ms = [ms for r in results for ms in r["keypress_ms"]]
+    return {
+        "players": players,
+        "cores": os.cpu_count(),
+        "first_screen_s_median": round(statistics.median(firsts), 2),
+        "first_screen_s_max": round(max(firsts), 2),
+        "keypress_ms_median": round(statistics.median(keys_ms), 1),
+        "keypress_ms_p95": round(percentile(keys_ms, 0.95), 1),
+        "key_presses": len(keys_ms),
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--players", type=int, default=30)
+    parser.add_argument("--keys", type=int, default=20, help="key presses per player")
+    parser.add_argument("--gap", type=float, default=0.3, help="seconds between key presses")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    figures = asyncio.run(main(args.players, args.keys, args.gap))
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        for key, value in figures.items():
+            print(f"{key:<24}{value}")

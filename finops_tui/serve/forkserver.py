@@ -1,0 +1,156 @@
+"""A warm process that forks a game per connection.
+
+Starting Python, numpy, pydantic and Textual takes about a second of CPU; thirty
+players arriving together on two cores would wait a quarter of a minute. The fork
+server pays that once: it imports everything, then forks a child per session in a
+few milliseconds. The child makes the session's PTY its controlling terminal and
+runs the ordinary command line (`finops-tui play ...`), so nothing else changes.
+
+The host talks to it over a Unix socket in the class folder (mode 0600), passing the
+PTY's terminal end with SCM_RIGHTS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+MAX_REQUEST = 1 << 16
+
+
+def _preload() -> None:
+    """Import what a game needs, so that each fork starts warm."""
+    import finops_tui.cli.classroom
+    import finops_tui.cli.main
+    import finops_tui.ui.app
+    import finops_tui.ui.classroom.facilitator
+    import finops_tui.ui.classroom.scoreboard
+    import finops_tui.ui.launch  # noqa: F401
+    from finops_tui.content.catalog import shipped_catalog
+
+    shipped_catalog()
+
+
+def serve(path: Path) -> None:
+    """The fork server's main loop: accept a request, fork, answer with the pid."""
+    _preload()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old_umask = os.umask(0o177)
+    try:
+        listener.bind(str(path))
+    finally:
+        os.umask(old_umask)
+    listener.listen(64)
+    while True:
+        conn, _ = listener.accept()
+        with conn:
+            try:
+                message, fds, _, _ = socket.recv_fds(conn, MAX_REQUEST, 1)
+                request = json.loads(message)
+            except (OSError, ValueError):
+                continue
+            if len(fds) != 1:
+                continue
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:
+                listener.close()
+                conn.close()
+                _child(fds[0], request)
+            os.close(fds[0])
+            with contextlib.suppress(OSError):
+                conn.sendall(json.dumps({"pid": pid}).encode())
+
+
+def _child(tty: int, request: dict) -> None:
+    """In the forked child: take the PTY as the terminal, run the command line."""
+    code = 1
+    try:
+        for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_DFL)
+        os.setsid()
+        fcntl.ioctl(tty, termios.TIOCSCTTY, 0)
+        for fd in (0, 1, 2):
+            os.dup2(tty, fd)
+        if tty > 2:
+            os.close(tty)
+        os.environ.clear()
+        os.environ.update({str(k): str(v) for k, v in request["env"].items()})
+        from finops_tui.__main__ import main
+
+        code = main([str(a) for a in request["argv"]]) or 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        code = 1
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        os._exit(code)
+
+
+class ForkServerClient:
+    """The host's side: start the server, ask it for a child on a given PTY."""
+
+    def __init__(self, path: Path, python: str = sys.executable) -> None:
+        self.path = Path(path)
+        self.python = python
+        self.process: subprocess.Popen | None = None
+
+    async def start(self, timeout: float = 60.0) -> bool:
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "LANG": "C.UTF-8"}
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        self.process = subprocess.Popen(
+            [self.python, "-m", "finops_tui.serve.forkserver", str(self.path)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.path.exists():
+                return True
+            if self.process.poll() is not None:
+                return False
+            await asyncio.sleep(0.05)
+        return False
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None and self.path.exists()
+
+    def spawn(self, argv: list[str], env: dict[str, str], tty: int) -> int:
+        """Fork a child running `argv` on the terminal `tty`; returns its pid."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(10)
+            conn.connect(str(self.path))
+            socket.send_fds(conn, [json.dumps({"argv": argv, "env": env}).encode()], [tty])
+            reply = conn.recv(4096)
+        return int(json.loads(reply)["pid"])
+
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=5)
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]))
