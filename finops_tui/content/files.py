@@ -31,3 +31,7 @@ def read_toml(path: Path) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ContentError([f"{path}: toml: {exc}"]) from None
+    except RecursionError:
+        raise ContentError(
+            [f"{path}: toml: nested too deeply to be a level, plan or save"]
+        ) from None

@@ -72,7 +72,8 @@ def list_levels() -> list[LevelInfo]:
 def resolve_level_path(name: str) -> Path:
     """A level id (`tutorial`) or a path to a level file."""
     candidate = Path(name)
-    if candidate.suffix == ".toml" or os.sep in name or candidate.exists():
+    # A bare word is always a level id, even if a file of that name sits in the folder.
+    if candidate.suffix == ".toml" or os.sep in name:
         return candidate
     path = levels_dir() / f"{name}.toml"
     if not path.exists():

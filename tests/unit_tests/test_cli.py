@@ -342,3 +342,17 @@ def test_levels_are_found_from_an_installed_wheel(tmp_path):
     )
     ids = {row["id"] for row in json.loads(done.stdout)}
     assert {"tutorial", "spot-or-reserved"} <= ids
+
+
+def test_a_deeply_nested_file_is_refused_without_a_traceback(capsys, tmp_path):
+    path = tmp_path / "deep.toml"
+    path.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    code, out, _ = cli(capsys, "validate", str(path))
+    assert code == 1 and out.startswith(f"{path}: toml: ")
+
+
+def test_a_level_id_is_never_mistaken_for_a_local_file(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tutorial").write_text("not a level", encoding="utf-8")
+    code, out, _ = cli(capsys, "simulate", "tutorial", "--plan", "par", "--json")
+    assert code == 0 and json.loads(out)["level"] == "tutorial"
