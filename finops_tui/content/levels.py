@@ -90,6 +90,8 @@ def load_level(path: Path, catalog: Catalog | None = None, check_plans: bool = T
     data = read_toml(path)
     if "setting" in data:
         raise ContentError([f"{path}: setting: chosen by the player, not in a level file"])
+    if "injected" in data:
+        raise ContentError([f"{path}: injected: added by a facilitator, not in a level file"])
     try:
         level = Level.model_validate(data)
     except ValidationError as exc:

@@ -49,7 +49,7 @@ from finops_tui.content.levels import level_paths, levels_dir, load_level
 from finops_tui.engine.catalog import Catalog
 from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.game import InvalidDecisions, new_game, resolve_turn
-from finops_tui.engine.level import Level, Setting
+from finops_tui.engine.level import Event, Level, Setting
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import GameState
 
@@ -111,6 +111,8 @@ class SaveFile(BaseModel):
     app_version: str = ""
     level: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
     setting: Setting
+    # Events a facilitator injected into a hosted class: part of the game's inputs.
+    injected: list[Event] = Field(default_factory=list, max_length=200)
     level_hash: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
     prices_hash: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
     seed: int = Field(ge=0, le=2**32 - 1)
@@ -177,6 +179,7 @@ def save_from_state(scenario: Scenario, state: GameState, player: str = "") -> S
         app_version=__version__,
         level=scenario.level.id,
         setting=scenario.level.setting,
+        injected=list(scenario.level.injected),
         level_hash=level_hash(scenario.level),
         prices_hash=prices_hash(scenario.catalog),
         seed=state.seed,
@@ -249,7 +252,7 @@ def _umask() -> int:
 
 def save_text(save: SaveFile) -> str:
     """A save as TOML text, ready for `atomic_write_text`."""
-    return tomli_w.dumps(save.model_dump(mode="python"))
+    return tomli_w.dumps(save.model_dump(mode="python", exclude_none=True))
 
 
 def write_save(path: Path, save: SaveFile) -> None:
@@ -352,7 +355,8 @@ def scenario_for(path: Path, save: SaveFile) -> Scenario:
         raise ContentError(
             [f"{path}: level: {level_file} holds level {level.id!r}, not {save.level!r}"]
         )
-    return Scenario.build(level.at_setting(save.setting), shipped_catalog())
+    level = level.at_setting(save.setting).with_injected(save.injected)
+    return Scenario.build(level, shipped_catalog())
 
 
 def replay_save(path: Path, save: SaveFile, scenario: Scenario) -> GameState:

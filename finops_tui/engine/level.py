@@ -377,6 +377,9 @@ class Level(Strict):
     counterfactuals: list[Counterfactual] = Field(default_factory=list)
     advanced: AdvancedSetting = AdvancedSetting()
     setting: Setting = Field("standard", description="Set by the engine; never in a file.")
+    injected: list[Event] = Field(
+        default_factory=list, description="Set by the engine: events a facilitator injected."
+    )
 
     @field_validator("id")
     @classmethod
@@ -431,7 +434,9 @@ class Level(Strict):
         if not events:
             return self
         data = self.model_dump()
-        data["events"]["scheduled"] += [e.model_dump() for e in events]
+        added = [e.model_dump() for e in events]
+        data["events"]["scheduled"] += added
+        data["injected"] += added
         return Level.model_validate(data)
 
     def budget_for(self, turn: int) -> float:

@@ -477,3 +477,22 @@ def test_saves_get_the_usual_file_mode_not_mkstemps(tmp_path, tutorial):
     path.chmod(0o640)
     write_save(path, save_from_state(tutorial, game(tutorial, 2)))
     assert path.stat().st_mode & 0o777 == 0o640  # an existing save keeps its mode
+
+
+def test_a_save_keeps_the_events_a_facilitator_injected(tmp_path, scenarios):
+    from finops_tui.content.saves import SaveStore
+    from finops_tui.engine import Scenario, new_game, resolve_turn, start_decisions
+    from finops_tui.engine.level import Event
+
+    base = scenarios["tutorial"]
+    event = Event(kind="price_change", title="Prices double", turn=2, magnitude=2.0)
+    scenario = Scenario.build(base.level.with_injected([event]), base.catalog)
+    state = new_game(scenario, 4)
+    for _ in range(2):
+        state = resolve_turn(scenario, state, start_decisions(scenario)).state
+    store = SaveStore(tmp_path)
+    path = store.autosave(scenario, state, "blue")
+    loaded_scenario, loaded, save = store.load(path)
+    assert save.injected == [event]
+    assert loaded.history == state.history
+    assert loaded_scenario.level.injected == [event]
