@@ -18,9 +18,12 @@ from finops_tui.content.levels import LevelInfo, list_levels, load_scenario
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import TurnRecord
 from finops_tui.ui.codex import concept_from_link
-from finops_tui.ui.commands import GameCommands
+from finops_tui.ui.commands import GameCommands, GamePalette
 from finops_tui.ui.messages import BestScoresLoaded, OpenCodex
 from finops_tui.ui.session import GameSession
+from finops_tui.ui.textual_fixes import apply as apply_textual_fixes
+
+apply_textual_fixes()
 
 
 class FinOpsApp(App[None]):
@@ -200,6 +203,10 @@ class FinOpsApp(App[None]):
         concept = concept_from_link(event.href)
         if concept is not None:
             self.open_codex(concept)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not GamePalette.is_open(self):
+            self.push_screen(GamePalette(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # No screenshots from the palette: a classroom machine's folder is not ours to fill.

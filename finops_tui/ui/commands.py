@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from functools import partial
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.await_complete import AwaitComplete
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.css.query import NoMatches
 
 from finops_tui.ui.codex import codex
 
@@ -51,3 +54,22 @@ class GameCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class GamePalette(CommandPalette):
+    """Textual's palette, hardened against keys that arrive after it has closed.
+
+    A quick double enter selects a command and dismisses the palette; the second key's
+    handlers then find the palette's list removed (NoMatches) and dismiss it again.
+    """
+
+    def _watch__list_visible(self) -> None:
+        with suppress(NoMatches):
+            super()._watch__list_visible()
+
+    def dismiss(self, result: object = None) -> AwaitComplete:
+        # A second enter may select again after the palette has closed: never pop the
+        # screen below in its place.
+        if self.app.screen is not self:
+            return AwaitComplete.nothing()
+        return super().dismiss(result)

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Markdown, Static
 
 from finops_tui.ui.format import period_name, target, usd
+from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.footer import GameFooter
 
@@ -36,7 +37,7 @@ def briefing_markdown(session: GameSession) -> str:
     )
 
 
-class BriefingScreen(Screen):
+class BriefingScreen(LateKeySafe, Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "start", "Start", id="briefing.start", priority=True),
         Binding("enter", "back", "Back to the game", id="briefing.return", priority=True),

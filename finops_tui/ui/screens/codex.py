@@ -13,10 +13,11 @@ from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from finops_tui.ui.codex import codex, concept_from_link, entry
+from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.widgets.footer import GameFooter
 
 
-class CodexScreen(ModalScreen[None]):
+class CodexScreen(LateKeySafe, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", id="codex.close"),
         Binding("right,l", "read", "Read", id="codex.read", show=False),

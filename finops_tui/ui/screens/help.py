@@ -10,6 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
 
+from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.widgets.footer import GameFooter
 
 KEY_NAMES = {
@@ -55,7 +56,7 @@ def help_markdown(sections: list[tuple[str, list[Binding]]]) -> str:
     return "\n".join(out)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(LateKeySafe, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark,f1", "close", "Close", id="help.close")
     ]

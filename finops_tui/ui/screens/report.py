@@ -15,6 +15,7 @@ from finops_tui.engine.state import GameState, TurnRecord
 from finops_tui.ui.advisor import Tip, advise, large_lines
 from finops_tui.ui.codex import entry
 from finops_tui.ui.format import period_name, stars, usd
+from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.widgets.footer import GameFooter
 
 
@@ -58,7 +59,7 @@ def tip_text(tip: Tip) -> str:
     return f'{tip.text}\n\nc: read "{concept.title}" in the codex'
 
 
-class ReportScreen(Screen):
+class ReportScreen(LateKeySafe, Screen):
     """Read after every turn, and again from the turn screen with `r`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

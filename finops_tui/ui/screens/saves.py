@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
 from finops_tui.content.errors import ContentError
+from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.widgets.footer import GameFooter
 
 
@@ -22,7 +23,7 @@ def _status(entry: Any) -> str:
     return "finished" if entry.finished else f"after turn {entry.turn}"
 
 
-class SaveMenuScreen(ModalScreen[Any]):
+class SaveMenuScreen(LateKeySafe, ModalScreen[Any]):
     """A list of saves; enter loads one (dismisses with its SaveEntry)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -118,7 +119,7 @@ class SaveMenuScreen(ModalScreen[Any]):
         return None
 
 
-class SaveNameScreen(ModalScreen[str | None]):
+class SaveNameScreen(LateKeySafe, ModalScreen[str | None]):
     """Type a name for the current game; dismisses with the name, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

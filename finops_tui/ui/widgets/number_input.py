@@ -20,6 +20,10 @@ class NumberInput(Input):
         allowed = r"[0-9]*" if integer else r"[0-9]*\.?[0-9]*"
         super().__init__(value, restrict=allowed, compact=True, select_on_focus=True, **kwargs)
 
+    def on_mount(self) -> None:
+        if self.app.animation_level == "none":
+            self.cursor_blink = False  # steady screenshots, calmer over slow links
+
     def _is_ours(self, character: str | None) -> bool:
         return character is not None and (
             character in DIGITS or (character == "." and not self.integer)
