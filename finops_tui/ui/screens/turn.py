@@ -249,7 +249,10 @@ class TurnScreen(Screen):
         self._schedule_estimate()
 
     def on_descendant_focus(self, event) -> None:
-        spec = self.query_one(DecisionForm).spec_for(event.widget)
+        form = self.query_one(DecisionForm)
+        spec = form.spec_for(event.widget)
+        # A class on one row, not :focus-within, which restyles the whole form per key.
+        form.highlight_row(spec)
         help_line = self.query_one("#field-help", Static)
         if spec is not None:
             help_line.update(spec.help)

@@ -167,6 +167,13 @@ class DecisionForm(VerticalScroll, can_focus=False):
                 row = self.query_one(f"#row-{spec.widget_id}")
                 row.display = read_decision(decisions, key) == wanted
 
+    def highlight_row(self, spec: FieldSpec | None) -> None:
+        """Mark the row being edited (the label reads reversed, so it shows without colour)."""
+        for row in self.query(".field.-focused"):
+            row.remove_class("-focused")
+        if spec is not None:
+            self.query_one(f"#row-{spec.widget_id}").add_class("-focused")
+
     def mark_problems(self, keys: set[str]) -> None:
         """Flag the rows whose decisions stop the turn from ending."""
         for spec in self.fields:
