@@ -13,6 +13,7 @@ from finops_tui.ui.screens.debrief import DebriefScreen
 from finops_tui.ui.screens.report import ReportScreen
 from finops_tui.ui.screens.turn import TurnScreen
 
+from ..conftest import SHIPPED_LEVELS
 from .conftest import play_turn
 
 SEED = 7
@@ -68,3 +69,22 @@ async def test_sandbox_par_through_the_ui(scenarios) -> None:
         assert isinstance(app.screen, TurnScreen)
         assert app.session.state.score == expected.score
         assert app.session.state.history[-1].spend_usd == expected.history[-1].spend_usd
+
+
+@pytest.mark.parametrize("level_id", SHIPPED_LEVELS)
+async def test_every_shipped_level_plays_through_the_ui(level_id: str, scenarios) -> None:
+    """The turn screen adapts to whatever a level enables: two turns of par, as simulate."""
+    scenario = scenarios[level_id]
+    decisions = plan_decisions(scenario, scenario.level.plans["par"])[:2]
+    expected = play(scenario, 11, decisions)
+    app = create_app(level=level_id, seed=11, animate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        for turn_decisions in decisions:
+            await play_turn(pilot, turn_decisions)
+            assert isinstance(app.screen, ReportScreen)
+            await pilot.press("enter")
+            await pilot.pause()
+        assert app.session.state.decisions == expected.decisions
+        assert app.session.state.score == expected.score
