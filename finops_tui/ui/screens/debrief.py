@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Markdown, Static, TabbedContent, TabPane
 
-from finops_tui.engine.game import plan_decisions, play
+from finops_tui.engine.game import counterfactual, plan_decisions, play
 from finops_tui.engine.state import GameState
 from finops_tui.ui.format import (
     KPI_INFO,
@@ -30,7 +30,7 @@ from finops_tui.ui.widgets.footer import GameFooter
 from finops_tui.ui.widgets.spend_chart import SpendChart, SpendSeries
 
 PLANS = ("par", "naive")
-DEBRIEF_TABS = ("tab-result", "tab-turns", "tab-spend", "tab-lessons")
+DEBRIEF_TABS = ("tab-result", "tab-turns", "tab-spend", "tab-what-if", "tab-lessons")
 
 
 def relevant_kpis(session: GameSession) -> list[str]:
@@ -75,6 +75,7 @@ class DebriefScreen(Screen):
         super().__init__()
         self.session = session
         self.runs: dict[str, GameState] = {}
+        self.what_ifs: dict[str, GameState] = {}
 
     def compose(self) -> ComposeResult:
         session, level, state = self.session, self.session.level, self.session.state
@@ -99,6 +100,8 @@ class DebriefScreen(Screen):
                 yield DataTable(id="turns", cursor_type="row")
             with TabPane("Spend", id="tab-spend"):
                 yield SpendChart(title="Spend per period", id="debrief-chart")
+            with TabPane("What if", id="tab-what-if"):
+                yield DataTable(id="what-if", cursor_type="row")
             with TabPane("Lessons", id="tab-lessons"), VerticalScroll(classes="reading"):
                 yield Markdown(self._lessons_markdown(), open_links=False)
         yield GameFooter()
@@ -119,13 +122,46 @@ class DebriefScreen(Screen):
             for name in PLANS
             if name in scenario.level.plans
         }
+        own = self.session.state.decisions
+        for i, what_if in enumerate(scenario.level.counterfactuals):
+            runs[f"what-if-{i}"] = counterfactual(scenario, seed, own, what_if.change)
         self.post_message(PlansSimulated(runs))
 
     @on(PlansSimulated)
     def _plans_simulated(self, message: PlansSimulated) -> None:
-        self.runs = message.runs
+        self.runs = {k: v for k, v in message.runs.items() if k in PLANS}
+        self.what_ifs = {k: v for k, v in message.runs.items() if k not in PLANS}
         self._fill_compare()
         self._fill_chart()
+        self._fill_what_if()
+
+    def _fill_what_if(self) -> None:
+        """Your own decisions with one change each, on the same seed (the level's what-ifs)."""
+        table = self.query_one("#what-if", DataTable)
+        table.clear(columns=True)
+        table.add_column("Your decisions…", key="what")
+        table.add_column(Text("Score", justify="right"), key="score")
+        table.add_column(Text("Spend", justify="right"), key="spend")
+        table.add_column("Why", key="lesson")
+        you = self.session.state
+        table.add_row(
+            "as you played",
+            Text(f"{you.score:.1f}", justify="right"),
+            Text(usd(you.spend_usd), justify="right"),
+            "",
+        )
+        for i, what_if in enumerate(self.session.level.counterfactuals):
+            run = self.what_ifs.get(f"what-if-{i}")
+            if run is None:
+                continue
+            table.add_row(
+                what_if.label,
+                Text(f"{run.score:.1f}", justify="right"),
+                Text(usd(run.spend_usd), justify="right"),
+                what_if.lesson,
+            )
+        if not self.session.level.counterfactuals:
+            table.add_row("(this level has no what-ifs)", "", "", "")
 
     def _fill_compare(self) -> None:
         table = self.query_one("#compare", DataTable)
