@@ -57,8 +57,8 @@ class DecisionForm(VerticalScroll, can_focus=False):
         width: 1fr;
     }
     DecisionForm .switch-state {
-        width: 4;
-        padding-left: 1;
+        width: 5;
+        padding: 0 1;
     }
     DecisionForm .field > Switch {
         border: none;
