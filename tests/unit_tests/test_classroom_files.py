@@ -16,7 +16,7 @@ from finops_tui.content.classroom import (
 )
 from finops_tui.content.errors import ContentError
 from finops_tui.content.saves import SaveStore
-from finops_tui.engine import play, plan_decisions
+from finops_tui.engine import plan_decisions, play
 
 
 def test_a_class_keeps_its_level_and_seed(tmp_path):
