@@ -7,7 +7,7 @@ KPIs and events equal those of `play(scenario, seed, decisions)` exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -108,3 +108,58 @@ def luck_share(scores_by_plan: Sequence[np.ndarray]) -> float:
         return 0.0
     within = np.mean([np.asarray(s, dtype=float).var() for s in scores_by_plan])
     return float(within / total)
+
+
+@dataclass(frozen=True)
+class Fan:
+    """Spend quantiles of the turns still to play, over many possible futures."""
+
+    turns: tuple[int, ...]  # the turns forecast, from the one being decided
+    p10: tuple[float, ...]  # US$ per turn
+    p50: tuple[float, ...]
+    p90: tuple[float, ...]
+    total_p10: float  # US$ over the rest of the game
+    total_p50: float
+    total_p90: float
+    futures: int
+
+
+FUTURE_SEED_STRIDE = 0x9E3779B1  # spreads future seeds far from the game's own
+
+
+def forecast_fan(
+    scenario: Scenario, state: BatchState, decisions: Decisions, futures: int = 1000
+) -> Fan:
+    """What the rest of the game may cost if these decisions are kept, over `futures` worlds.
+
+    `state` is a single game's kernel state; each future continues it under another
+    seed, so the fan shows the spread of luck, not of the player's choices.
+    """
+    if state.size != 1:
+        raise ValueError("forecast_fan continues one game")
+    remaining = scenario.level.turns - state.turn
+    if remaining <= 0:
+        return Fan((), (), (), (), 0.0, 0.0, 0.0, futures)
+    base = int(state.seeds[0])
+    seeds = (base + FUTURE_SEED_STRIDE * np.arange(1, futures + 1, dtype=np.int64)) % (MAX_SEED + 1)
+    tiled = BatchState(
+        **{
+            name: (value if name == "turn" else np.repeat(np.asarray(value), futures, axis=0))
+            for name, value in vars(state).items()
+        }
+    )
+    tiled = replace(tiled, seeds=seeds)
+    result = play_batch(scenario, seeds, [decisions] * remaining, start=tiled)
+    spend = result.spend_cents / 100.0
+    p10, p50, p90 = np.quantile(spend, [0.1, 0.5, 0.9], axis=0)
+    totals = np.quantile(spend.sum(axis=1), [0.1, 0.5, 0.9])
+    return Fan(
+        turns=tuple(range(state.turn + 1, scenario.level.turns + 1)),
+        p10=tuple(float(x) for x in p10),
+        p50=tuple(float(x) for x in p50),
+        p90=tuple(float(x) for x in p90),
+        total_p10=float(totals[0]),
+        total_p50=float(totals[1]),
+        total_p90=float(totals[2]),
+        futures=futures,
+    )

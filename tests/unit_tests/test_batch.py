@@ -57,3 +57,26 @@ def test_bad_seeds_are_refused(sandbox):
         play_batch(sandbox, [-1], par)
     with pytest.raises(ValueError):
         play_batch(sandbox, [], par)
+
+
+def test_the_forecast_fan_spreads_luck_not_choices(sandbox):
+    from dataclasses import replace
+
+    from finops_tui.engine.batch import FUTURE_SEED_STRIDE, forecast_fan
+    from finops_tui.engine.kernel import DecisionArrays, resolve
+
+    par = plan_decisions(sandbox, sandbox.level.plans["par"])
+    state = play(sandbox, 3, par[:2])
+    fan = forecast_fan(sandbox, state.batch, par[2], futures=300)
+    assert fan.turns == tuple(range(3, 13)) and fan.futures == 300
+    for lo, mid, hi in zip(fan.p10, fan.p50, fan.p90, strict=True):
+        assert 0 < lo <= mid <= hi
+    assert fan.total_p10 < fan.total_p90  # random events make futures differ
+    # The first future equals continuing this very game under the first future seed.
+    first_seed = (3 + FUTURE_SEED_STRIDE) % 2**32
+    continued = replace(state.batch, seeds=np.array([first_seed]))
+    _, out = resolve(sandbox, continued, DecisionArrays.from_decisions(sandbox, [par[2]]))
+    single = forecast_fan(sandbox, state.batch, par[2], futures=1)
+    assert single.p50[0] == int(out.spend[0]) / 100
+    # Asking does not change the game.
+    assert play(sandbox, 3, par[:2]).history == state.history
