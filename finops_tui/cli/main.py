@@ -86,6 +86,9 @@ def build_parser() -> Parser:
     play.add_argument("--player", default="", help="player or team name, kept in saves")
     play.add_argument("--class-dir", metavar="DIR", help="play as a team of a hosted class")
     play.add_argument(
+        "--watch", metavar="PLAN", help="watch a plan (par, naive or a file) play turn by turn"
+    )
+    play.add_argument(
         "--saves-dir", metavar="DIR", help="where saves go (default: saves/, or $FINOPS_TUI_SAVES)"
     )
 
