@@ -19,6 +19,8 @@ Format 2 (one TOML file):
     [claimed]                       # the result after the last turn in `turns`
     score, stars, spend_usd, [claimed.kpis]
     [[turns]]                       # the full decisions of every resolved turn
+    justification, [[quiz]], [reflections]   # optional: what the player wrote after the
+                                    # debrief; checksummed, never part of the claim
     [integrity]                     # last, so a file cut short anywhere loses it
     checksum = "sha256:..."         # of everything else: detects hand edits and damage
 """
@@ -34,12 +36,20 @@ import re
 import stat
 import tempfile
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from finops_tui import __version__
 from finops_tui.content.catalog import shipped_catalog
@@ -64,6 +74,13 @@ MAX_SAVE_BYTES = 1_000_000
 # anything a score, a star or a displayed figure can show, and far above such noise.
 KPI_REL_TOL = 1e-9
 KPI_ABS_TOL = 1e-9
+# What a player writes after the debrief is kept with the game; bounded so a save stays small.
+MAX_QUIZ_ANSWERS = 20
+MAX_JUSTIFICATION = 4000
+MAX_REFLECTIONS = 10
+MAX_REFLECTION_PROMPT = 200
+MAX_REFLECTION = 2000
+LEARNING_FIELDS = ("quiz", "justification", "reflections")
 
 # Level fields that are prose for people: changing them never changes a result, so a
 # typo fixed in a briefing must not make every save of the level unloadable.
@@ -88,6 +105,52 @@ def _check_player(value: str) -> str:
     if bad is not None:
         raise ValueError(f"control character {bad!r} is not allowed")
     return value
+
+
+def _written(limit: int) -> AfterValidator:
+    """Text a player typed: at most `limit` characters, no control characters but newlines."""
+
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(f"at most {limit:,} characters, got {len(value):,}")
+        bad = next(
+            (c for c in value if unicodedata.category(c).startswith("C") and c not in "\n\t"),
+            None,
+        )
+        if bad is not None:
+            raise ValueError(f"control character {bad!r} is not allowed")
+        return value
+
+    return AfterValidator(check)
+
+
+Justification = Annotated[str, _written(MAX_JUSTIFICATION)]
+ReflectionPrompt = Annotated[str, _written(MAX_REFLECTION_PROMPT)]
+ReflectionAnswer = Annotated[str, _written(MAX_REFLECTION)]
+
+
+class QuizRecord(BaseModel):
+    """One answer of the end-of-level quiz: which question (index in the level's quiz)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    question: int = Field(ge=0, le=99)
+    choice: int = Field(ge=0, le=9)
+    correct: bool
+
+
+class Learning(BaseModel):
+    """What the player wrote after the debrief: the quiz, a justification, reflections.
+
+    Kept with the game and checked by its checksum, but never part of its claimed
+    result: answering them changes no score.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    quiz: list[QuizRecord] = Field(default_factory=list, max_length=MAX_QUIZ_ANSWERS)
+    justification: Justification = ""
+    reflections: dict[ReflectionPrompt, ReflectionAnswer] = Field(
+        default_factory=dict, max_length=MAX_REFLECTIONS
+    )
 
 
 class Claimed(BaseModel):
@@ -119,6 +182,12 @@ class SaveFile(BaseModel):
     player: str = ""
     claimed: Claimed
     turns: list[Decisions] = Field(default_factory=list, max_length=1000)
+    # What the player wrote after the debrief (see Learning); left out of the file when empty.
+    quiz: list[QuizRecord] = Field(default_factory=list, max_length=MAX_QUIZ_ANSWERS)
+    justification: Justification = ""
+    reflections: dict[ReflectionPrompt, ReflectionAnswer] = Field(
+        default_factory=dict, max_length=MAX_REFLECTIONS
+    )
     # Written last: a truncated file always loses it, even a cut that keeps valid TOML.
     integrity: Integrity
 
@@ -131,6 +200,13 @@ class SaveFile(BaseModel):
     def turn(self) -> int:
         """Turns resolved in this save."""
         return len(self.turns)
+
+    @property
+    def learning(self) -> Learning:
+        """The quiz answers, justification and reflections kept in this save."""
+        return Learning(
+            quiz=self.quiz, justification=self.justification, reflections=self.reflections
+        )
 
 
 def _digest(data: object) -> str:
@@ -156,9 +232,26 @@ def prices_hash(catalog: Catalog) -> str:
     return _digest(_without(catalog.model_dump(mode="json"), CATALOG_PROSE))
 
 
+def _unanswered_left_out(data: dict) -> dict:
+    # A save nobody wrote in reads, and hashes, exactly as saves did before these fields.
+    return {k: v for k, v in data.items() if k not in LEARNING_FIELDS or v}
+
+
 def save_checksum(save: SaveFile) -> str:
     """A hash of everything in a save but the checksum itself."""
-    return _digest(save.model_dump(mode="python", exclude={"integrity"}))
+    return _digest(_unanswered_left_out(save.model_dump(mode="python", exclude={"integrity"})))
+
+
+def learning_from(extras: Learning | Mapping[str, object] | None) -> Learning:
+    """Quiz answers, justification and reflections, checked; ContentError if they cannot be kept."""
+    if extras is None:
+        return Learning()
+    if isinstance(extras, Learning):
+        return extras
+    try:
+        return Learning.model_validate(dict(extras))
+    except ValidationError as exc:
+        raise ContentError(describe_validation("save", exc)) from None
 
 
 def player_name(name: str) -> str:
@@ -170,8 +263,18 @@ def player_name(name: str) -> str:
         raise ContentError([f"player name {_shown(name)}: {exc}"]) from None
 
 
-def save_from_state(scenario: Scenario, state: GameState, player: str = "") -> SaveFile:
-    """The save of a game: its decisions so far and the result they give."""
+def save_from_state(
+    scenario: Scenario,
+    state: GameState,
+    player: str = "",
+    extras: Learning | Mapping[str, object] | None = None,
+) -> SaveFile:
+    """The save of a game: its decisions so far and the result they give.
+
+    `extras` are what the player wrote after the debrief (a Learning, or a mapping with
+    `quiz`, `justification`, `reflections`); ContentError if they are out of bounds.
+    """
+    learning = learning_from(extras)
     if state.level_id != scenario.level.id:
         raise ValueError(f"the game is of {state.level_id!r}, not {scenario.level.id!r}")
     draft = SaveFile.model_construct(
@@ -186,6 +289,9 @@ def save_from_state(scenario: Scenario, state: GameState, player: str = "") -> S
         player=player_name(player),
         claimed=_claim(state),
         turns=list(state.decisions),
+        quiz=list(learning.quiz),
+        justification=learning.justification,
+        reflections=dict(learning.reflections),
     )
     return SaveFile.model_validate(
         draft.model_dump(mode="python") | {"integrity": {"checksum": save_checksum(draft)}}
@@ -252,7 +358,7 @@ def _umask() -> int:
 
 def save_text(save: SaveFile) -> str:
     """A save as TOML text, ready for `atomic_write_text`."""
-    return tomli_w.dumps(save.model_dump(mode="python", exclude_none=True))
+    return tomli_w.dumps(_unanswered_left_out(save.model_dump(mode="python", exclude_none=True)))
 
 
 def write_save(path: Path, save: SaveFile) -> None:
@@ -587,12 +693,19 @@ class SaveStore:
         # saves already replayed cleanly: a listing need not replay an unchanged save twice.
         self._replayed: dict[tuple[str, str, str, str], tuple[float, int]] = {}
 
-    def autosave(self, scenario: Scenario, state: GameState, player: str = "") -> Path:
-        """Save after a resolved turn: one file per (level, player), overwritten each time."""
+    def autosave(
+        self,
+        scenario: Scenario,
+        state: GameState,
+        player: str = "",
+        extras: Learning | Mapping[str, object] | None = None,
+    ) -> Path:
+        """Save after a resolved turn (and after the debrief's quiz and writing): one file
+        per (level, player), overwritten each time."""
         player = player_name(player)
         level = scenario.level
         path = self.folder / f"{autosave_stem(level.id, player, level.setting)}.toml"
-        write_save(path, save_from_state(scenario, state, player))
+        write_save(path, save_from_state(scenario, state, player, extras))
         return path
 
     def path_for(self, name: str) -> Path:
@@ -603,10 +716,17 @@ class SaveStore:
             raise ContentError([f"save name {_shown(name)}: would leave {self.folder}"])
         return path
 
-    def save_named(self, name: str, scenario: Scenario, state: GameState, player: str = "") -> Path:
+    def save_named(
+        self,
+        name: str,
+        scenario: Scenario,
+        state: GameState,
+        player: str = "",
+        extras: Learning | Mapping[str, object] | None = None,
+    ) -> Path:
         """Keep the game under a name the player typed; overwrites a save of that name."""
         path = self.path_for(name)
-        write_save(path, save_from_state(scenario, state, player))
+        write_save(path, save_from_state(scenario, state, player, extras))
         return path
 
     def list(self) -> list[SaveEntry]:
