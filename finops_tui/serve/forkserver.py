@@ -54,8 +54,16 @@ def serve(path: Path) -> None:
     finally:
         os.umask(old_umask)
     listener.listen(64)
+    listener.settimeout(1.0)
+    host = os.getppid()
     while True:
-        conn, _ = listener.accept()
+        try:
+            conn, _ = listener.accept()
+        except TimeoutError:
+            if os.getppid() != host:
+                return  # the host is gone: nobody will ask for a game again
+            continue
+        conn.settimeout(10)
         with conn:
             try:
                 message, fds, _, _ = socket.recv_fds(conn, MAX_REQUEST, 1)

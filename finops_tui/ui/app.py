@@ -45,6 +45,13 @@ class FinOpsApp(App[None]):
         Binding(
             "c", "codex", "Codex", id="app.codex", tooltip="The concept behind what you are on"
         ),
+        Binding(
+            "k",
+            "scoreboard",
+            "Scores",
+            id="app.scoreboard",
+            tooltip="The class's live scoreboard (in a hosted class)",
+        ),
     ]
 
     def __init__(
@@ -55,8 +62,10 @@ class FinOpsApp(App[None]):
         store: Any = None,
         animate: bool = True,
         setting: str = "standard",
+        class_link: Any = None,
     ) -> None:
         super().__init__()
+        self.class_link = class_link
         self.setting = setting
         self.start_scenario = scenario
         self.fixed_seed = seed
@@ -70,6 +79,9 @@ class FinOpsApp(App[None]):
     # -- start --------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.class_link is not None and self.start_scenario is not None:
+            self.start_class_game(self.start_scenario)
+            return
         if self.start_scenario is not None:
             self.start_game(self.start_scenario, self.fixed_seed, self.player)
         else:
@@ -107,6 +119,37 @@ class FinOpsApp(App[None]):
 
         self.session = GameSession.start(scenario, seed, player)
         self._replace_game_screen(BriefingScreen(self.session))
+
+    def start_class_game(self, scenario: Scenario) -> None:
+        """A team in a hosted class: its saved game (or a new one), following the facilitator."""
+        from finops_tui.ui.classroom.link import ClassFollower, resume_or_start, with_injections
+        from finops_tui.ui.screens.briefing import BriefingScreen
+
+        link = self.class_link
+        link.read()
+        scenario = with_injections(scenario, [i.event for i in link.control.injected])
+        session = resume_or_start(self, self.store, scenario, self.fixed_seed or 0, self.player)
+        session.scenario = with_injections(
+            session.scenario, [i.event for i in link.control.injected]
+        )
+        session.gate = link.gate
+        self.session = session
+        link.write_status(session)
+        if session.state.history:
+            self.resume_game(session)
+        else:
+            self._replace_game_screen(BriefingScreen(session))
+        ClassFollower(self, link).start()
+
+    def on_unmount(self) -> None:
+        if self.class_link is not None and self.session is not None:
+            self.class_link.write_status(self.session, connected=False)
+
+    def action_scoreboard(self) -> None:
+        from finops_tui.ui.classroom.link import ScoreboardScreen
+
+        if self.class_link is not None and not isinstance(self.screen, ScoreboardScreen):
+            self.push_screen(ScoreboardScreen(self.class_link.class_dir))
 
     def resume_game(self, session: GameSession) -> None:
         self.session = session
@@ -192,6 +235,8 @@ class FinOpsApp(App[None]):
             return not isinstance(self.screen, CodexScreen)
         if action == "help":
             return not isinstance(self.screen, HelpScreen)
+        if action == "scoreboard":
+            return self.class_link is not None
         return True
 
     @on(OpenCodex)
@@ -224,6 +269,8 @@ class FinOpsApp(App[None]):
             self.store.autosave(session.scenario, session.state, session.player)
         except (OSError, ContentError) as exc:
             self.notify(f"Could not autosave: {exc}", severity="warning")
+        if self.class_link is not None:
+            self.class_link.write_status(session)
 
     def has_saves(self, unfinished: bool = False) -> bool:
         if self.store is None:
@@ -362,6 +409,7 @@ def create_app(
     store: Any = None,
     animate: bool = True,
     setting: str = "standard",
+    class_link: Any = None,
 ) -> FinOpsApp:
     """The app, on the title screen, or straight into `level` (an id or a path).
 
@@ -369,5 +417,11 @@ def create_app(
     """
     scenario = load_scenario(level, setting=setting) if level is not None else None
     return FinOpsApp(
-        scenario, seed=seed, player=player, store=store, animate=animate, setting=setting
+        scenario,
+        seed=seed,
+        player=player,
+        store=store,
+        animate=animate,
+        setting=setting,
+        class_link=class_link,
     )

@@ -21,9 +21,26 @@ def play(args: argparse.Namespace) -> int:
         player=player,
         store=_store(getattr(args, "saves_dir", None)),
         setting="advanced" if getattr(args, "advanced", False) else "standard",
+        class_link=_class_link(args, player),
     )
     app.run()
     return 0 if app.return_code in (None, 0) else app.return_code
+
+
+def _class_link(args: argparse.Namespace, team: str):
+    """In a hosted class, the link to its folder (the host always names level and team)."""
+    class_dir = getattr(args, "class_dir", None)
+    if not class_dir:
+        return None
+    from pathlib import Path
+
+    from finops_tui.content.classroom import ClassDir
+    from finops_tui.content.errors import ContentError
+    from finops_tui.ui.classroom.link import ClassLink
+
+    if not team or getattr(args, "level", None) is None:
+        raise ContentError([f"{class_dir}: a class game needs a level and --player TEAM"])
+    return ClassLink(ClassDir(Path(class_dir)), team)
 
 
 def _store(saves_dir: str | None) -> SaveStore:

@@ -6,14 +6,15 @@ Screens ask the session, and through it the engine; widgets never hold game stat
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from finops_tui.engine.decisions import Decisions
-from finops_tui.engine.game import new_game, resolve_turn, start_decisions
+from finops_tui.engine.game import InvalidDecisions, new_game, resolve_turn, start_decisions
 from finops_tui.engine.level import Level
 from finops_tui.engine.rng import MAX_SEED
 from finops_tui.engine.scenario import Scenario
-from finops_tui.engine.state import GameState, TurnRecord
+from finops_tui.engine.state import GameState, Problem, TurnRecord
 
 
 def random_seed() -> int:
@@ -25,6 +26,8 @@ class GameSession:
     scenario: Scenario
     state: GameState
     player: str = ""
+    # In a hosted class, why a turn cannot be ended yet (None when it can).
+    gate: Callable[[int], str | None] | None = None
 
     @classmethod
     def start(cls, scenario: Scenario, seed: int | None = None, player: str = "") -> GameSession:
@@ -52,8 +55,15 @@ class GameSession:
         last = self.last_record
         return last.decisions if last is not None else start_decisions(self.scenario)
 
-    def resolve(self, decisions: Decisions) -> TurnRecord:
-        """Play this turn; raises InvalidDecisions with the engine's reasons."""
+    def resolve(self, decisions: Decisions, force: bool = False) -> TurnRecord:
+        """Play this turn; raises InvalidDecisions with the engine's (or the class's) reasons.
+
+        `force` skips the class's gate: the facilitator closed the turn.
+        """
+        if self.gate is not None and not force:
+            reason = self.gate(self.turn)
+            if reason is not None:
+                raise InvalidDecisions([Problem(key="turn", message=reason)])
         result = resolve_turn(self.scenario, self.state, decisions)
         self.state = result.state
         return result.record

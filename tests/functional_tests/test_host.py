@@ -174,3 +174,86 @@ async def test_a_resize_reaches_the_program():
         await asyncio.sleep(0.05)
     process.close()
     assert b"size 132 43" in out
+
+
+async def test_a_team_plays_a_turn_and_the_scoreboard_moves(host):
+    from finops_tui.content.classroom import Control
+
+    class_dir = host.config.class_dir
+    class_dir.write_control(Control(phase="playing", open_turn=1))
+    async with await connect(host, "blue") as team:
+        game = await team.create_process(
+            term_type="xterm-256color", term_size=(100, 30), encoding=None
+        )
+        await read_until(game, b"First Bill")
+        game.stdin.write(b"\r")
+        await read_until(game, b"Month 1 of 3")
+        game.stdin.write(b"n")
+        await read_until(game, b"Where the money went")
+        async with await connect(host, "projector") as room:
+            board = await room.create_process(term_type="xterm", term_size=(100, 30), encoding=None)
+            screen = await read_until(board, b"1/3")
+            assert b"blue" in screen
+
+
+async def test_kill_the_host_and_every_team_resumes(tmp_path):
+    import signal
+    import subprocess
+
+    class_dir = tmp_path / "class"
+    argv = [
+        sys.executable,
+        "-m",
+        "finops_tui",
+        "host",
+        "--class-dir",
+        str(class_dir),
+        "--port",
+        "0",
+        "--facilitator-password",
+        "x",
+    ]
+
+    async def start():
+        process = await asyncio.create_subprocess_exec(*argv, stdout=subprocess.PIPE)
+        while True:
+            line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+            match = re.search(r"127\.0\.0\.1:(\d+)", line)
+            if match:
+                return process, int(match.group(1))
+
+    async def join(port: int, team: str):
+        conn = await asyncssh.connect(
+            "127.0.0.1", port, username=team, known_hosts=None, client_keys=None, agent_path=None
+        )
+        game = await conn.create_process(
+            term_type="xterm-256color", term_size=(100, 30), encoding=None
+        )
+        return conn, game
+
+    from finops_tui.content.classroom import ClassDir, Control
+
+    first, port = await start()
+    ClassDir(class_dir).write_control(Control(phase="playing", open_turn=2))
+    teams = {}
+    for team in ("blue", "green"):
+        conn, game = await join(port, team)
+        await read_until(game, b"First Bill")
+        game.stdin.write(b"\r")
+        await read_until(game, b"Month 1 of 3")
+        game.stdin.write(b"n")
+        await read_until(game, b"Where the money went")
+        teams[team] = conn
+    first.send_signal(signal.SIGKILL)
+    await first.wait()
+    for conn in teams.values():
+        conn.close()
+    second, port = await start()
+    try:
+        for team in ("blue", "green"):
+            conn, game = await join(port, team)
+            await read_until(game, b"Month 2 of 3")  # back where it was, nothing lost
+            conn.close()
+    finally:
+        second.terminate()
+        await second.wait()

@@ -58,6 +58,11 @@ class Form(ModalScreen[dict | None]):
             yield Static("", id="error")
             yield Button("OK", variant="primary", id="ok")
 
+    def on_mount(self) -> None:
+        inputs = self.query(Input)
+        if inputs:
+            inputs.first().focus()
+
     @on(Input.Submitted)
     @on(Button.Pressed, "#ok")
     def submit(self) -> None:

@@ -28,6 +28,8 @@ def phase_line(control: Control, now: float | None = None) -> str:
         return "Paused by the facilitator"
     if control.phase == "ended":
         return "The game is over"
+    if control.closed_turn >= control.open_turn:
+        return f"Turn {control.closed_turn} is closed; waiting for the next turn to open"
     text = f"Turn {control.open_turn} is open"
     if control.deadline is not None:
         left = max(0, int(control.deadline - now))

@@ -1,0 +1,290 @@
+"""A team's game in a hosted class: it follows the facilitator through the class folder.
+
+Twice a second the link reads `control.json` (only when it changed, or when a
+countdown runs) and acts: a turn the facilitator closed is resolved with the team's
+last decisions, an injected event joins the level, a broadcast is shown, a poll is
+asked. After every turn the team's status is written for the scoreboard.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, OptionList, Static
+
+from finops_tui.content.classroom import ClassDir, Control, TeamStatus
+from finops_tui.content.errors import ContentError
+from finops_tui.engine.game import InvalidDecisions, start_decisions
+from finops_tui.engine.level import Event
+from finops_tui.engine.scenario import Scenario
+from finops_tui.ui.classroom.scoreboard import Scoreboard, phase_line
+from finops_tui.ui.session import GameSession
+
+POLL_SECONDS = 0.5
+
+
+def with_injections(scenario: Scenario, injected: list[Event]) -> Scenario:
+    """The scenario with every injected event the level does not hold yet."""
+    new = [e for e in injected if e not in scenario.level.injected]
+    if not new:
+        return scenario
+    return Scenario.build(scenario.level.with_injected(new), scenario.catalog)
+
+
+def turn_gate(control: Control, turn: int) -> str | None:
+    """Why the team cannot end `turn` now, in words; None if it can."""
+    if control.phase == "lobby":
+        return "the facilitator has not started the game yet; read the briefing meanwhile"
+    if control.phase == "paused":
+        return "the facilitator has paused the game"
+    if control.phase == "ended":
+        return "the game is over"
+    if turn > control.open_turn:
+        return f"turn {turn} is not open yet; the facilitator opens it"
+    return None
+
+
+@dataclass
+class ClassLink:
+    """What ties one team's app to its class."""
+
+    class_dir: ClassDir
+    team: str
+    control: Control = field(default_factory=Control)
+    _mtime: float = -1.0
+    _seen_broadcast: int = 0
+    _asked_poll: int = 0
+    _warned: set[tuple[int, int]] = field(default_factory=set)
+
+    def read(self) -> bool:
+        """Re-read control.json if it changed; True when it did."""
+        try:
+            mtime = self.class_dir.control_path.stat().st_mtime
+        except OSError:
+            mtime = 0.0
+        if mtime == self._mtime:
+            return False
+        self._mtime = mtime
+        self.control = self.class_dir.control()
+        return True
+
+    def gate(self, turn: int) -> str | None:
+        self.read()
+        return turn_gate(self.control, turn)
+
+    def write_status(self, session: GameSession, connected: bool = True) -> None:
+        state = session.state
+        last = state.history[-1] if state.history else None
+        status = TeamStatus(
+            team=self.team,
+            turn=state.turn,
+            turns=state.turns,
+            spend_usd=round(state.spend_usd, 2),
+            budget_usd=round(sum(r.budget_usd for r in state.history), 2),
+            score=state.score if last else 0.0,
+            stars=state.stars if last else 0,
+            finished=state.finished,
+            updated=time.time(),
+            connected=connected,
+        )
+        # A failed write misses one scoreboard update; the game goes on.
+        with contextlib.suppress(OSError):
+            self.class_dir.write_status(status)
+
+
+class PollScreen(ModalScreen[str | None]):
+    """The facilitator's quick poll: pick one option."""
+
+    DEFAULT_CSS = """
+    PollScreen { align: center middle; }
+    PollScreen > Vertical { width: 64; max-width: 95%; height: auto; max-height: 90%;
+                            border: thick $primary; padding: 1 2; background: $surface; }
+    PollScreen OptionList { height: auto; max-height: 12; }
+    """
+    BINDINGS = [Binding("escape", "skip", "Skip", id="poll.skip")]  # noqa: RUF012
+
+    def __init__(self, question: str, options: list[str]) -> None:
+        super().__init__()
+        self.question = question
+        self.options = options
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Poll from the facilitator: {self.question}")
+            yield OptionList(*self.options)
+            yield Label("Enter answers, Esc skips.")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.options[event.option_index])
+
+    def action_skip(self) -> None:
+        self.dismiss(None)
+
+
+class ScoreboardScreen(ModalScreen[None]):
+    """The class's live scoreboard, over the game."""
+
+    DEFAULT_CSS = """
+    ScoreboardScreen { align: center middle; }
+    ScoreboardScreen > Vertical { width: 90%; height: 80%; border: thick $primary;
+                                  background: $surface; }
+    """
+    BINDINGS = [Binding("escape,k", "close", "Close", id="scoreboard.close")]  # noqa: RUF012
+
+    def __init__(self, class_dir: ClassDir) -> None:
+        super().__init__()
+        self.class_dir = class_dir
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(" Class scoreboard")
+            yield Scoreboard(self.class_dir)
+        yield Footer()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ClassFollower:
+    """Runs in the app: applies the facilitator's decisions to the team's game."""
+
+    def __init__(self, app: App, link: ClassLink) -> None:
+        self.app = app
+        self.link = link
+
+    def start(self) -> None:
+        self.link.read()
+        self.link._seen_broadcast = max((b.id for b in self.link.control.broadcasts), default=0)
+        self.app.set_interval(POLL_SECONDS, self.tick)
+
+    @property
+    def session(self) -> GameSession | None:
+        return getattr(self.app, "session", None)
+
+    def tick(self) -> None:
+        link = self.link
+        changed = link.read()
+        control = link.control
+        if changed:
+            self._broadcasts(control)
+            self._poll(control)
+            self._injections(control)
+        self._countdown(control)
+        self._close_turns(control)
+
+    def _broadcasts(self, control: Control) -> None:
+        for message in control.broadcasts:
+            if message.id > self.link._seen_broadcast:
+                self.link._seen_broadcast = message.id
+                self.app.notify(message.text, title="From the facilitator", timeout=12)
+
+    def _poll(self, control: Control) -> None:
+        poll = control.poll
+        if poll is None or poll.id <= self.link._asked_poll:
+            return
+        self.link._asked_poll = poll.id
+        if self.link.team in self.link.class_dir.poll_answers(poll.id):
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice is not None:
+                try:
+                    self.link.class_dir.write_poll_answer(poll.id, self.link.team, choice)
+                except OSError:
+                    self.app.notify("Your answer could not be saved.", severity="warning")
+
+        self.app.push_screen(PollScreen(poll.question, poll.options), answered)
+
+    def _injections(self, control: Control) -> None:
+        session = self.session
+        if session is None or not control.injected:
+            return
+        scenario = with_injections(session.scenario, [i.event for i in control.injected])
+        if scenario is not session.scenario:
+            new = [e for e in scenario.level.injected if e not in session.scenario.level.injected]
+            session.scenario = scenario
+            for event in new:
+                self.app.notify(
+                    f"Turn {event.turn}: {event.title}", title="The facilitator added an event"
+                )
+
+    def _countdown(self, control: Control) -> None:
+        session = self.session
+        deadline = control.deadline_for(self.link.team)
+        if session is None or deadline is None or control.phase != "playing":
+            return
+        left = deadline - time.time()
+        for mark in (60, 10):
+            key = (control.open_turn, mark)
+            if 0 < left <= mark and key not in self.link._warned:
+                self.link._warned.add(key)
+                self.app.notify(
+                    phase_line(control), title=f"Less than {mark} seconds", severity="warning"
+                )
+
+    def _close_turns(self, control: Control) -> None:
+        """Resolve every turn the facilitator closed, with the team's last decisions."""
+        session = self.session
+        if session is None:
+            return
+        resolved = []
+        now = time.time()
+        while not session.state.finished and control.must_resolve(
+            self.link.team, session.turn, now
+        ):
+            decisions = session.previous_decisions()
+            try:
+                record = session.resolve(decisions, force=True)
+            except InvalidDecisions:
+                try:
+                    record = session.resolve(start_decisions(session.scenario), force=True)
+                except InvalidDecisions as exc:
+                    self.app.notify(str(exc), title="Turn could not be closed", severity="error")
+                    return
+            resolved.append(record)
+        if not resolved:
+            return
+        autosave = getattr(self.app, "autosave", None)
+        if autosave is not None:
+            autosave(session)
+        turns = ", ".join(str(r.turn) for r in resolved)
+        self.app.notify(
+            f"Turn {turns} closed: your last decisions were kept.", title="Time is up", timeout=8
+        )
+        self._refresh_screens(session)
+
+    def _refresh_screens(self, session: GameSession) -> None:
+        from finops_tui.ui.screens.turn import TurnScreen
+
+        if session.state.finished:
+            self.app.show_debrief(session)  # type: ignore[attr-defined]
+            return
+        for screen in self.app.screen_stack:
+            if isinstance(screen, TurnScreen):
+                screen.start_turn()
+
+
+def resume_or_start(app: App, store, scenario: Scenario, seed: int, team: str) -> GameSession:
+    """A team's game: its autosave of this class's level if there is one, else a new game."""
+    if store is not None:
+        try:
+            entries = [
+                e
+                for e in store.list()
+                if e.problem is None and e.level == scenario.level.id and e.seed == seed
+            ]
+        except (OSError, ContentError):
+            entries = []
+        for entry in sorted(entries, key=lambda e: (-e.turn, not e.autosave)):
+            try:
+                loaded, state, _ = store.load(entry.path)
+            except ContentError:
+                continue
+            return GameSession(loaded, state, team)
+    return GameSession.start(scenario, seed, team)

@@ -1,0 +1,139 @@
+"""A team's game in a hosted class follows the facilitator through the class folder."""
+
+from __future__ import annotations
+
+import json
+
+from finops_tui.content.classroom import (
+    Broadcast,
+    ClassDir,
+    ClassSettings,
+    Control,
+    Injection,
+    Poll,
+)
+from finops_tui.content.levels import load_scenario
+from finops_tui.content.saves import SaveStore
+from finops_tui.engine import Scenario, play, start_decisions
+from finops_tui.engine.level import Event
+from finops_tui.ui.app import create_app
+from finops_tui.ui.classroom.link import ClassLink, PollScreen, ScoreboardScreen
+from finops_tui.ui.screens.report import ReportScreen
+from finops_tui.ui.screens.turn import TurnScreen
+
+TICK = 0.7  # longer than the link's half-second poll
+
+
+def team_app(class_dir: ClassDir, team: str):
+    return create_app(
+        level="tutorial",
+        seed=5,
+        player=team,
+        store=SaveStore(class_dir.team_dir(team)),
+        animate=False,
+        class_link=ClassLink(class_dir, team),
+    )
+
+
+def new_class(tmp_path) -> ClassDir:
+    class_dir = ClassDir(tmp_path / "class")
+    class_dir.create(ClassSettings(level="tutorial", seed=5))
+    return class_dir
+
+
+def status(class_dir: ClassDir, team: str) -> dict:
+    return json.loads(class_dir.status_path(team).read_text(encoding="utf-8"))
+
+
+async def test_a_turn_waits_for_the_facilitator(tmp_path):
+    class_dir = new_class(tmp_path)
+    app = team_app(class_dir, "blue")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")  # briefing -> turn
+        await pilot.pause()
+        assert isinstance(app.screen, TurnScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.session.state.turn == 0  # the lobby: not yet
+        assert any("not started" in p.message for p in app.screen.problems)
+        class_dir.write_control(Control(phase="playing", open_turn=1))
+        await pilot.pause(TICK)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, ReportScreen)
+        assert status(class_dir, "blue")["turn"] == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("n")  # turn 2 is not open yet
+        await pilot.pause()
+        assert app.session.state.turn == 1
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, ScoreboardScreen)
+
+
+async def test_a_closed_turn_keeps_last_decisions_and_injected_events_reach_every_team(tmp_path):
+    class_dir = new_class(tmp_path)
+    class_dir.write_control(Control(phase="playing", open_turn=1))
+    surge = Event(kind="price_change", title="GPU prices double", turn=2, magnitude=2.0)
+    blue, green = team_app(class_dir, "blue"), team_app(class_dir, "green")
+    async with blue.run_test(size=(100, 30)) as bp, green.run_test(size=(100, 30)) as gp:
+        for pilot in (bp, gp):
+            await pilot.press("enter")
+            await pilot.pause()
+        control = class_dir.control()
+        class_dir.write_control(
+            control.model_copy(
+                update={
+                    "open_turn": 2,
+                    "closed_turn": 2,
+                    "injected": [Injection(id=1, event=surge)],
+                    "broadcasts": [Broadcast(id=1, text="Prices are moving", at=0.0)],
+                }
+            )
+        )
+        await bp.pause(TICK)
+        await gp.pause(TICK)
+        scenario = load_scenario("tutorial")
+        injected = Scenario.build(scenario.level.with_injected([surge]), scenario.catalog)
+        expected = play(injected, 5, [start_decisions(scenario)] * 2)
+        for app, team in ((blue, "blue"), (green, "green")):
+            state = app.session.state
+            assert state.turn == 2, team  # both turns closed: resolved with last decisions
+            assert state.history == expected.history
+            assert any(e.title == "GPU prices double" for e in state.history[1].events)
+            assert status(class_dir, team)["turn"] == 2
+            saved = SaveStore(class_dir.team_dir(team)).list()
+            assert saved and saved[0].turn == 2 and saved[0].problem is None
+            assert any("Prices are moving" in str(n.message) for n in app._notifications)
+
+
+async def test_a_poll_is_asked_and_answered(tmp_path):
+    class_dir = new_class(tmp_path)
+    app = team_app(class_dir, "blue")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        class_dir.write_control(
+            Control(poll=Poll(id=3, question="Who owns the GPU bill?", choices=["IT", "Finance"]))
+        )
+        await pilot.pause(TICK)
+        assert isinstance(app.screen, PollScreen)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert class_dir.poll_answers(3) == {"blue": "Finance"}
+
+
+async def test_a_team_that_reconnects_finds_its_game(tmp_path):
+    class_dir = new_class(tmp_path)
+    class_dir.write_control(Control(phase="playing", open_turn=2, closed_turn=1))
+    first = team_app(class_dir, "blue")
+    async with first.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(TICK)
+        assert first.session.state.turn == 1  # turn 1 was closed before the team came
+    again = team_app(class_dir, "blue")
+    async with again.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert again.session.state.turn == 1
+        assert isinstance(again.screen, TurnScreen)
+        assert status(class_dir, "blue")["connected"] is True
+    assert status(class_dir, "blue")["connected"] is False
