@@ -29,15 +29,18 @@ MAX_REQUEST = 1 << 16
 
 
 def _preload() -> None:
-    """Import what a game needs, so that each fork starts warm."""
+    """Import what a game needs (every screen and widget), so that each fork starts warm."""
+    import importlib
+    import pkgutil
+
     import finops_tui.cli.classroom
     import finops_tui.cli.main
-    import finops_tui.ui.app
-    import finops_tui.ui.classroom.facilitator
-    import finops_tui.ui.classroom.scoreboard
-    import finops_tui.ui.launch  # noqa: F401
+    import finops_tui.ui
     from finops_tui.content.catalog import shipped_catalog
 
+    for module in pkgutil.walk_packages(finops_tui.ui.__path__, "finops_tui.ui."):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module.name)
     shipped_catalog()
 
 

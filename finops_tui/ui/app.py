@@ -123,7 +123,7 @@ class FinOpsApp(App[None]):
     def start_class_game(self, scenario: Scenario) -> None:
         """A team in a hosted class: its saved game (or a new one), following the facilitator."""
         from finops_tui.ui.classroom.link import ClassFollower, resume_or_start, with_injections
-        from finops_tui.ui.screens.briefing import BriefingScreen
+        from finops_tui.ui.classroom.lobby import LobbyScreen
 
         link = self.class_link
         link.read()
@@ -138,7 +138,7 @@ class FinOpsApp(App[None]):
         if session.state.history:
             self.resume_game(session)
         else:
-            self._replace_game_screen(BriefingScreen(session))
+            self._replace_game_screen(LobbyScreen(session, link))
         ClassFollower(self, link).start()
 
     def on_unmount(self) -> None:

@@ -18,6 +18,7 @@ from finops_tui.engine import Scenario, play, start_decisions
 from finops_tui.engine.level import Event
 from finops_tui.ui.app import create_app
 from finops_tui.ui.classroom.link import ClassLink, PollScreen, ScoreboardScreen
+from finops_tui.ui.classroom.lobby import LobbyScreen
 from finops_tui.ui.screens.report import ReportScreen
 from finops_tui.ui.screens.turn import TurnScreen
 
@@ -49,6 +50,11 @@ async def test_a_turn_waits_for_the_facilitator(tmp_path):
     class_dir = new_class(tmp_path)
     app = team_app(class_dir, "blue")
     async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LobbyScreen)
+        assert "Waiting for the facilitator" in str(app.screen.query_one("#lobby-phase").content)
+        await pilot.press("enter")  # lobby -> briefing
+        await pilot.pause()
         await pilot.press("enter")  # briefing -> turn
         await pilot.pause()
         assert isinstance(app.screen, TurnScreen)
@@ -79,6 +85,8 @@ async def test_a_closed_turn_keeps_last_decisions_and_injected_events_reach_ever
     blue, green = team_app(class_dir, "blue"), team_app(class_dir, "green")
     async with blue.run_test(size=(100, 30)) as bp, green.run_test(size=(100, 30)) as gp:
         for pilot in (bp, gp):
+            await pilot.press("enter")
+            await pilot.pause()
             await pilot.press("enter")
             await pilot.pause()
         control = class_dir.control()

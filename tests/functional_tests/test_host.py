@@ -186,6 +186,9 @@ async def test_a_team_plays_a_turn_and_the_scoreboard_moves(host):
             term_type="xterm-256color", term_size=(100, 30), encoding=None
         )
         await read_until(game, b"First Bill")
+        await read_until(game, b"Enter: read the briefing")
+        game.stdin.write(b"\r")
+        await read_until(game, b"Your goals")
         game.stdin.write(b"\r")
         await read_until(game, b"Month 1 of 3")
         game.stdin.write(b"n")
@@ -239,6 +242,9 @@ async def test_kill_the_host_and_every_team_resumes(tmp_path):
     for team in ("blue", "green"):
         conn, game = await join(port, team)
         await read_until(game, b"First Bill")
+        await read_until(game, b"Enter: read the briefing")
+        game.stdin.write(b"\r")
+        await read_until(game, b"Your goals")
         game.stdin.write(b"\r")
         await read_until(game, b"Month 1 of 3")
         game.stdin.write(b"n")
