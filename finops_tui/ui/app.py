@@ -218,6 +218,13 @@ class FinOpsApp(App[None]):
         topic = getattr(self.screen, "codex_topic", lambda: None)()
         self.open_codex(topic)
 
+    def open_calculator(self) -> None:
+        """The AI project cost calculator, over whatever is on screen (esc comes back)."""
+        from finops_tui.ui.screens.calculator import CalculatorScreen
+
+        if not isinstance(self.screen, CalculatorScreen):
+            self.push_screen(CalculatorScreen())
+
     def open_codex(self, concept: str | None) -> None:
         from finops_tui.ui.screens.codex import CodexScreen
 
@@ -369,6 +376,7 @@ class FinOpsApp(App[None]):
 def help_sections(app: App) -> list[tuple[str, list[Binding]]]:
     """Every screen's keys, from the bindings the screens really have."""
     from finops_tui.ui.screens.briefing import BriefingScreen
+    from finops_tui.ui.screens.calculator import CalculatorScreen
     from finops_tui.ui.screens.codex import CodexScreen
     from finops_tui.ui.screens.debrief import DebriefScreen
     from finops_tui.ui.screens.report import ReportScreen
@@ -389,6 +397,7 @@ def help_sections(app: App) -> list[tuple[str, list[Binding]]]:
         ("Turn report", bindings(ReportScreen)),
         ("Debrief", bindings(DebriefScreen)),
         ("Codex", bindings(CodexScreen)),
+        ("Cost calculator", bindings(CalculatorScreen)),
     ]
 
 

@@ -34,6 +34,12 @@ def screen_commands(provider: Provider) -> Iterator[Command]:
     extras = getattr(screen, "palette_commands", None)
     if extras is not None:
         yield from extras()
+    if type(screen).__name__ != "CalculatorScreen" and hasattr(app, "open_calculator"):
+        yield (
+            "Cost calculator",
+            "Training and serving costs on every GPU and purchase option",
+            app.open_calculator,  # type: ignore[attr-defined]
+        )
     for item in codex().values():
         yield (
             f"Codex: {item.title}",

@@ -32,6 +32,14 @@ class TitleScreen(Screen):
         Binding(
             "v", "setting", "Setting", id="title.setting", tooltip="Standard or advanced setting"
         ),
+        Binding(
+            "a,dollar_sign",
+            "calculator",
+            "Calculator",
+            id="title.calculator",
+            key_display="a",
+            tooltip="The AI project cost calculator: training and serving on every GPU",
+        ),
         Binding("q", "app.quit", "Quit", id="title.quit"),
     ]
 
@@ -133,6 +141,9 @@ class TitleScreen(Screen):
 
     def action_saves(self) -> None:
         self.app.show_saves()  # type: ignore[attr-defined]
+
+    def action_calculator(self) -> None:
+        self.app.open_calculator()  # type: ignore[attr-defined]
 
     def codex_topic(self) -> str | None:
         return "finops-phases"

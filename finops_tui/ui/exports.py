@@ -1,0 +1,124 @@
+"""Files a player takes away: where they go, what they are called, how they are written.
+
+No Textual here. Every file is written atomically (`atomic_write_text`): a kill leaves the
+old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from finops_tui.content.errors import ContentError
+from finops_tui.content.focus import focus_rows, write_focus
+from finops_tui.content.report import ReportInput, write_report
+from finops_tui.content.saves import atomic_write_text
+from finops_tui.engine.scenario import Scenario
+from finops_tui.engine.state import GameState
+
+MAX_NAME = 100
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    """One thing that can be exported: a FOCUS bill, a report, a comparison table."""
+
+    label: str  # "FOCUS bill (CSV)"
+    suffixes: tuple[str, ...]  # the first is the default: (".md",) or (".html", ".htm")
+    default_name: str  # without a folder, with its suffix
+    write: Callable[[Path], list[str]] = field(compare=False)  # -> one line per file written
+
+    def matches(self, path: Path) -> bool:
+        return path.suffix.lower() in self.suffixes
+
+
+def unique_path(folder: Path, name: str) -> Path:
+    """`folder/name`, or `name-2`, `name-3`... so an export never replaces an earlier one."""
+    path = folder / name
+    stem, suffix = path.stem, path.suffix
+    n = 2
+    while path.exists():
+        path = folder / f"{stem}-{n}{suffix}"
+        n += 1
+    return path
+
+
+def export_target(typed: str, folder: Path, kinds: list[ExportKind], confined: bool) -> Path:
+    """Where a typed name goes: a bare name into `folder`, a path where it says.
+
+    ValueError in words for a name that cannot be a file, or a path when the session may
+    only write into its own folder (a hosted class). A name without a suffix gets the
+    first kind's.
+    """
+    text = typed.strip()
+    if not text:
+        raise ValueError("type a file name")
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        raise ValueError("control characters are not allowed in a file name")
+    is_path = "/" in text or "\\" in text or text.startswith("~")
+    if is_path and confined:
+        raise ValueError(f"in a hosted class, files go to {folder}: type a name, not a path")
+    path = Path(text).expanduser() if is_path else folder / text
+    name = path.name
+    if not name or name in (".", "..") or name.startswith("."):
+        raise ValueError("a file name cannot be empty or start with a dot")
+    if len(name) > MAX_NAME:
+        raise ValueError(f"at most {MAX_NAME} characters in a file name")
+    if not path.suffix:
+        path = path.with_name(name + kinds[0].suffixes[0])
+    if not any(kind.matches(path) for kind in kinds):
+        wanted = " or ".join(s for kind in kinds for s in kind.suffixes[:1])
+        raise ValueError(f"the file name must end in {wanted}")
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder")
+    return path
+
+
+def kind_for(path: Path, kinds: list[ExportKind], preferred: ExportKind) -> ExportKind:
+    """The export a file name asks for: its suffix decides, else the one chosen."""
+    if preferred.matches(path):
+        return preferred
+    return next((kind for kind in kinds if kind.matches(path)), preferred)
+
+
+def write_text_export(path: Path, text: str, rows: int) -> list[str]:
+    atomic_write_text(path, text)
+    return [f"{path} ({rows} rows)"]
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:24]
+
+
+def game_exports(
+    scenario: Scenario, state: GameState, player: str = "", justification: str = ""
+) -> list[ExportKind]:
+    """What the debrief offers: the same files as `finops-tui export SAVE --focus/--report`."""
+    level = scenario.level
+    stem = f"{level.id}-seed{state.seed}" + (f"-{slug(player)}" if slug(player) else "")
+
+    def focus(path: Path) -> list[str]:
+        write_focus(path, level, state, player)
+        rows = len(focus_rows(level, state, player))
+        return [f"{path} ({rows} FOCUS rows)"]
+
+    def report(path: Path) -> list[str]:
+        data = ReportInput(scenario, state, player, justification)
+        return [str(p) for p in write_report(path, data)]
+
+    return [
+        ExportKind("FOCUS bill (CSV)", (".csv",), f"{stem}-bill.csv", focus),
+        ExportKind("Report (Markdown + chart)", (".md",), f"{stem}-report.md", report),
+        ExportKind("Report (HTML)", (".html", ".htm"), f"{stem}-report.html", report),
+    ]
+
+
+def run_export(kind: ExportKind, path: Path) -> list[str]:
+    """Write one export; ContentError (in words) if the disk refuses."""
+    try:
+        return kind.write(path)
+    except OSError as exc:
+        raise ContentError([f"{path}: cannot write: {exc.strerror or exc}"]) from None
