@@ -337,15 +337,13 @@ class CalculatorScreen(LateKeySafe, Screen):
         return True
 
     def action_export(self) -> None:
-        from finops_tui.ui.screens.export import ExportScreen, export_folder
+        from finops_tui.ui.screens.export import ExportScreen, export_folder, exports_confined
 
         kind = self.export_kind()
         if kind is None:
             return
-        confined = bool(getattr(self.app, "confined_exports", False))
-        self.app.push_screen(
-            ExportScreen("Export the comparison", [kind], export_folder(self.app), confined)
-        )
+        folder, confined = export_folder(self.app), exports_confined(self.app)
+        self.app.push_screen(ExportScreen("Export the comparison", [kind], folder, confined))
 
     def export_kind(self) -> ExportKind | None:
         """The comparison on screen, frozen now, as a CSV export."""

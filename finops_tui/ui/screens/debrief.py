@@ -68,6 +68,13 @@ class DebriefScreen(Screen):
         Binding("enter", "title", "Title screen", id="debrief.title", priority=True),
         Binding("a", "again", "Play again", id="debrief.again", tooltip="Same level, same seed"),
         Binding("d", "next_tab", "Next tab", id="debrief.tab"),
+        Binding(
+            "x",
+            "export",
+            "Export",
+            id="debrief.export",
+            tooltip="The bill as FOCUS CSV, or a report in Markdown or HTML",
+        ),
         Binding("q", "app.quit", "Quit", id="debrief.quit"),
     ]
 
@@ -250,6 +257,11 @@ class DebriefScreen(Screen):
         self.app.start_game(  # type: ignore[attr-defined]
             self.session.scenario, self.session.seed, self.session.player
         )
+
+    def action_export(self) -> None:
+        from finops_tui.ui.screens.export import open_game_export
+
+        open_game_export(self.app, self.session)
 
     def action_next_tab(self) -> None:
         tabs = self.query_one(TabbedContent)

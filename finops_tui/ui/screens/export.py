@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -17,8 +17,16 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from finops_tui.content.errors import ContentError
-from finops_tui.ui.exports import ExportKind, export_target, kind_for, run_export, unique_path
+from finops_tui.ui.exports import (
+    ExportKind,
+    export_target,
+    game_exports,
+    kind_for,
+    run_export,
+    unique_path,
+)
 from finops_tui.ui.screens.base import LateKeySafe
+from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.footer import GameFooter
 
 
@@ -28,6 +36,11 @@ def export_folder(app: object) -> Path:
 
     store = getattr(app, "store", None)
     return Path(store.folder) if store is not None else saves_dir()
+
+
+def exports_confined(app: object) -> bool:
+    """A team in a hosted class writes only into its own folder, never a typed path."""
+    return getattr(app, "class_link", None) is not None
 
 
 def _prompt(kind: ExportKind, chosen: bool) -> str:
@@ -174,3 +187,13 @@ class ExportScreen(LateKeySafe, ModalScreen[None]):
 
     def codex_topic(self) -> str | None:
         return "focus"
+
+
+def open_game_export(app: App, session: GameSession) -> None:
+    """The debrief's export: the same files as `finops-tui export SAVE --focus/--report`."""
+    learning = getattr(session, "learning", None)
+    justification = str(getattr(learning, "justification", "") or "")
+    kinds = game_exports(session.scenario, session.state, session.player, justification)
+    app.push_screen(
+        ExportScreen("Export this game", kinds, export_folder(app), exports_confined(app))
+    )
