@@ -176,6 +176,17 @@ async def test_a_resize_reaches_the_program():
     assert b"size 132 43" in out
 
 
+async def play_first_turn(game) -> None:
+    """Lobby, briefing, then end turn 1 with the level's starting decisions."""
+    await read_until(game, b"Enter: read the briefing")
+    game.stdin.write(b"\r")
+    await read_until(game, b"Briefing")
+    game.stdin.write(b"\r")
+    await read_until(game, b"Month 1 of 3")
+    game.stdin.write(b"n")
+    await read_until(game, b"Where the money went")
+
+
 async def test_a_team_plays_a_turn_and_the_scoreboard_moves(host):
     from finops_tui.content.classroom import Control
 
@@ -185,14 +196,7 @@ async def test_a_team_plays_a_turn_and_the_scoreboard_moves(host):
         game = await team.create_process(
             term_type="xterm-256color", term_size=(100, 30), encoding=None
         )
-        await read_until(game, b"First Bill")
-        await read_until(game, b"Enter: read the briefing")
-        game.stdin.write(b"\r")
-        await read_until(game, b"Briefing")
-        game.stdin.write(b"\r")
-        await read_until(game, b"Month 1 of 3")
-        game.stdin.write(b"n")
-        await read_until(game, b"Where the money went")
+        await play_first_turn(game)
         async with await connect(host, "projector") as room:
             board = await room.create_process(term_type="xterm", term_size=(100, 30), encoding=None)
             screen = await read_until(board, b"1/3")
@@ -241,14 +245,7 @@ async def test_kill_the_host_and_every_team_resumes(tmp_path):
     teams = {}
     for team in ("blue", "green"):
         conn, game = await join(port, team)
-        await read_until(game, b"First Bill")
-        await read_until(game, b"Enter: read the briefing")
-        game.stdin.write(b"\r")
-        await read_until(game, b"Briefing")
-        game.stdin.write(b"\r")
-        await read_until(game, b"Month 1 of 3")
-        game.stdin.write(b"n")
-        await read_until(game, b"Where the money went")
+        await play_first_turn(game)
         teams[team] = conn
     first.send_signal(signal.SIGKILL)
     await first.wait()

@@ -16,16 +16,8 @@ from finops_tui.content.classroom import Broadcast, ClassDir, Control, Injection
 from finops_tui.engine.level import MAGNITUDE, Event
 from finops_tui.ui.classroom.scoreboard import Scoreboard
 
-INJECTABLE = (
-    "runaway_job",
-    "idle_cluster",
-    "traffic_surge",
-    "capacity_shortage",
-    "price_change",
-    "budget_change",
-    "demand_change",
-    "message",
-)
+# Every kind of event a level can schedule, but harm: that is the teams' own risk to run.
+INJECTABLE = tuple(kind for kind in MAGNITUDE if kind != "safety_incident")
 
 
 class Form(ModalScreen[dict | None]):
