@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from finops_tui.engine.batch import Fan
+from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.state import GameState
 
 
@@ -29,3 +31,13 @@ class BestScoresLoaded(Message):
     def __init__(self, best: dict[str, tuple[float, int]]) -> None:
         super().__init__()
         self.best = best
+
+
+class FanForecast(Message):
+    """The spread of this and the remaining periods' spend under some decisions (from a worker)."""
+
+    def __init__(self, fan: Fan, turn: int, decisions: Decisions) -> None:
+        super().__init__()
+        self.fan = fan
+        self.turn = turn  # turns played when it was asked: a fan of an older turn is dropped
+        self.decisions = decisions

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -12,22 +13,28 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
 
+from finops_tui.engine.batch import Fan, forecast_fan
+from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.game import InvalidDecisions, check_decisions, preview_turn
 from finops_tui.engine.state import Problem, TurnRecord
 from finops_tui.ui.advisor import breakdown
 from finops_tui.ui.fields import FieldSpec, changes, decision_fields, with_decision
 from finops_tui.ui.format import kpi_concept, period_name, stars
+from finops_tui.ui.messages import FanForecast
 from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.bill_table import BillTable
 from finops_tui.ui.widgets.decision_form import DecisionForm
 from finops_tui.ui.widgets.estimate import EstimatePanel, EstimateView, ProblemPanel
 from finops_tui.ui.widgets.event_log import EventLog
+from finops_tui.ui.widgets.fan_chart import FanSummary
 from finops_tui.ui.widgets.footer import GameFooter
 from finops_tui.ui.widgets.kpi_table import KpiTable
 from finops_tui.ui.widgets.spend_chart import SpendChart, SpendSeries
 
 PREVIEW_DELAY = 0.06  # seconds of quiet typing before the estimate is recomputed
+FAN_FUTURES = 1000  # futures in the forecast fan (about 0.1 s of batch engine)
 DASHBOARD_TABS = ("tab-spend", "tab-bill", "tab-kpis", "tab-events")
 TAB_CONCEPTS = {
     "tab-spend": "budgets-alerts",
@@ -61,6 +68,8 @@ class TurnScreen(Screen):
         self.problems: list[Problem] = []
         self.estimate: TurnRecord | None = None
         self._timer: Timer | None = None
+        self.fan: Fan | None = None  # the spread of spend under the last playable draft
+        self._fan_asked: tuple[int, Decisions] | None = None
 
     # -- layout -------------------------------------------------------------------------
 
@@ -76,6 +85,7 @@ class TurnScreen(Screen):
                 with TabbedContent(id="dashboard"):
                     with TabPane("Spend", id="tab-spend"):
                         yield SpendChart(id="spend-chart")
+                        yield FanSummary(id="fan-summary")
                     with TabPane("Bill", id="tab-bill"):
                         yield BillTable(id="bill")
                     with TabPane("KPIs", id="tab-kpis"):
@@ -93,6 +103,7 @@ class TurnScreen(Screen):
 
     def start_turn(self) -> None:
         """A new period: decisions start from last period's, the dashboard shows the past."""
+        self.fan = None
         self.draft = self.session.previous_decisions()
         self.input_errors.clear()
         self.query_one(DecisionForm).show(self.draft)
@@ -117,6 +128,9 @@ class TurnScreen(Screen):
                 estimate = preview_turn(scenario, state, self.draft)
         self.problems = problems
         self.estimate = estimate
+        if estimate is not None and (state.turn, self.draft) != self._fan_asked:
+            self._fan_asked = (state.turn, self.draft)
+            self.forecast(scenario, state, self.draft)
         self._show_problems()
         self._show_estimate()
         self._show_dashboard()
@@ -126,6 +140,23 @@ class TurnScreen(Screen):
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(PREVIEW_DELAY, self.update_estimate)
+
+    @work(thread=True, exclusive=True, group="fan", exit_on_error=False)
+    def forecast(self, scenario, state, decisions: Decisions) -> None:
+        """Spend over 1,000 futures under these decisions, off the event loop."""
+        fan = forecast_fan(scenario, state.batch, decisions, futures=FAN_FUTURES)
+        if not get_current_worker().is_cancelled:
+            self.post_message(FanForecast(fan, state.turn, decisions))
+
+    @on(FanForecast)
+    def _fan_ready(self, message: FanForecast) -> None:
+        if message.turn != self.session.state.turn:
+            return  # the fan of a period already played
+        self.fan = message.fan
+        chart = self.query_one(SpendChart)
+        chart.show(replace(chart.series, fan=self.fan))
+        period = period_name(self.session.level)
+        self.query_one(FanSummary).show(self.fan, period, stale=self.estimate is None)
 
     def problem_lines(self) -> list[str]:
         labels = {spec.key: f"{spec.label} ({spec.group.lower()})" for spec in self.fields}
@@ -212,8 +243,10 @@ class TurnScreen(Screen):
                 spent=spent,
                 budgets=budgets,
                 estimate=e.spend_usd if e is not None else None,
+                fan=self.fan,
             )
         )
+        self.query_one(FanSummary).show(self.fan, period_name(level), stale=e is None)
         last = session.last_record
         bill = self.query_one(BillTable)
         if last is not None:

@@ -1,0 +1,109 @@
+"""The forecast fan: P10 to P90 of spend over many futures, drawn and summed up.
+
+`draw_band` and `draw_median` shade the band and draw the median on the spend chart; `FanSummary` states
+the numbers for this period and for the rest of the game. Both are readable without
+colour: the band is a shade character, the median a dot, the numbers are words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import RenderResult
+from textual.widget import Widget
+
+from finops_tui.engine.batch import Fan
+from finops_tui.ui.format import usd
+
+BAND = "▒"
+# An RGB colour, never one of plotext's named series colours: the spend chart's other
+# series keep the colours they had before the band was drawn under them.
+BAND_COLOR = (128, 128, 144)
+MEDIAN = "•"
+WIDE_SUMMARY = 60  # columns: below this, amounts are shortened ($40.3k)
+
+
+def compact_usd(value: float) -> str:
+    """$4,225, $40.3k, $1.04M: three figures, for narrow columns."""
+    if abs(value) < 1e4:
+        return usd(value)
+    if abs(value) < 1e6:
+        return f"${value / 1e3:.3g}k"
+    return f"${value / 1e6:.3g}M"
+
+
+def draw_band(plt: Any, fan: Fan, width: float = 0.45) -> None:
+    """The P10-P90 band: a shaded step per turn still to play."""
+    for turn, low, high in zip(fan.turns, fan.p10, fan.p90, strict=True):
+        plt.rectangle(
+            [turn - width, turn + width], [low, high], marker=BAND, fill=True, color=BAND_COLOR
+        )
+
+
+def draw_median(plt: Any, fan: Fan) -> None:
+    """The P50: dots joined by a line across the turns still to play."""
+    plt.plot(list(fan.turns), list(fan.p50), marker=MEDIAN)
+
+
+def fan_top(fan: Fan | None) -> float:
+    return max(fan.p90, default=0.0) if fan is not None else 0.0
+
+
+class FanSummary(Widget):
+    """Three lines: P10, P50 and P90 of this period and of the rest of the game."""
+
+    DEFAULT_CSS = """
+    FanSummary {
+        height: 3;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.fan: Fan | None = None
+        self.period = "period"
+        self.stale = False  # the decisions changed to ones that cannot be played
+
+    def show(self, fan: Fan | None, period: str, stale: bool = False) -> None:
+        self.fan, self.period, self.stale = fan, period, stale
+        self.refresh()
+
+    def render(self) -> RenderResult:
+        fan = self.fan
+        if fan is None or not fan.turns:
+            return Text(
+                "Forecasting 1,000 futures…" if fan is None else "",
+                style="dim",
+            )
+        money = usd if self.size.width >= WIDE_SUMMARY else compact_usd
+        table = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False, expand=False)
+        head = "Last valid plan" if self.stale else f"{fan.futures:,} futures"
+        table.add_column(head, no_wrap=True, style="bold")
+        for name in ("P10", "P50", "P90"):
+            table.add_column(name, justify="right", no_wrap=True)
+        table.add_row(
+            f"This {self.period}",
+            money(fan.p10[0]),
+            money(fan.p50[0]),
+            money(fan.p90[0]),
+        )
+        table.add_row(
+            "Rest of game",
+            money(fan.total_p10),
+            money(fan.total_p50),
+            money(fan.total_p90),
+        )
+        return table
+
+    def summary_line(self) -> str:
+        """The rest of the game in one sentence (for tests and screen readers)."""
+        fan = self.fan
+        if fan is None or not fan.turns:
+            return ""
+        return (
+            f"rest of game: P10 {usd(fan.total_p10)} / P50 {usd(fan.total_p50)} / "
+            f"P90 {usd(fan.total_p90)} over {fan.futures:,} futures"
+        )

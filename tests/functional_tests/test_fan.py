@@ -1,0 +1,105 @@
+"""The forecast fan on the turn screen: the engine's P10/P50/P90 for the decisions shown."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, RadioButton
+
+from finops_tui.engine import plan_decisions
+from finops_tui.engine.batch import forecast_fan
+from finops_tui.ui.app import create_app
+from finops_tui.ui.format import usd
+from finops_tui.ui.screens.turn import TurnScreen
+from finops_tui.ui.widgets.fan_chart import FanSummary
+from finops_tui.ui.widgets.spend_chart import SpendChart
+
+from .conftest import play_turn
+
+
+async def start(pilot) -> TurnScreen:
+    await pilot.press("enter")  # past the briefing
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, TurnScreen)
+    return pilot.app.screen
+
+
+async def settle(pilot) -> None:
+    await pilot.pause(0.15)  # past the estimate's debounce, which starts the fan's worker
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def expected_fan(app, decisions):
+    session = app.session
+    return forecast_fan(session.scenario, session.state.batch, decisions, futures=1000)
+
+
+def assert_fan_shown(screen: TurnScreen, fan) -> None:
+    assert screen.fan == fan
+    assert screen.query_one(SpendChart).series.fan == fan
+    assert screen.query_one(FanSummary).fan == fan
+    for low, mid, high in zip(fan.p10, fan.p50, fan.p90, strict=True):
+        assert low <= mid <= high
+    assert fan.total_p10 <= fan.total_p50 <= fan.total_p90
+
+
+async def test_the_fan_is_the_engines_forecast_and_follows_the_decisions() -> None:
+    app = create_app(level="sandbox", seed=1, animate=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await start(pilot)
+        first = expected_fan(app, screen.draft)
+        assert first.turns == tuple(range(1, 13)) and first.futures == 1000
+        assert first.total_p10 < first.total_p90  # the sandbox's events make futures differ
+        assert_fan_shown(screen, first)
+        summary = screen.query_one(FanSummary)
+        assert summary.summary_line() == (
+            f"rest of game: P10 {usd(first.total_p10)} / P50 {usd(first.total_p50)} / "
+            f"P90 {usd(first.total_p90)} over 1,000 futures"
+        )
+        svg = app.export_screenshot()
+        for amount in (first.p50[0], first.total_p10, first.total_p50, first.total_p90):
+            assert usd(amount) in svg, usd(amount)
+
+        # Buy training on spot: a new fan, for the new decisions.
+        for button in screen.query_one("#training--pricing").query(RadioButton):
+            if button.name == "spot":
+                button.value = True
+        await settle(pilot)
+        assert screen.draft.training.pricing == "spot"
+        second = expected_fan(app, screen.draft)
+        assert second != first
+        assert_fan_shown(screen, second)
+        assert not summary.stale
+
+
+async def test_decisions_that_cannot_be_played_keep_the_last_fan_and_say_so() -> None:
+    app = create_app(level="sandbox", seed=1, animate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot)
+        fan = expected_fan(app, screen.draft)
+        assert_fan_shown(screen, fan)
+        gpus = screen.query_one("#training--gpus", Input)
+        gpus.focus()
+        gpus.value = ""
+        await pilot.press("9", "9", "9")  # more GPUs than the level allows
+        await settle(pilot)
+        assert screen.estimate is None
+        assert screen.fan == fan
+        assert screen.query_one(FanSummary).stale  # "Last valid plan"
+        await pilot.press("z")  # undo: playable again, and up to date
+        await settle(pilot)
+        assert not screen.query_one(FanSummary).stale
+        assert_fan_shown(screen, expected_fan(app, screen.draft))
+
+
+async def test_each_new_period_forecasts_the_periods_left(scenarios) -> None:
+    scenario = scenarios["tutorial"]
+    app = create_app(level="tutorial", seed=2, animate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot)
+        assert screen.fan.turns == (1, 2, 3)
+        await play_turn(pilot, plan_decisions(scenario, scenario.level.plans["par"])[0])
+        await pilot.press("enter")  # past the report
+        await settle(pilot)
+        assert app.session.state.turn == 1
+        assert screen.fan.turns == (2, 3)
+        assert_fan_shown(screen, expected_fan(app, screen.draft))
