@@ -108,13 +108,14 @@ def _check_player(value: str) -> str:
 
 
 def _written(limit: int) -> AfterValidator:
-    """Text a player typed: at most `limit` characters, no control characters but newlines."""
+    """Text a player typed: at most `limit` characters; no control characters but newlines
+    and tabs (format characters stay: emoji and right-to-left text need them)."""
 
     def check(value: str) -> str:
         if len(value) > limit:
             raise ValueError(f"at most {limit:,} characters, got {len(value):,}")
         bad = next(
-            (c for c in value if unicodedata.category(c).startswith("C") and c not in "\n\t"),
+            (c for c in value if unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t"),
             None,
         )
         if bad is not None:

@@ -14,6 +14,7 @@ from finops_tui.engine import physics
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import LedgerLine, TurnRecord
 from finops_tui.ui.format import PRICING_LABELS, usd
+from finops_tui.ui.roles import role
 
 PRICING_CATEGORY_LABELS = {
     "Standard": "Standard (on-demand)",
@@ -336,3 +337,90 @@ def _training_behind(scenario: Scenario, record: TurnRecord) -> tuple[float, Tip
         "the GPU-hours to go faster.",
         "training-compute",
     )
+
+
+# The same fact, in the terms of the role reading it: one line per (role, concept).
+ROLE_FRAMES: dict[str, dict[str, str]] = {
+    "finance": {
+        "spot": "Same work at a lower rate: the cheapest saving on this bill, and the value "
+        "delivered does not change.",
+        "commitments": "An unused commitment is a sunk cost: it hits the budget and the ROI "
+        "with nothing delivered in return.",
+        "scheduling": "Idle machines are pure overhead on the budget: no team gets value "
+        "from them.",
+        "rightsizing": "Oversized machines raise every period's run rate, and so the forecast.",
+        "anomaly-detection": "A surprise line like this is what breaks a forecast and a "
+        "budget: catching it early caps the loss.",
+        "budgets-alerts": "A budget without an alert is only read after the money is gone.",
+        "responsible-ai": "An incident is an unbudgeted liability: evaluation is the cheaper "
+        "insurance.",
+        "allocation": "Spend nobody owns cannot be charged back, budgeted by team or judged "
+        "on its return.",
+        "forecast-variance": "Forecast accuracy is what makes Finance trust the next budget "
+        "request.",
+        "inference-memory": "Missed SLAs lose the revenue the service exists for: capacity is "
+        "part of the business case.",
+        "unit-economics": "Unit cost tells you whether growth makes money or loses it.",
+        "training-compute": "The spend only pays back when the model ships: every period late "
+        "loses value.",
+        "chinchilla": "Money spent on a model that cannot reach its target never pays back.",
+        "finops-phases": "Keep the forecast honest and every dollar owned.",
+    },
+    "it": {
+        "spot": "Spot capacity can be reclaimed at any moment: with checkpoints and restart "
+        "automation it is the cheapest capacity you can run.",
+        "commitments": "Commit only to the baseline you run around the clock; cover peaks with "
+        "on-demand or spot.",
+        "scheduling": "Idle environments are capacity run for no one: automate their shutdown "
+        "outside working hours.",
+        "rightsizing": "Size machines to measured use: utilization is the number to watch.",
+        "anomaly-detection": "A runaway job is an operational incident: alerting on spend is "
+        "alerting on a failure.",
+        "budgets-alerts": "Alerts are monitoring for money: route them to whoever can stop "
+        "the workload.",
+        "responsible-ai": "Evaluation is a release gate, like tests: skip it and the failure "
+        "moves to production.",
+        "allocation": "Tags are your inventory: an untagged resource is hard to own, resize "
+        "or shut down.",
+        "forecast-variance": "Capacity plans and spend forecasts come from the same drivers: "
+        "GPU-hours, rates, commitments.",
+        "inference-memory": "The SLA is a capacity question: replicas, batching and "
+        "quantization decide it.",
+        "unit-economics": "Cost per 1k requests is the efficiency of the platform you run.",
+        "training-compute": "Throughput is GPUs x utilization: schedule the capacity the "
+        "deadline needs.",
+        "chinchilla": "Compute spent on a model too small to reach its target is capacity wasted.",
+        "finops-phases": "Keep utilization high and nothing idle.",
+    },
+    "data-science": {
+        "spot": "A preemption costs the work since your last checkpoint: checkpoint often and "
+        "the discount comes almost free.",
+        "commitments": "Reserved GPUs only pay off for training you will really run every period.",
+        "scheduling": "Notebooks left running spend compute that could train the model.",
+        "rightsizing": "Smaller machines for exploration leave budget for the real training runs.",
+        "anomaly-detection": "A runaway job eats the compute meant for your next experiment.",
+        "budgets-alerts": "An alert stops a forgotten experiment before it spends the "
+        "training budget.",
+        "responsible-ai": "Evaluation is part of model quality: an unsafe model is not a "
+        "finished one.",
+        "allocation": "Tag your experiments so their cost lands on the model they serve.",
+        "forecast-variance": "Estimate a run from params x tokens before you launch it.",
+        "inference-memory": "The model must fit the GPU and answer in time: quantization and "
+        "batching trade a little quality for a lot of throughput.",
+        "unit-economics": "Every request runs your model: a smaller model or a cache changes "
+        "the cost of each answer.",
+        "training-compute": "Tokens per period decide when the model reaches its target loss.",
+        "chinchilla": "Model size caps the loss you can reach: grow parameters and tokens "
+        "together (about 20 tokens per parameter).",
+        "finops-phases": "The run is on track: keep the experiments lean.",
+    },
+}
+
+
+def frame_tip(tip: Tip, role_id: str | None) -> Tip:
+    """The tip as the role reads it: a line in the role's terms, then the same facts."""
+    found = role(role_id)
+    if found is None:
+        return tip
+    frame = ROLE_FRAMES[found.id].get(tip.concept, f"What matters to you: {found.cares}.")
+    return Tip(f"{found.name} lens: {frame}\n\n{tip.text}", tip.concept)

@@ -9,17 +9,21 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Markdown
 
 from finops_tui.content.errors import ContentError
 from finops_tui.content.files import read_toml
 from finops_tui.content.levels import LevelInfo, list_levels, load_scenario
+from finops_tui.engine.decisions import Decisions
+from finops_tui.engine.level import Plan
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import TurnRecord
 from finops_tui.ui.codex import concept_from_link
 from finops_tui.ui.commands import GameCommands, GamePalette
 from finops_tui.ui.messages import BestScoresLoaded, OpenCodex
+from finops_tui.ui.roles import ROLES, lead_keys, lens_name, metric_label, next_lens
 from finops_tui.ui.session import GameSession
 from finops_tui.ui.textual_fixes import apply as apply_textual_fixes
 
@@ -46,6 +50,14 @@ class FinOpsApp(App[None]):
             "c", "codex", "Codex", id="app.codex", tooltip="The concept behind what you are on"
         ),
         Binding(
+            "o",
+            "lens",
+            "Lens",
+            id="app.lens",
+            show=False,  # footers are full at 80 columns; the title and briefing name the key
+            tooltip="See the game as IT, Finance or Data Science (o again for the next)",
+        ),
+        Binding(
             "k",
             "scoreboard",
             "Scores",
@@ -53,6 +65,8 @@ class FinOpsApp(App[None]):
             tooltip="The class's live scoreboard (in a hosted class)",
         ),
     ]
+    # The role lens (IT, Finance, Data Science; "" for none): kept for the whole session.
+    role: reactive[str] = reactive("")
 
     def __init__(
         self,
@@ -63,8 +77,10 @@ class FinOpsApp(App[None]):
         animate: bool = True,
         setting: str = "standard",
         class_link: Any = None,
+        watch: tuple[str, Plan, list[Decisions], int] | None = None,
     ) -> None:
         super().__init__()
+        self.watch_plan = watch  # (name, plan, its decisions, seed): `play --watch`
         self.class_link = class_link
         self.setting = setting
         self.start_scenario = scenario
@@ -82,7 +98,9 @@ class FinOpsApp(App[None]):
         if self.class_link is not None and self.start_scenario is not None:
             self.start_class_game(self.start_scenario)
             return
-        if self.start_scenario is not None:
+        if self.start_scenario is not None and self.watch_plan is not None:
+            self.start_watch(self.start_scenario, *self.watch_plan)
+        elif self.start_scenario is not None:
             self.start_game(self.start_scenario, self.fixed_seed, self.player)
         else:
             self.show_title()
@@ -119,6 +137,16 @@ class FinOpsApp(App[None]):
 
         self.session = GameSession.start(scenario, seed, player)
         self._replace_game_screen(BriefingScreen(self.session))
+
+    def start_watch(
+        self, scenario: Scenario, name: str, plan: Plan, decisions: list[Decisions], seed: int
+    ) -> None:
+        """Watch a plan play `scenario` period by period (never saved: nobody played it)."""
+        from finops_tui.ui.screens.watch import WatchScreen
+
+        self.session = GameSession.start(scenario, seed, self.player)
+        self.session.watched = name
+        self._replace_game_screen(WatchScreen(self.session, plan, decisions))
 
     def start_class_game(self, scenario: Scenario) -> None:
         """A team in a hosted class: its saved game (or a new one), following the facilitator."""
@@ -197,6 +225,8 @@ class FinOpsApp(App[None]):
         from finops_tui.ui.screens.confirm import ConfirmScreen
 
         saved = " It is saved after every turn." if self.store is not None else ""
+        if self.session is not None and self.session.watched:
+            saved = ""
         question = f"Leave this game and go back to the title screen?{saved}"
 
         def answered(yes: bool | None) -> None:
@@ -265,19 +295,63 @@ class FinOpsApp(App[None]):
         for command in super().get_system_commands(screen):
             if command.title != "Screenshot":
                 yield command
+        for role in ROLES.values():
+            yield SystemCommand(
+                f"Lens: {role.name}",
+                f"Dashboards and advisor for {role.name}: {role.cares}",
+                lambda role_id=role.id: self.set_lens(role_id),
+            )
+        yield SystemCommand("Lens: none", "The level's own order", lambda: self.set_lens(""))
+
+    # -- the role lens ------------------------------------------------------------------
+
+    def action_lens(self) -> None:
+        self.set_lens(next_lens(self.role))
+
+    def set_lens(self, role_id: str) -> None:
+        """See the game as a role: its measures lead the dashboards, the advisor speaks to it."""
+        self.role = role_id
+        if not role_id:
+            self.notify("Lens: none. Dashboards follow the level's scoring.", timeout=3)
+            return
+        leads = self.session.level if self.session is not None else None
+        shown = [metric_label(k).lower() for k in lead_keys(role_id, leads)] if leads else []
+        first = f" Dashboards lead with {', '.join(shown)}." if shown else ""
+        self.notify(f"Lens: {lens_name(role_id)}.{first}", timeout=4)
 
     # -- saves --------------------------------------------------------------------------
 
     def autosave(self, session: GameSession) -> None:
         """Save after every resolved turn; a failed save is reported, never fatal."""
-        if self.store is None:
+        if self.store is None or session.watched:
             return
-        try:
-            self.store.autosave(session.scenario, session.state, session.player)
-        except (OSError, ContentError) as exc:
-            self.notify(f"Could not autosave: {exc}", severity="warning")
+        problem = self.save_learning(session)
+        if problem is not None:
+            self.notify(f"Could not autosave: {problem}", severity="warning")
         if self.class_link is not None:
             self.class_link.write_status(session)
+
+    def save_problem(self, session: GameSession) -> str | None:
+        """Why this game cannot be saved at all (None when it can)."""
+        if session.watched:
+            return "watching a plan saves nothing"
+        if self.store is None:
+            return "saving is off in this session"
+        return None
+
+    def save_learning(self, session: GameSession) -> str | None:
+        """Rewrite the game's autosave with what the player wrote; why not, if it cannot be."""
+        problem = self.save_problem(session)
+        if problem is not None:
+            return problem
+        try:
+            self.store.autosave(
+                session.scenario, session.state, session.player, extras=session.learning
+            )
+        except (OSError, ContentError) as exc:
+            problems = exc.problems if isinstance(exc, ContentError) else [str(exc)]
+            return "; ".join(problems)
+        return None
 
     def has_saves(self, unfinished: bool = False) -> bool:
         if self.store is None:
@@ -322,7 +396,7 @@ class FinOpsApp(App[None]):
         except ContentError as exc:
             self.notify("\n".join(exc.problems), title="Cannot load", severity="error")
             return
-        self.resume_game(GameSession(scenario, state, save.player))
+        self.resume_game(GameSession(scenario, state, save.player, learning=save.learning))
 
     def save_game_as(self, session: GameSession) -> None:
         """Ask for a name, then keep the game under it (the turn screen's `s`)."""
@@ -379,9 +453,12 @@ def help_sections(app: App) -> list[tuple[str, list[Binding]]]:
     from finops_tui.ui.screens.calculator import CalculatorScreen
     from finops_tui.ui.screens.codex import CodexScreen
     from finops_tui.ui.screens.debrief import DebriefScreen
+    from finops_tui.ui.screens.quiz import QuizScreen
     from finops_tui.ui.screens.report import ReportScreen
     from finops_tui.ui.screens.title import TitleScreen
     from finops_tui.ui.screens.turn import TurnScreen
+    from finops_tui.ui.screens.watch import WatchScreen
+    from finops_tui.ui.screens.written import JustificationScreen, ReflectionScreen
 
     def bindings(cls: type) -> list[Binding]:
         return [b for b in cls.BINDINGS if isinstance(b, Binding)]
@@ -396,6 +473,10 @@ def help_sections(app: App) -> list[tuple[str, list[Binding]]]:
         ("Turn", bindings(TurnScreen)),
         ("Turn report", bindings(ReportScreen)),
         ("Debrief", bindings(DebriefScreen)),
+        ("Quiz", bindings(QuizScreen)),
+        ("Justification", bindings(JustificationScreen)),
+        ("Reflection", bindings(ReflectionScreen)),
+        ("Watching a plan", bindings(WatchScreen)),
         ("Codex", bindings(CodexScreen)),
         ("Cost calculator", bindings(CalculatorScreen)),
     ]
@@ -419,12 +500,23 @@ def create_app(
     animate: bool = True,
     setting: str = "standard",
     class_link: Any = None,
+    watch: str | None = None,
 ) -> FinOpsApp:
     """The app, on the title screen, or straight into `level` (an id or a path).
 
-    Raises ContentError (with readable problems) for a level that cannot be loaded.
+    `watch` names a plan (`par`, `naive` or a plan file) to watch play `level`.
+    Raises ContentError (with readable problems) for a level or plan that cannot be loaded.
     """
     scenario = load_scenario(level, setting=setting) if level is not None else None
+    watching = None
+    if watch is not None:
+        from finops_tui.ui.screens.watch import watch_plan
+
+        if scenario is None:
+            raise ContentError(
+                [f"--watch {watch}: name the level to watch, as in: play tutorial --watch naive"]
+            )
+        watching = watch_plan(scenario, watch, seed)
     return FinOpsApp(
         scenario,
         seed=seed,
@@ -433,4 +525,5 @@ def create_app(
         animate=animate,
         setting=setting,
         class_link=class_link,
+        watch=watching,
     )

@@ -381,3 +381,8 @@ def _word(spec: FieldSpec, value: Any) -> str:
     if spec.kind == "switch":
         return "on" if value else "off"
     return spec.shown(value)
+
+
+def decision_text(spec: FieldSpec, decisions: Decisions) -> str:
+    """One decision in words, as the form shows it: 'Spot', 'on', '8'."""
+    return _word(spec, read_decision(decisions, spec.key))

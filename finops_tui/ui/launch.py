@@ -22,6 +22,7 @@ def play(args: argparse.Namespace) -> int:
         store=_store(getattr(args, "saves_dir", None)),
         setting="advanced" if getattr(args, "advanced", False) else "standard",
         class_link=_class_link(args, player),
+        watch=getattr(args, "watch", None),
     )
     app.run()
     return 0 if app.return_code in (None, 0) else app.return_code

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from finops_tui.content.quiz import QuizAnswer, answer, next_question
+from finops_tui.content.saves import Learning, QuizRecord
 from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.game import InvalidDecisions, new_game, resolve_turn, start_decisions
 from finops_tui.engine.level import Level
@@ -26,6 +28,10 @@ class GameSession:
     scenario: Scenario
     state: GameState
     player: str = ""
+    # What the player wrote after the debrief; saved with the game, never scored.
+    learning: Learning = field(default_factory=Learning)
+    # The plan being watched (`play --watch`), or "" when a person plays.
+    watched: str = ""
     # In a hosted class, why a turn cannot be ended yet (None when it can).
     gate: Callable[[int], str | None] | None = None
 
@@ -67,3 +73,39 @@ class GameSession:
         result = resolve_turn(self.scenario, self.state, decisions)
         self.state = result.state
         return result.record
+
+    # -- after the debrief: the quiz and the writing ----------------------------------
+
+    def quiz_answers(self) -> list[QuizAnswer]:
+        """The quiz answered so far (answers to questions the level no longer has are dropped)."""
+        quiz = self.level.quiz
+        return [
+            QuizAnswer(a.question, a.choice, a.correct)
+            for a in self.learning.quiz
+            if a.question < len(quiz) and a.choice < len(quiz[a.question].choices)
+        ]
+
+    def next_quiz_question(self) -> int | None:
+        """The next question to ask (it adapts to the answers so far); None when done."""
+        return next_question(self.level, self.quiz_answers())
+
+    def answer_quiz(self, question: int, choice: int) -> QuizAnswer:
+        """Record an answer; ValueError for a choice the question does not have."""
+        given = answer(self.level, question, choice)
+        record = QuizRecord(question=given.question, choice=given.choice, correct=given.correct)
+        self.learning = self.learning.model_copy(update={"quiz": [*self.learning.quiz, record]})
+        return given
+
+    def restart_quiz(self) -> None:
+        self.learning = self.learning.model_copy(update={"quiz": []})
+
+    def write(
+        self, justification: str | None = None, reflections: dict[str, str] | None = None
+    ) -> None:
+        """Keep what the player wrote (checked by the caller against the save's limits)."""
+        update: dict[str, object] = {}
+        if justification is not None:
+            update["justification"] = justification
+        if reflections is not None:
+            update["reflections"] = {k: v for k, v in reflections.items() if v.strip()}
+        self.learning = self.learning.model_copy(update=update)

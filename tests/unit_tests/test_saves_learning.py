@@ -155,7 +155,7 @@ def test_answers_out_of_bounds_are_refused_in_words(tutorial, finished, extras, 
 def test_answers_at_their_limits_are_kept(tmp_path, tutorial, finished):
     extras = {
         "quiz": [{"question": i, "choice": 0, "correct": False} for i in range(MAX_QUIZ_ANSWERS)],
-        "justification": "é\tx\n" * (MAX_JUSTIFICATION // 4),
+        "justification": "é\tx\n" * (MAX_JUSTIFICATION // 4 - 2) + "👩\u200d💻 ok",
         "reflections": {
             f"{i:02d}" + "p" * (MAX_REFLECTION_PROMPT - 2): "r" * MAX_REFLECTION
             for i in range(MAX_REFLECTIONS)

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Markdown, Static
 
 from finops_tui.ui.format import period_name, target, usd
+from finops_tui.ui.roles import lead_keys, metric_label, role
 from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.footer import GameFooter
@@ -37,6 +38,19 @@ def briefing_markdown(session: GameSession) -> str:
     )
 
 
+def lens_markdown(session: GameSession, role_id: str | None) -> str:
+    """What a role lens watches in this level; nothing without a lens."""
+    found = role(role_id)
+    if found is None:
+        return ""
+    watched = "\n".join(f"- {metric_label(k)}" for k in lead_keys(found.id, session.level))
+    return (
+        f"\n## Through the {found.name} lens\n\n"
+        f"You answer for {found.cares}. Your dashboards lead with:\n\n{watched}\n\n"
+        "Press o to switch lens (your team can take turns).\n"
+    )
+
+
 class BriefingScreen(LateKeySafe, Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "start", "Start", id="briefing.start", priority=True),
@@ -58,11 +72,44 @@ class BriefingScreen(LateKeySafe, Screen):
             classes="status-bar",
         )
         with VerticalScroll(id="briefing-body", classes="reading"):
-            yield Markdown(briefing_markdown(self.session), open_links=False)
+            yield Markdown(self._markdown(), open_links=False)
         yield GameFooter()
 
     def on_mount(self) -> None:
         self.query_one("#briefing-body").focus()
+        self.watch(self.app, "role", self._lens_changed, init=False)
+
+    def _markdown(self) -> str:
+        lens = lens_markdown(self.session, getattr(self.app, "role", ""))
+        return briefing_markdown(self.session) + lens
+
+    def _lens_changed(self, _role: str) -> None:
+        self.query_one(Markdown).update(self._markdown())
+
+    def palette_commands(self):
+        """Watch a shipped plan play this level (the failure case first, for a class)."""
+        if self.playing:
+            return  # a game is under way: watching would drop it
+        for name in ("naive", "par"):
+            plan = self.session.level.plans.get(name)
+            if plan is not None:
+                yield (
+                    f"Watch the {name} plan",
+                    plan.title or f"The level's {name} plan, period by period",
+                    lambda name=name: self._watch(name),
+                )
+
+    def _watch(self, name: str) -> None:
+        from finops_tui.content.errors import ContentError
+        from finops_tui.ui.screens.watch import watch_plan
+
+        session = self.session
+        try:
+            watching = watch_plan(session.scenario, name, session.seed)
+        except ContentError as exc:
+            self.notify("\n".join(exc.problems), title="Cannot watch", severity="error")
+            return
+        self.app.start_watch(session.scenario, *watching)  # type: ignore[attr-defined]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "start":

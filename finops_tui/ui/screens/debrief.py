@@ -8,16 +8,15 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Markdown, Static, TabbedContent, TabPane
+from textual.widgets import Button, DataTable, Markdown, Static, TabbedContent, TabPane
 
 from finops_tui.engine.game import counterfactual, plan_decisions, play
 from finops_tui.engine.state import GameState
 from finops_tui.ui.format import (
     KPI_INFO,
     kpi_concept,
-    kpi_label,
     kpi_value,
     period_name,
     stars,
@@ -25,6 +24,8 @@ from finops_tui.ui.format import (
     usd,
 )
 from finops_tui.ui.messages import PlansSimulated
+from finops_tui.ui.roles import lead_first, lead_keys, metric_concept, metric_label, metric_text
+from finops_tui.ui.roles import metric_value as lens_value
 from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.footer import GameFooter
 from finops_tui.ui.widgets.spend_chart import SpendChart, SpendSeries
@@ -76,6 +77,29 @@ class DebriefScreen(Screen):
             tooltip="The bill as FOCUS CSV, or a report in Markdown or HTML",
         ),
         Binding("q", "app.quit", "Quit", id="debrief.quit"),
+        Binding(
+            "e",
+            "quiz",
+            "Quiz",
+            id="debrief.quiz",
+            tooltip="Check what you learned: a short quiz that adapts to your answers",
+        ),
+        Binding(
+            "j",
+            "justify",
+            "Justify",
+            id="debrief.justify",
+            show=False,
+            tooltip="Justify your strategy in writing, for an executive audience",
+        ),
+        Binding(
+            "r",
+            "reflect",
+            "Reflect",
+            id="debrief.reflect",
+            show=False,
+            tooltip="Three short reflection prompts",
+        ),
     ]
 
     def __init__(self, session: GameSession) -> None:
@@ -88,7 +112,8 @@ class DebriefScreen(Screen):
         session, level, state = self.session, self.session.level, self.session.state
         yield Static(
             f" Debrief · {level.title} · seed {session.seed}"
-            + (f" · {session.player}" if session.player else ""),
+            + (f" · {session.player}" if session.player else "")
+            + (f" · watched: {session.watched}" if session.watched else ""),
             classes="status-bar",
         )
         summary = Text()
@@ -100,6 +125,12 @@ class DebriefScreen(Screen):
             f"for {usd(sum(r.value_usd for r in state.history))} of value."
         )
         yield Static(summary, id="debrief-summary")
+        with Horizontal(id="learning-bar"):
+            yield Static("After the debrief (optional):", id="learning-label")
+            for name, label in self._learning_labels().items():
+                button = Button(label, id=f"learning-{name}", compact=True)
+                button.can_focus = False  # enter belongs to the debrief; these are for the mouse
+                yield button
         with TabbedContent(id="debrief-tabs"):
             with TabPane("Result", id="tab-result"):
                 yield DataTable(id="compare", cursor_type="row")
@@ -119,6 +150,29 @@ class DebriefScreen(Screen):
         self._fill_chart()
         self.query_one("#compare").focus()
         self.simulate_plans()
+        self._show_learning()
+        self.watch(self.app, "role", lambda _role: self._fill_compare(), init=False)
+
+    def on_screen_resume(self) -> None:
+        self._show_learning()
+
+    def _learning_labels(self) -> dict[str, str]:
+        learning, answers = self.session.learning, self.session.quiz_answers()
+        right = sum(a.correct for a in answers)
+        done = answers and self.session.next_quiz_question() is None
+        return {
+            "quiz": f"Quiz {right}/{len(answers)} ✓ (e)" if done else "Quiz (e)",
+            "justify": "Justification ✓ (j)" if learning.justification else "Justification (j)",
+            "reflect": "Reflection ✓ (r)" if learning.reflections else "Reflection (r)",
+        }
+
+    def _show_learning(self) -> None:
+        """The quiz, justification and reflection buttons, with how far each has gone."""
+        for name, label in self._learning_labels().items():
+            button = self.query_one(f"#learning-{name}", Button)
+            button.label = label
+            button.refresh(layout=True)  # a label's width is not a layout change to Textual
+        self.query_one("#learning-quiz", Button).display = bool(self.session.level.quiz)
 
     @work(thread=True, exclusive=True, group="plans")
     def simulate_plans(self) -> None:
@@ -191,15 +245,17 @@ class DebriefScreen(Screen):
         row("Stars", "", lambda s: stars(s.stars), "stars")
         row("Spend", "", lambda s: usd(s.spend_usd), "spend")
         components = {c.kpi: c for c in level.scoring.components}
-        for kpi in relevant_kpis(self.session):
+        role = getattr(self.app, "role", "")
+        lens = lead_keys(role, level)
+        for kpi in lead_first(relevant_kpis(self.session), role, level):
             c = components.get(kpi)
-            label = (c.label if c is not None and c.label else kpi_label(kpi)) + (
+            label = (c.label if c is not None and c.label else metric_label(kpi)) + (
                 "" if c is not None else " (not scored)"
             )
             row(
-                label,
+                ("▸ " if kpi in lens else "") + label,
                 target(c) if c is not None else "",
-                lambda s, kpi=kpi: kpi_value(kpi, s.game_kpis.get(kpi)),
+                lambda s, kpi=kpi: metric_text(kpi, lens_value(kpi, s)),
                 kpi,
             )
 
@@ -263,6 +319,39 @@ class DebriefScreen(Screen):
 
         open_game_export(self.app, self.session)
 
+    def action_quiz(self) -> None:
+        from finops_tui.ui.screens.quiz import QuizScreen
+
+        self.app.push_screen(QuizScreen(self.session))
+
+    def action_justify(self) -> None:
+        from finops_tui.ui.screens.written import JustificationScreen
+
+        self.app.push_screen(JustificationScreen(self.session))
+
+    def action_reflect(self) -> None:
+        from finops_tui.ui.screens.written import ReflectionScreen
+
+        self.app.push_screen(ReflectionScreen(self.session))
+
+    @on(Button.Pressed, "#learning-bar Button")
+    def _learning_pressed(self, event: Button.Pressed) -> None:
+        actions = {
+            "learning-quiz": self.action_quiz,
+            "learning-justify": self.action_justify,
+            "learning-reflect": self.action_reflect,
+        }
+        actions[event.button.id or "learning-quiz"]()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "quiz":
+            return bool(self.session.level.quiz)
+        return True
+
+    def palette_commands(self):
+        yield ("Justify", "Justify your strategy in writing, for executives", self.action_justify)
+        yield ("Reflect", "Three short reflection prompts", self.action_reflect)
+
     def action_next_tab(self) -> None:
         tabs = self.query_one(TabbedContent)
         current = DEBRIEF_TABS.index(tabs.active) if tabs.active in DEBRIEF_TABS else -1
@@ -274,4 +363,6 @@ class DebriefScreen(Screen):
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
             if key in KPI_INFO:
                 return kpi_concept(key)
+            if key in lead_keys(getattr(self.app, "role", ""), self.session.level):
+                return metric_concept(key)
         return "roi"

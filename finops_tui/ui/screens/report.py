@@ -12,7 +12,7 @@ from textual.widgets import Markdown, Static
 
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import GameState, TurnRecord
-from finops_tui.ui.advisor import Tip, advise, large_lines
+from finops_tui.ui.advisor import Tip, advise, frame_tip, large_lines
 from finops_tui.ui.codex import entry
 from finops_tui.ui.format import period_name, stars, usd
 from finops_tui.ui.screens.base import LateKeySafe
@@ -84,7 +84,7 @@ class ReportScreen(LateKeySafe, Screen):
         yield Static(title, classes="status-bar")
         with VerticalScroll(id="report-body", classes="reading"):
             yield Static(report_summary(self.state, self.record), id="report-summary")
-            advisor = Static(tip_text(self.tip), id="advisor")
+            advisor = Static(tip_text(self.framed_tip()), id="advisor")
             advisor.border_title = "Advisor"
             yield advisor
             yield Markdown(report_markdown(self.scenario, self.record), open_links=False)
@@ -96,6 +96,14 @@ class ReportScreen(LateKeySafe, Screen):
 
     def on_mount(self) -> None:
         self.query_one("#report-body").focus()
+        self.watch(self.app, "role", self._lens_changed, init=False)
+
+    def framed_tip(self) -> Tip:
+        """The advisor's tip, in the terms of the role lens (if one is chosen)."""
+        return frame_tip(self.tip, getattr(self.app, "role", ""))
+
+    def _lens_changed(self, _role: str) -> None:
+        self.query_one("#advisor", Static).update(tip_text(self.framed_tip()))
 
     def action_continue(self) -> None:
         self.dismiss(None)

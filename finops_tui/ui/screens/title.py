@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 from finops_tui.content.levels import LevelInfo
 from finops_tui.ui.format import stars
 from finops_tui.ui.messages import BestScoresLoaded
+from finops_tui.ui.roles import lens_name
 from finops_tui.ui.widgets.footer import GameFooter
 
 TAGLINE = (
@@ -67,6 +68,7 @@ class TitleScreen(Screen):
         self._fill()
         table.focus()
         self.app.load_best_scores(self)  # type: ignore[attr-defined]
+        self.watch(self.app, "role", lambda _role: self._show_summary(), init=False)
         self.call_after_refresh(self.app.offer_resume, True)  # type: ignore[attr-defined]
 
     def _fill(self) -> None:
@@ -105,6 +107,7 @@ class TitleScreen(Screen):
         seed = self.app.fixed_seed  # type: ignore[attr-defined]
         text = Text(self.summaries.get(level_id, ""))
         text.append(f"\n\nSetting: {setting} (v switches)", style="dim")
+        text.append(f" · lens: {lens_name(getattr(self.app, 'role', ''))} (o)", style="dim")
         text.append(
             f" · seed {seed}" if seed is not None else " · a new seed each game", style="dim"
         )

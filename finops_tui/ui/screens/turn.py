@@ -21,8 +21,9 @@ from finops_tui.engine.game import InvalidDecisions, check_decisions, preview_tu
 from finops_tui.engine.state import Problem, TurnRecord
 from finops_tui.ui.advisor import breakdown
 from finops_tui.ui.fields import FieldSpec, changes, decision_fields, with_decision
-from finops_tui.ui.format import kpi_concept, period_name, stars
+from finops_tui.ui.format import period_name, stars
 from finops_tui.ui.messages import FanForecast
+from finops_tui.ui.roles import lead_metrics, lens_name, metric_concept
 from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.bill_table import BillTable
 from finops_tui.ui.widgets.decision_form import DecisionForm
@@ -96,6 +97,7 @@ class TurnScreen(Screen):
 
     def on_mount(self) -> None:
         self.start_turn()
+        self.watch(self.app, "role", self._lens_changed, init=False)
         if self.fields:
             self.query_one(DecisionForm).focus_field(self.fields[0].key)
 
@@ -108,11 +110,23 @@ class TurnScreen(Screen):
         self.input_errors.clear()
         self.query_one(DecisionForm).show(self.draft)
         state = self.session.state
-        self.query_one(KpiTable).show(
-            self.session.level.scoring.components, state.game_kpis if state.history else None
-        )
+        self._show_kpis()
         self.query_one(EventLog).show([e for r in state.history for e in r.events])
         self.update_estimate()
+
+    def _show_kpis(self) -> None:
+        """The scored KPIs so far, the role lens's measures first."""
+        level, state = self.session.level, self.session.state
+        role = getattr(self.app, "role", "")
+        self.query_one(KpiTable).show(
+            level.scoring.components,
+            state.game_kpis if state.history else None,
+            lead_metrics(role, level, state),
+        )
+
+    def _lens_changed(self, _role: str) -> None:
+        self._show_kpis()
+        self._show_estimate()
 
     def update_estimate(self) -> None:
         """Ask the engine whether the draft can be played, and what it would cost."""
@@ -190,9 +204,11 @@ class TurnScreen(Screen):
         )
         state = session.state
         score = f" · score {state.score:.1f} {stars(state.stars)}" if state.history else ""
+        role = getattr(self.app, "role", "")
+        lens = f" · {lens_name(role)} lens" if role else ""
         self.query_one("#status", Static).update(
             f" {level.title} · {period_name(level).capitalize()} {session.turn} of "
-            f"{level.turns} · seed {session.seed}{score}"
+            f"{level.turns} · seed {session.seed}{score}{lens}"
         )
 
     def _estimate_notes(self, e: TurnRecord) -> list[str]:
@@ -371,7 +387,7 @@ class TurnScreen(Screen):
             return spec.concept
         if isinstance(focused, KpiTable) and focused.row_count:
             row = focused.coordinate_to_cell_key(focused.cursor_coordinate).row_key.value
-            return kpi_concept(row or "")
+            return metric_concept(row or "")
         active = self.query_one(TabbedContent).active
         if focused is not None and self.query_one(TabbedContent) in focused.ancestors:
             return TAB_CONCEPTS.get(active)

@@ -1,12 +1,20 @@
-"""The KPIs the level scores, each with its value so far and its target."""
+"""The KPIs the level scores, each with its value so far and its target.
+
+With a role lens, the role's own measures lead the table (scored or not).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.widgets import DataTable
 
 from finops_tui.engine.level import ScoreComponent
 from finops_tui.ui.format import kpi_value, target
+from finops_tui.ui.roles import LeadMetric
+
+LENS_MARK = "▸ "  # marks the lens's rows, in colour or not
 
 
 class KpiTable(DataTable):
@@ -25,17 +33,42 @@ class KpiTable(DataTable):
         self.add_column(Text("Target", justify="right"), key="target")
         self.add_column(Text("Pts", justify="right"), key="weight")
 
-    def show(self, components: list[ScoreComponent], kpis: dict[str, float] | None) -> None:
+    def show(
+        self,
+        components: list[ScoreComponent],
+        kpis: dict[str, float] | None,
+        lead: Sequence[LeadMetric] = (),
+    ) -> None:
         self.clear()
         total = sum(c.weight for c in components) or 1.0
+        scored = {c.kpi: c for c in components}
+        for metric in lead:
+            c = scored.get(metric.key)
+            if c is not None:
+                self._scored_row(c, kpis, total, LENS_MARK)
+            else:
+                self.add_row(
+                    LENS_MARK + metric.label,
+                    Text(metric.value + "  ", justify="right"),
+                    "",
+                    Text("-", justify="right"),
+                    key=metric.key,
+                )
+        led = {m.key for m in lead}
         for c in components:
-            value = None if kpis is None else kpis.get(c.kpi)
-            met = value is not None and (value >= c.good if c.good > c.bad else value <= c.good)
-            shown = kpi_value(c.kpi, value)
-            self.add_row(
-                c.label or c.kpi,
-                Text(shown + (" ✓" if met else "  "), justify="right"),
-                Text(target(c), justify="right"),
-                Text(f"{c.weight * 100 / total:.0f}", justify="right"),
-                key=c.kpi,
-            )
+            if c.kpi not in led:
+                self._scored_row(c, kpis, total, "")
+
+    def _scored_row(
+        self, c: ScoreComponent, kpis: dict[str, float] | None, total: float, mark: str
+    ) -> None:
+        value = None if kpis is None else kpis.get(c.kpi)
+        met = value is not None and (value >= c.good if c.good > c.bad else value <= c.good)
+        shown = kpi_value(c.kpi, value)
+        self.add_row(
+            mark + (c.label or c.kpi),
+            Text(shown + (" ✓" if met else "  "), justify="right"),
+            Text(target(c), justify="right"),
+            Text(f"{c.weight * 100 / total:.0f}", justify="right"),
+            key=c.kpi,
+        )

@@ -1,0 +1,243 @@
+"""The end-of-level quiz: one question at a time, the next one adapted to the answers so far.
+
+After each answer the explanation shows, with a link to the concept in the codex. Every
+answer is saved with the game at once; leaving and coming back resumes the quiz.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from finops_tui.content.quiz import QuizAnswer, quiz_length, quiz_score
+from finops_tui.engine.level import QuizQuestion
+from finops_tui.ui.codex import entry
+from finops_tui.ui.screens.base import LateKeySafe
+from finops_tui.ui.session import GameSession
+from finops_tui.ui.widgets.footer import GameFooter
+
+DIFFICULTY = {1: "Basic", 2: "Intermediate", 3: "Advanced"}
+MAX_CHOICES = 6
+
+
+def codex_link(concept: str) -> str:
+    """A Markdown link to a concept's codex entry (the app opens `codex:` links)."""
+    item = entry(concept)
+    return f'[Read "{item.title}" in the codex](codex:{item.id}) (or press c)'
+
+
+def feedback_markdown(question: QuizQuestion, given: QuizAnswer) -> str:
+    right = question.choices[question.answer]
+    if given.correct:
+        head = f"**✓ Right:** {right}"
+    else:
+        head = (
+            f"**✗ Not quite.** You chose {given.choice + 1}; the answer is "
+            f"**{question.answer + 1}. {right}**"
+        )
+    return f"{head}\n\n{question.explanation.strip()}\n\n{codex_link(question.concept)}\n"
+
+
+def summary_markdown(session: GameSession) -> str:
+    quiz, answers = session.level.quiz, session.quiz_answers()
+    right = sum(a.correct for a in answers)
+    lines = [
+        f"## {right} of {len(answers)} right ({quiz_score(answers):.0%})",
+        "",
+        "Each question came after the one before: harder after a right answer, "
+        "gentler (and on the same idea) after a wrong one.",
+        "",
+    ]
+    for n, a in enumerate(answers, start=1):
+        q = quiz[a.question]
+        mark = "✓" if a.correct else "✗"
+        item = entry(q.concept)
+        lines.append(
+            f"{n}. {mark} *{DIFFICULTY[q.level]}*: {q.question} "
+            f"Answer: **{q.choices[q.answer]}**. [{item.title}](codex:{item.id})"
+        )
+    return "\n".join(lines) + "\n"
+
+
+class QuizScreen(LateKeySafe, Screen):
+    """Answer by number (or arrows and enter); enter goes on once the explanation is read."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "1",
+            "answer(0)",
+            "Answer",
+            id="quiz.answer",
+            key_display="1-6",
+            tooltip="Pick a choice by its number (or up/down and enter)",
+        ),
+        *[Binding(str(n + 1), f"answer({n})", show=False) for n in range(1, MAX_CHOICES)],
+        Binding("enter,space", "next", "Next", id="quiz.next", tooltip="The next question"),
+        Binding(
+            "w",
+            "justify",
+            "Justify",
+            id="quiz.justify",
+            tooltip="Write the justification of your strategy",
+        ),
+        Binding("t", "retake", "Retake", id="quiz.retake", tooltip="Take the quiz again"),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            id="quiz.back",
+            tooltip="Back to the debrief; answers are kept",
+        ),
+    ]
+
+    def __init__(self, session: GameSession) -> None:
+        super().__init__()
+        self.session = session
+        self.question: int | None = None
+        self.given: QuizAnswer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="quiz-status", classes="status-bar")
+        with VerticalScroll(id="quiz-body", classes="reading"):
+            yield Static(id="quiz-question")
+            yield OptionList(id="quiz-choices")
+            yield Markdown(id="quiz-feedback", open_links=False)
+            yield Static(id="quiz-next", classes="hint")
+        yield GameFooter()
+
+    def on_mount(self) -> None:
+        self.show_next()
+
+    # -- what is on screen --------------------------------------------------------------
+
+    @property
+    def done(self) -> bool:
+        return self.question is None
+
+    def show_next(self) -> None:
+        """The next question the answers so far call for, or the summary when none is left."""
+        self.question = self.session.next_quiz_question()
+        self.given = None
+        choices = self.query_one(OptionList)
+        feedback = self.query_one("#quiz-feedback", Markdown)
+        if self.question is None:
+            self._show_summary()
+            return
+        q = self.session.level.quiz[self.question]
+        text = Text()
+        text.append(f"{DIFFICULTY[q.level]} · {entry(q.concept).title}\n", style="dim")
+        text.append(q.question, style="bold")
+        self.query_one("#quiz-question", Static).update(text)
+        choices.display = True
+        choices.set_options(
+            Option(f"{n}. {choice}", id=str(n - 1)) for n, choice in enumerate(q.choices, 1)
+        )
+        choices.highlighted = 0
+        feedback.display = False
+        self.query_one("#quiz-next", Static).update(
+            "Pick an answer: its number, or arrows and enter"
+        )
+        self._show_status()
+        choices.focus()
+        self.query_one("#quiz-body").scroll_home(animate=False)
+        self.refresh_bindings()
+
+    def _show_summary(self) -> None:
+        self.query_one(OptionList).display = False
+        feedback = self.query_one("#quiz-feedback", Markdown)
+        if not self.session.level.quiz:
+            self.query_one("#quiz-question", Static).update("This level has no quiz.")
+            feedback.display = False
+        else:
+            self.query_one("#quiz-question", Static).update(Text("Quiz done", style="bold"))
+            feedback.display = True
+            feedback.update(summary_markdown(self.session))
+        self.query_one("#quiz-next", Static).update(
+            "w: justify your strategy · t: take the quiz again · esc: back to the debrief"
+        )
+        self._show_status()
+        self.query_one("#quiz-body").focus()
+        self.refresh_bindings()
+
+    def _show_status(self) -> None:
+        level, answers = self.session.level, self.session.quiz_answers()
+        right = sum(a.correct for a in answers)
+        if self.done:
+            where = f"done · {right} of {len(answers)} right"
+        else:
+            asked = len(answers) + (0 if self.given else 1)
+            where = f"question {asked} of {quiz_length(level)} · {right} right so far"
+        self.query_one("#quiz-status", Static).update(f" Quiz · {level.title} · {where}")
+
+    # -- answering ----------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#quiz-choices")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_answer(event.option_index)
+
+    def action_answer(self, choice: int) -> None:
+        if self.question is None or self.given is not None:
+            return
+        q = self.session.level.quiz[self.question]
+        if not 0 <= choice < len(q.choices):
+            self.notify(f"Choose 1 to {len(q.choices)}.", timeout=2)
+            return
+        self.given = self.session.answer_quiz(self.question, choice)
+        problem = self.app.save_learning(self.session)  # type: ignore[attr-defined]
+        choices = self.query_one(OptionList)
+        for n, text in enumerate(q.choices):
+            mark = "✓ " if n == q.answer else ("✗ " if n == choice else "  ")
+            choices.replace_option_prompt_at_index(n, f"{mark}{n + 1}. {text}")
+        feedback = self.query_one("#quiz-feedback", Markdown)
+        feedback.display = True
+        feedback.update(feedback_markdown(q, self.given))
+        last = self.session.next_quiz_question() is None
+        hint = "enter: see how you did" if last else "enter: next question"
+        self.query_one("#quiz-next", Static).update(
+            hint + (f" · not saved: {problem}" if problem else "")
+        )
+        self.query_one("#quiz-body").focus()
+        self._show_status()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "answer":
+            return self.question is not None and self.given is None
+        if action == "next":
+            return self.given is not None
+        if action in ("retake", "justify"):
+            return self.done and bool(self.session.level.quiz)
+        return True
+
+    def action_next(self) -> None:
+        if self.given is not None:
+            self.show_next()
+
+    def action_retake(self) -> None:
+        self.session.restart_quiz()
+        self.app.save_learning(self.session)  # type: ignore[attr-defined]
+        self.show_next()
+
+    def action_justify(self) -> None:
+        from finops_tui.ui.screens.written import JustificationScreen
+
+        self.app.switch_screen(JustificationScreen(self.session))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def codex_topic(self) -> str | None:
+        quiz = self.session.level.quiz
+        if self.question is not None:
+            return entry(quiz[self.question].concept).id
+        wrong = [a for a in self.session.quiz_answers() if not a.correct]
+        return entry(quiz[wrong[0].question].concept).id if wrong else "finops-phases"
