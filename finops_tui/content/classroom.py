@@ -11,7 +11,6 @@ never sees half a write and a killed host loses nothing.
       teams/TEAM/           each team's saves (its autosave is its game)
       status/TEAM.json      each team's progress, for the scoreboard
       polls/POLL/TEAM.json  each team's answer to a poll
-      answers/TEAM.json     each team's quiz answers, justification and reflections
 """
 
 from __future__ import annotations
@@ -155,9 +154,6 @@ class ClassDir:
     def poll_answer_path(self, poll: int, team: str) -> Path:
         return self.root / "polls" / str(poll) / f"{team}.json"
 
-    def answers_path(self, team: str) -> Path:
-        return self.root / "answers" / f"{team}.json"
-
     # --- the class
     def create(self, settings: ClassSettings) -> ClassSettings:
         """Write the class settings on first start; later starts must agree with them."""
@@ -231,15 +227,6 @@ class ClassDir:
                 continue
         return answers
 
-    def write_answers(self, team: str, answers: dict) -> None:
-        _write_atomic(self.answers_path(team), json.dumps(answers, indent=2))
-
-    def answers(self, team: str) -> dict:
-        try:
-            return json.loads(self.answers_path(team).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-
 
 RESULT_KPIS = (
     "roi",
@@ -267,6 +254,7 @@ def results_rows(class_dir: ClassDir) -> list[dict[str, object]]:
         store = SaveStore(class_dir.team_dir(team))
         good = [e for e in store.list() if e.problem is None]
         row: dict[str, object] = {"team": team}
+        save = None
         if good:
             latest = max(good, key=lambda e: (e.turn, e.autosave))
             _, state, save = store.load(latest.path)
@@ -282,11 +270,14 @@ def results_rows(class_dir: ClassDir) -> list[dict[str, object]]:
             row.update({k: state.game_kpis.get(k) for k in RESULT_KPIS})
         else:
             row["problem"] = "; ".join(e.problem or "" for e in store.list()) or "no save yet"
-        answers = class_dir.answers(team)
-        row["quiz_score"] = answers.get("quiz_score")
-        row["quiz_answers"] = json.dumps(answers.get("quiz", []))
-        row["justification"] = answers.get("justification", "")
-        row["reflections"] = json.dumps(answers.get("reflections", {}))
+        # What the team wrote after its debrief is kept in its save.
+        quiz = [q.model_dump() for q in save.quiz] if save is not None else []
+        row["quiz_score"] = (
+            round(sum(bool(q.get("correct")) for q in quiz) / len(quiz), 3) if quiz else None
+        )
+        row["quiz_answers"] = json.dumps(quiz)
+        row["justification"] = save.justification if save is not None else ""
+        row["reflections"] = json.dumps(dict(save.reflections) if save is not None else {})
         rows.append(row)
     return rows
 

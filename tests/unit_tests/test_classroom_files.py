@@ -85,12 +85,19 @@ def test_results_export_replays_each_teams_save(tmp_path, scenarios):
     class_dir = ClassDir(tmp_path)
     class_dir.create(ClassSettings(level="tutorial", seed=2))
     state = play(scenario, 2, plan_decisions(scenario, scenario.level.plans["par"]))
-    SaveStore(class_dir.team_dir("blue")).autosave(scenario, state, "blue")
+    learning = {
+        "quiz": [
+            {"question": 0, "choice": 1, "correct": True},
+            {"question": 1, "choice": 0, "correct": False},
+        ],
+        "justification": "Spot, tagged.",
+    }
+    SaveStore(class_dir.team_dir("blue")).autosave(scenario, state, "blue", learning)
     class_dir.team_dir("empty").mkdir(parents=True)
-    class_dir.write_answers("blue", {"quiz_score": 0.8, "justification": "Spot, tagged."})
     path = tmp_path / "results.csv"
     assert export_results(class_dir, path) == 2
     rows = {r["team"]: r for r in csv.DictReader(path.open(encoding="utf-8"))}
     assert float(rows["blue"]["score"]) == state.score
     assert rows["blue"]["justification"] == "Spot, tagged."
+    assert float(rows["blue"]["quiz_score"]) == 0.5
     assert rows["empty"]["problem"] == "no save yet"
