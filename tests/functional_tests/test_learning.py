@@ -283,3 +283,16 @@ async def test_random_keys_never_crash_the_quiz_the_writing_or_watching(
         await app.workers.wait_for_complete()
         await pilot.pause()
     assert app._exception is None and app.return_code in (None, 0)
+
+
+async def test_quitting_mid_sentence_keeps_what_was_typed(tmp_path, chatbot_finished) -> None:
+    scenario, state = chatbot_finished
+    store = SaveStore(tmp_path)
+    app = create_app(store=store, animate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await open_debrief(pilot, store, scenario, state)
+        await pilot.press("j", *"Half a thought")
+        await pilot.pause()
+        # ctrl+q before the text was saved: no pause for the save after typing.
+    assert saved(store, scenario).justification == "Half a thought"

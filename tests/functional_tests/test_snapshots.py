@@ -69,3 +69,35 @@ def test_debrief(snap_compare, size) -> None:
         await _par_turns(pilot, 3)
 
     assert snap_compare(TUTORIAL, terminal_size=size, run_before=whole_game)
+
+
+WATCH = HERE / "snapshot_apps" / "watch.py"
+
+
+def test_quiz_answered(snap_compare) -> None:
+    """A wrong answer: the right one marked, the explanation, the codex link."""
+
+    async def answered(pilot) -> None:
+        await _par_turns(pilot, 3)
+        await pilot.press("e", "1")
+        await settle(pilot)
+
+    assert snap_compare(TUTORIAL, terminal_size=(80, 24), run_before=answered)
+
+
+def test_justification(snap_compare) -> None:
+    async def written(pilot) -> None:
+        await _par_turns(pilot, 3)
+        await pilot.press("j", *"Spot with hourly checkpoints halved the bill.")
+        await settle(pilot)
+
+    assert snap_compare(TUTORIAL, terminal_size=(80, 24), run_before=written)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_watch(snap_compare, size) -> None:
+    async def one_period(pilot) -> None:
+        await pilot.press("space")
+        await settle(pilot)
+
+    assert snap_compare(WATCH, terminal_size=size, run_before=one_period)

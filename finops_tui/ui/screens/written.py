@@ -76,6 +76,15 @@ class WrittenScreen(LateKeySafe, Screen):
         self.session = session
         self._timer: Timer | None = None
         self.problem: str | None = None
+        self.pending: dict[str, str] | None = None  # typed, not saved yet
+
+    def prepare(self) -> None:
+        """What both screens do on mount: can it be saved at all, and a steady cursor."""
+        self.problem = self.app.save_problem(self.session)  # type: ignore[attr-defined]
+        if self.app.animation_level == "none":
+            for area in self.query(TextArea):
+                area.cursor_blink = False  # steady screenshots, calmer over slow links
+        self.show_count(saved=True)
 
     def texts(self) -> dict[str, str]:  # pragma: no cover - each screen says what it keeps
         raise NotImplementedError
@@ -91,10 +100,12 @@ class WrittenScreen(LateKeySafe, Screen):
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(SAVE_DELAY, self.save)
+        self.pending = self.texts()
         self.show_count(saved=False)
 
-    def too_long(self) -> list[str]:
-        return [key for key, text in self.texts().items() if len(text) > self.limit()]
+    def too_long(self, texts: dict[str, str] | None = None) -> list[str]:
+        texts = self.texts() if texts is None else texts
+        return [key for key, text in texts.items() if len(text) > self.limit()]
 
     def save(self) -> bool:
         """Keep the text in the game and rewrite its autosave; False if it is too long."""
@@ -105,6 +116,7 @@ class WrittenScreen(LateKeySafe, Screen):
             self.show_count(saved=False)
             return False
         self.keep(self.texts())
+        self.pending = None
         self.problem = self.app.save_learning(self.session)  # type: ignore[attr-defined]
         self.show_count(saved=True)
         return True
@@ -139,10 +151,12 @@ class WrittenScreen(LateKeySafe, Screen):
         self.action_back()
 
     def on_unmount(self) -> None:
-        # Quitting with the screen open still keeps what was typed (if it fits).
-        if self._timer is not None and not self.too_long():
+        # Quitting with the screen open still keeps what was typed (if it fits). The text
+        # boxes may be gone already: what they held was noted as it was typed.
+        if self._timer is not None:
             self._timer.stop()
-            self.keep(self.texts())
+        if self.pending is not None and not self.too_long(self.pending):
+            self.keep(self.pending)
             self.app.save_learning(self.session)  # type: ignore[attr-defined]
 
     def codex_topic(self) -> str | None:
@@ -189,8 +203,7 @@ class JustificationScreen(WrittenScreen):
         yield GameFooter()
 
     def on_mount(self) -> None:
-        self.problem = self.app.save_problem(self.session)  # type: ignore[attr-defined]
-        self.show_count(saved=True)
+        self.prepare()
         area = self.query_one(TextArea)
         area.focus()
         area.move_cursor(area.document.end)
@@ -246,8 +259,7 @@ class ReflectionScreen(WrittenScreen):
         yield GameFooter()
 
     def on_mount(self) -> None:
-        self.problem = self.app.save_problem(self.session)  # type: ignore[attr-defined]
-        self.show_count(saved=True)
+        self.prepare()
         self.query_one("#reflection-0", TextArea).focus()
 
     def texts(self) -> dict[str, str]:
