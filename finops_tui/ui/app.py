@@ -312,12 +312,12 @@ class FinOpsApp(App[None]):
         """See the game as a role: its measures lead the dashboards, the advisor speaks to it."""
         self.role = role_id
         if not role_id:
-            self.notify("Lens: none. Dashboards follow the level's scoring.", timeout=3)
+            self.notify("Lens: none. Dashboards follow the level's scoring.", timeout=2.5)
             return
-        leads = self.session.level if self.session is not None else None
-        shown = [metric_label(k).lower() for k in lead_keys(role_id, leads)] if leads else []
-        first = f" Dashboards lead with {', '.join(shown)}." if shown else ""
-        self.notify(f"Lens: {lens_name(role_id)}.{first}", timeout=4)
+        level = self.session.level if self.session is not None else None
+        shown = [metric_label(k) for k in lead_keys(role_id, level)] if level else []
+        first = f" Leading: {', '.join(shown)}." if shown else ""
+        self.notify(f"Lens: {lens_name(role_id)}.{first}", timeout=2.5)
 
     # -- saves --------------------------------------------------------------------------
 
