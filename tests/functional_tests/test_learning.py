@@ -296,3 +296,21 @@ async def test_quitting_mid_sentence_keeps_what_was_typed(tmp_path, chatbot_fini
         await pilot.pause()
         # ctrl+q before the text was saved: no pause for the save after typing.
     assert saved(store, scenario).justification == "Half a thought"
+
+
+async def test_a_choice_can_be_picked_with_the_arrows_and_enter(tmp_path, chatbot_finished) -> None:
+    scenario, state = chatbot_finished
+    app = create_app(store=SaveStore(tmp_path), animate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await open_debrief(pilot, app.store, scenario, state)
+        await pilot.press("e")
+        await pilot.pause()
+        first = app.screen.question
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        assert app.session.quiz_answers()[0].question == first
+        assert app.session.quiz_answers()[0].choice == 2
+        await pilot.press("enter")  # now enter goes on to the next question
+        await pilot.pause()
+        assert app.screen.question not in (None, first)
