@@ -138,10 +138,15 @@ async def test_a_team_that_reconnects_finds_its_game(tmp_path):
     async with first.run_test(size=(100, 30)) as pilot:
         await pilot.pause(TICK)
         assert first.session.state.turn == 1  # turn 1 was closed before the team came
+        first.session.learning = first.session.learning.model_copy(
+            update={"justification": "We bought spot and tagged everything."}
+        )
+        assert first.save_learning(first.session) is None
     again = team_app(class_dir, "blue")
     async with again.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert again.session.state.turn == 1
         assert isinstance(again.screen, TurnScreen)
+        assert again.session.learning.justification == "We bought spot and tagged everything."
         assert status(class_dir, "blue")["connected"] is True
     assert status(class_dir, "blue")["connected"] is False

@@ -283,8 +283,9 @@ def resume_or_start(app: App, store, scenario: Scenario, seed: int, team: str) -
             entries = []
         for entry in sorted(entries, key=lambda e: (-e.turn, not e.autosave)):
             try:
-                loaded, state, _ = store.load(entry.path)
+                loaded, state, save = store.load(entry.path)
             except ContentError:
                 continue
-            return GameSession(loaded, state, team)
+            # The team's answers after its debrief come back with its game.
+            return GameSession(loaded, state, team, learning=save.learning)
     return GameSession.start(scenario, seed, team)
