@@ -1,6 +1,6 @@
 """Measure the app's bars in a real pseudo-terminal, the way a player meets them.
 
-    .venv/bin/python benchmarks/ui_bench.py [--runs 5] [--keys 40] [--json]
+    .venv/bin/python benchmarks/ui_bench.py [--runs 5] [--keys 40] [--fans 12] [--json]
 
 - first screen: from spawning `finops-tui` to the title screen's text on the terminal
   (bar: 1 s);
@@ -8,7 +8,13 @@
   to the first bytes of the redraw it causes (bar: 50 ms); the time until the screen
   is quiet again (tab underlines and scrolls animate) is reported beside it;
 - memory: peak resident set (VmHWM) of the app after a whole tutorial game, debrief
-  included (bar: 120 MB).
+  included (bar: 120 MB);
+- fan redraw: on the turn screen of `play sandbox` at 120x40, from the key that flips
+  training between on-demand and spot to the new forecast fan's P50 on the terminal
+  (debounce, 1,000 futures in a worker, redraw). The time `forecast_fan` takes in this
+  process for the same decisions is reported beside it. Inside the app (headless, the
+  same screen), the worker's own time and the time from its result to the chart and
+  summary being painted are timed too (bar: painted within 100 ms of the result).
 
 A benchmark, not a test: figures depend on the machine; run it by hand and report.
 """
@@ -33,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXE = Path(sys.executable).with_name("finops-tui")
 QUIET = 0.03  # seconds without output that end a redraw
+DEBOUNCE_MS = 60.0  # the turn screen's quiet time before it re-estimates (PREVIEW_DELAY)
 
 
 class Terminal:
@@ -51,6 +58,15 @@ class Terminal:
         cols, rows = size
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self.output = b""
+
+    def wait_for(self, needle: bytes, since: int, timeout: float = 10.0) -> float:
+        """perf_counter() when `needle` has been drawn in the output after offset `since`."""
+        end = time.perf_counter() + timeout
+        while needle not in self.output[since:]:
+            if time.perf_counter() > end:
+                raise TimeoutError(f"never drew {needle!r}")
+            self._read(0.05)
+        return time.perf_counter()
 
     def read_until(self, needle: bytes, timeout: float = 10.0) -> float:
         """Seconds until `needle` has been drawn (since spawning)."""
@@ -82,6 +98,20 @@ class Terminal:
             raise TimeoutError(f"no redraw after {data!r}")
         first = time.perf_counter()
         return (first - sent) * 1000, (self.drain() - sent) * 1000
+
+    def key_now(self, data: bytes) -> float:
+        """Milliseconds from writing a key to the first redraw after it, without waiting
+        for the screen to be quiet first (the app may be busy)."""
+        self.drain(0.0, timeout=0.001)
+        since = len(self.output)
+        sent = time.perf_counter()
+        os.write(self.fd, data)
+        end = sent + 2.0
+        while len(self.output) == since:
+            if time.perf_counter() > end:
+                raise TimeoutError(f"no redraw after {data!r}")
+            self._read(0.5)
+        return (time.perf_counter() - sent) * 1000
 
     def _read(self, timeout: float) -> bool:
         ready, _, _ = select.select([self.fd], [], [], timeout)
@@ -151,10 +181,137 @@ def memory_after_a_game() -> float:
         term.close()
 
 
+def fan_redraws(count: int) -> tuple[list[float], list[float], list[float]]:
+    """Flip training between on-demand and spot: each flip is a decision with a new fan.
+
+    Returns milliseconds from the key to the new fan's rest-of-game P50 on the terminal,
+    milliseconds `forecast_fan` takes here for the same decisions, and milliseconds to
+    the first redraw of keys pressed while the fan's worker computes.
+    """
+    from finops_tui.content.levels import load_scenario
+    from finops_tui.engine import new_game, start_decisions
+    from finops_tui.engine.batch import forecast_fan
+    from finops_tui.ui.fields import with_decision
+    from finops_tui.ui.format import usd
+
+    scenario = load_scenario("sandbox")
+    state = new_game(scenario, 1)
+    on_demand = start_decisions(scenario)
+    spot = with_decision(on_demand, "training.pricing", "spot")
+    shown: dict[str, bytes] = {}
+    compute = []
+    for _ in range(max(3, count // 4)):
+        for decisions in (on_demand, spot):
+            started = time.perf_counter()
+            fan = forecast_fan(scenario, state.batch, decisions, futures=1000)
+            compute.append((time.perf_counter() - started) * 1000)
+            shown[decisions.training.pricing] = usd(fan.total_p50).encode()
+    if shown["on-demand"] == shown["spot"]:
+        raise RuntimeError("the two fans read the same: pick decisions that differ more")
+
+    term = Terminal(["play", "sandbox", "--seed", "1"], size=(120, 40))
+    try:
+        term.read_until(b"Briefing")
+        term.key(b"\r")
+        term.read_until(shown["on-demand"])
+        term.key(b"\t")  # GPU type -> GPUs
+        term.key(b"\t")  # GPUs -> Buy as (on-demand chosen)
+        times, during = [], []
+        target, move = "spot", b"\x1b[B"
+        for i in range(count):
+            term.key(move)  # highlight the other option: not yet a decision
+            term.drain(0.2)
+            since = len(term.output)
+            sent = time.perf_counter()
+            os.write(term.fd, b" ")  # choose it: the decision changes
+            if i % 2:
+                # Every other change, a key while the worker computes: the UI must answer.
+                time.sleep(DEBOUNCE_MS / 1000 + 0.03)
+                during.append(term.key_now(b"\t"))  # focus moves to the next decision
+            times.append((term.wait_for(shown[target], since) - sent) * 1000)
+            term.drain(0.3)
+            if i % 2:
+                term.key(b"\x1b[Z")  # shift+tab: back to "Buy as"
+            if target == "spot":
+                target, move = "on-demand", b"\x1b[A"
+            else:
+                target, move = "spot", b"\x1b[B"
+        return times, compute, during
+    finally:
+        term.close()
+
+
+def fan_inside_the_app(count: int) -> tuple[list[float], list[float]]:
+    """In the app itself (headless): the fan worker's time, and its result -> painted.
+
+    Returns milliseconds of `forecast_fan` in the worker (it shares the interpreter with
+    the redraw of the estimate), and milliseconds from the worker's result to the chart
+    rendering the new fan.
+    """
+    import asyncio
+
+    from textual.widgets import RadioButton
+
+    import finops_tui.ui.screens.turn as turn
+    from finops_tui.ui.app import create_app
+    from finops_tui.ui.widgets.spend_chart import SpendChart
+
+    stamps: dict[str, float] = {}
+    painted: dict[int, tuple[object, float]] = {}  # id(fan) -> (fan, first render of it)
+    forecast, render = turn.forecast_fan, SpendChart.render
+
+    def timed_forecast(*args, **kwargs):
+        stamps["asked"] = time.perf_counter()
+        fan = forecast(*args, **kwargs)
+        stamps["result"] = time.perf_counter()
+        return fan
+
+    def timed_render(self):
+        fan = self.series.fan
+        if fan is not None and id(fan) not in painted:
+            painted[id(fan)] = (fan, time.perf_counter())  # the fan is kept: ids stay unique
+        return render(self)
+
+    async def until(condition, what: str) -> None:
+        end = time.perf_counter() + 10.0
+        while not condition():
+            if time.perf_counter() > end:
+                raise TimeoutError(what)
+            await asyncio.sleep(0.001)
+
+    async def run() -> tuple[list[float], list[float]]:
+        compute, paint = [], []
+        app = create_app(level="sandbox", seed=1, animate=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("enter")
+            await pilot.pause(0.3)
+            await app.workers.wait_for_complete()
+            screen = app.screen
+            for i in range(count):
+                before = screen.fan
+                for button in screen.query_one("#training--pricing").query(RadioButton):
+                    if button.name == ("spot" if i % 2 == 0 else "on-demand"):
+                        button.value = True
+                await until(lambda before=before: screen.fan is not before, "no new fan")
+                fan = screen.fan
+                await until(lambda fan=fan: id(fan) in painted, "the new fan was never painted")
+                compute.append((stamps["result"] - stamps["asked"]) * 1000)
+                paint.append((painted[id(fan)][1] - stamps["result"]) * 1000)
+                await pilot.pause(0.2)
+        return compute, paint
+
+    turn.forecast_fan, SpendChart.render = timed_forecast, timed_render
+    try:
+        return asyncio.run(run())
+    finally:
+        turn.forecast_fan, SpendChart.render = forecast, render
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="launches to time")
     parser.add_argument("--keys", type=int, default=40, help="key presses to time")
+    parser.add_argument("--fans", type=int, default=12, help="decision changes to time")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -163,6 +320,8 @@ def main() -> int:
     keys = [first for first, _ in presses]
     settled = [last for _, last in presses]
     rss = memory_after_a_game()
+    fans, compute, during = fan_redraws(args.fans)
+    in_app, painted = fan_inside_the_app(args.fans)
     figures = {
         "first_screen_s": {"median": statistics.median(starts), "max": max(starts)},
         "key_press_ms": {
@@ -173,6 +332,18 @@ def main() -> int:
             "settled_max": max(settled),
         },
         "peak_rss_mb": rss,
+        "fan_redraw_ms": {
+            "median": statistics.median(fans),
+            "p95": sorted(fans)[int(0.95 * (len(fans) - 1))],
+            "max": max(fans),
+            "forecast_median": statistics.median(compute),
+            "debounce": DEBOUNCE_MS,
+            "in_app_forecast_median": statistics.median(in_app),
+            "result_to_painted_median": statistics.median(painted),
+            "result_to_painted_max": max(painted),
+            "key_during_forecast_median": statistics.median(during),
+            "key_during_forecast_max": max(during),
+        },
     }
     if args.json:
         print(json.dumps(figures, indent=2))
@@ -191,6 +362,23 @@ def main() -> int:
         f"max {k['settled_max']:.0f} ms"
     )
     print(f"peak memory   {rss:.0f} MB after a whole game   (bar 120 MB)")
+    f = figures["fan_redraw_ms"]
+    print(
+        f"fan redraw    decision -> new fan on screen median {f['median']:.0f} ms, "
+        f"p95 {f['p95']:.0f} ms, max {f['max']:.0f} ms"
+    )
+    print(
+        f"              forecast_fan alone {f['forecast_median']:.0f} ms; in the app's worker "
+        f"{f['in_app_forecast_median']:.0f} ms after a {f['debounce']:.0f} ms debounce"
+    )
+    print(
+        f"              result -> chart painted median {f['result_to_painted_median']:.0f} ms, "
+        f"max {f['result_to_painted_max']:.0f} ms   (bar 100 ms)"
+    )
+    print(
+        f"              a key while the fan computes: first redraw median "
+        f"{f['key_during_forecast_median']:.0f} ms, max {f['key_during_forecast_max']:.0f} ms"
+    )
     return 0
 
 
