@@ -78,6 +78,20 @@ def wall_clock(hours: float) -> str:
     return f"{hours / 8766:,.1f} years"
 
 
+def table_usd(value: float) -> str:
+    """Whole dollars up to a million, then $3.30M, $1.25B: a table that fits 80 columns."""
+    if abs(value) < 1e6:
+        return usd(value)
+    if abs(value) < 1e9:
+        return f"${value / 1e6:,.2f}M"
+    return f"${value / 1e9:,.2f}B"
+
+
+def table_count(value: float) -> str:
+    """GPU-hours: 412,875, then 6.28M."""
+    return f"{value:,.0f}" if abs(value) < 1e6 else f"{value / 1e6:,.2f}M"
+
+
 def per_million(value: float | None) -> str:
     if value is None:
         return "-"

@@ -6,6 +6,7 @@ old file or the new one, never half of one.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Callable
@@ -46,13 +47,21 @@ def unique_path(folder: Path, name: str) -> Path:
     return path
 
 
-def export_target(typed: str, folder: Path, kinds: list[ExportKind], confined: bool) -> Path:
+def export_target(
+    typed: str,
+    folder: Path,
+    kinds: list[ExportKind],
+    confined: bool,
+    chosen: ExportKind | None = None,
+) -> Path:
     """Where a typed name goes: a bare name into `folder`, a path where it says.
 
     ValueError in words for a name that cannot be a file, or a path when the session may
-    only write into its own folder (a hosted class). A name without a suffix gets the
-    first kind's.
+    only write into its own folder (a hosted class). A folder gets the chosen export's
+    suggested name; a name without a suffix gets the chosen export's suffix. A relative
+    path is made absolute, so the player is told exactly where the file went.
     """
+    chosen = chosen or kinds[0]
     text = typed.strip()
     if not text:
         raise ValueError("type a file name")
@@ -61,14 +70,16 @@ def export_target(typed: str, folder: Path, kinds: list[ExportKind], confined: b
     is_path = "/" in text or "\\" in text or text.startswith("~")
     if is_path and confined:
         raise ValueError(f"in a hosted class, files go to {folder}: type a name, not a path")
-    path = Path(text).expanduser() if is_path else folder / text
+    path = Path(os.path.abspath(Path(text).expanduser())) if is_path else folder / text
+    if text.endswith(("/", "\\")) or path.is_dir():
+        path = unique_path(path, chosen.default_name)
     name = path.name
     if not name or name in (".", "..") or name.startswith("."):
         raise ValueError("a file name cannot be empty or start with a dot")
     if len(name) > MAX_NAME:
         raise ValueError(f"at most {MAX_NAME} characters in a file name")
     if not path.suffix:
-        path = path.with_name(name + kinds[0].suffixes[0])
+        path = path.with_name(name + chosen.suffixes[0])
     if not any(kind.matches(path) for kind in kinds):
         wanted = " or ".join(s for kind in kinds for s in kind.suffixes[:1])
         raise ValueError(f"the file name must end in {wanted}")

@@ -12,8 +12,7 @@ from finops_tui.engine import GPU_NAMES, PRICING_OPTIONS
 from finops_tui.engine.calc import serve_estimate, train_estimate
 from finops_tui.ui.app import create_app
 from finops_tui.ui.commands import screen_commands
-from finops_tui.ui.cost_calculator import parse_amount, per_million, wall_clock
-from finops_tui.ui.format import usd
+from finops_tui.ui.cost_calculator import parse_amount, per_million, table_usd, wall_clock
 from finops_tui.ui.screens.briefing import BriefingScreen
 from finops_tui.ui.screens.calculator import CalculatorScreen
 from finops_tui.ui.screens.export import ExportScreen
@@ -60,7 +59,7 @@ async def test_training_table_is_the_engines_estimate_for_the_typed_inputs() -> 
             for pricing in PRICING_OPTIONS:
                 expected = train_estimate(catalog, 13e9, 2.6e11, gpu, 64, 0.35, pricing)
                 assert screen.train.rows[GPU_NAMES.index(gpu)].estimates[pricing] == expected
-                assert cell(table, gpu, pricing).rstrip("*") == usd(expected["cost_usd"])
+                assert cell(table, gpu, pricing).rstrip("*") == table_usd(expected["cost_usd"])
                 costs[(gpu, pricing)] = expected["cost_usd"]
             assert cell(table, gpu, "wall") == wall_clock(expected["wall_clock_hours"])
         cheapest = min(costs, key=costs.__getitem__)

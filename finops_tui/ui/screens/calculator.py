@@ -34,13 +34,14 @@ from finops_tui.ui.cost_calculator import (
     serving_csv,
     serving_summary,
     short_number,
+    table_count,
+    table_usd,
     training_csv,
     training_summary,
     wall_clock,
     why_not,
 )
 from finops_tui.ui.exports import ExportKind, write_text_export
-from finops_tui.ui.format import usd
 from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.widgets.amount_input import AmountInput
 from finops_tui.ui.widgets.footer import GameFooter
@@ -234,11 +235,11 @@ class CalculatorScreen(LateKeySafe, Screen):
             cells: list[Text | str] = [
                 r.label,
                 _right(wall_clock(r.wall_clock_hours)),
-                _right(f"{r.gpu_hours:,.0f}"),
+                _right(table_count(r.gpu_hours)),
             ]
             for pricing in PRICING_OPTIONS:
                 cheapest = (r.gpu, pricing) == c.cheapest
-                shown = usd(r.estimates[pricing]["cost_usd"]) + ("*" if cheapest else " ")
+                shown = table_usd(r.estimates[pricing]["cost_usd"]) + ("*" if cheapest else " ")
                 cells.append(_right(shown, CHEAPEST if cheapest else ""))
             table.add_row(*cells, key=r.gpu)
         table.move_cursor(row=min(max(row_index, 0), len(c.rows) - 1))

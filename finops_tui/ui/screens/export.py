@@ -135,7 +135,7 @@ class ExportScreen(LateKeySafe, ModalScreen[None]):
             return
         status = self.query_one("#export-status", Static)
         try:
-            path = export_target(typed, self.folder, self.kinds, self.confined)
+            path = export_target(typed, self.folder, self.kinds, self.confined, self.chosen())
         except ValueError as exc:
             status.update(Text(f"Not written: {exc}.", style="bold"))
             return
