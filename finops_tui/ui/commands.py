@@ -34,7 +34,12 @@ def screen_commands(provider: Provider) -> Iterator[Command]:
     extras = getattr(screen, "palette_commands", None)
     if extras is not None:
         yield from extras()
-    if type(screen).__name__ != "CalculatorScreen" and hasattr(app, "open_calculator"):
+    has_key = any(action == "calculator" for _, action in seen)  # the title screen's `a`
+    if (
+        not has_key
+        and type(screen).__name__ != "CalculatorScreen"
+        and hasattr(app, "open_calculator")
+    ):
         yield (
             "Cost calculator",
             "Training and serving costs on every GPU and purchase option",

@@ -256,3 +256,16 @@ async def test_the_calculator_is_in_the_palette_on_every_screen() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, BriefingScreen)  # back where the player was
+
+
+async def test_the_title_screen_offers_the_calculator_once() -> None:
+    app = create_app(seed=1, animate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+
+        class Probe:
+            screen = app.screen
+
+        Probe.app = app
+        titles = [title for title, _, _ in screen_commands(Probe())]  # type: ignore[arg-type]
+        assert titles.count("Calculator") == 1 and "Cost calculator" not in titles
