@@ -6,6 +6,7 @@ the cheapest marked; `x` exports the comparison as CSV for a spreadsheet.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import ClassVar
 
 from rich.text import Text
@@ -379,7 +380,7 @@ class CalculatorScreen(LateKeySafe, Screen):
     def codex_topic(self) -> str | None:
         return "training-compute" if self._training_shown() else "inference-memory"
 
-    def palette_commands(self):
+    def palette_commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
         tabs = self.query_one(TabbedContent)
         yield (
             "Calculator: training",

@@ -18,7 +18,8 @@ from textual.worker import get_current_worker
 from finops_tui.engine.batch import Fan, forecast_fan
 from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.game import InvalidDecisions, check_decisions, preview_turn
-from finops_tui.engine.state import Problem, TurnRecord
+from finops_tui.engine.scenario import Scenario
+from finops_tui.engine.state import GameState, Problem, TurnRecord
 from finops_tui.ui.advisor import breakdown
 from finops_tui.ui.fields import FieldSpec, changes, decision_fields, with_decision
 from finops_tui.ui.format import period_name, stars
@@ -156,7 +157,7 @@ class TurnScreen(Screen):
         self._timer = self.set_timer(PREVIEW_DELAY, self.update_estimate)
 
     @work(thread=True, exclusive=True, group="fan", exit_on_error=False)
-    def forecast(self, scenario, state, decisions: Decisions) -> None:
+    def forecast(self, scenario: Scenario, state: GameState, decisions: Decisions) -> None:
         """Spend over 1,000 futures under these decisions, off the event loop."""
         fan = forecast_fan(scenario, state.batch, decisions, futures=FAN_FUTURES)
         if not get_current_worker().is_cancelled:
