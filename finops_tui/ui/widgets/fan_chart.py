@@ -1,8 +1,8 @@
 """The forecast fan: P10 to P90 of spend over many futures, drawn and summed up.
 
-`draw_band` and `draw_median` shade the band and draw the median on the spend chart; `FanSummary` states
-the numbers for this period and for the rest of the game. Both are readable without
-colour: the band is a shade character, the median a dot, the numbers are words.
+`draw_band` and `draw_median` shade the band and draw the median on the spend chart;
+`FanSummary` states the numbers for this period and for the rest of the game. Both read
+without colour: the band is a shade character, the median a dot, the numbers are words.
 """
 
 from __future__ import annotations
