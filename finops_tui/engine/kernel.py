@@ -535,7 +535,7 @@ def resolve(
         usage["dev"] = (dev_gpu_idx, np.zeros(b), np.zeros(b), np.zeros(b))
 
     # --- Commitments: top up what the player committed to, then apply them.
-    commitments = state.commitments.copy()
+    commitments = state.commitments  # copied only when a purchase changes it
     onehot = np.arange(N_GPU)[None, :]
     for k, term in enumerate((COMMIT_1Y, COMMIT_3Y)):
         wanted = np.zeros((b, N_GPU))
@@ -545,8 +545,11 @@ def resolve(
             wanted += np.where(pick, count[:, None], 0.0)
         active_now = commitments[:, k, :, t - 1]
         shortfall = np.maximum(0, np.ceil(wanted) - active_now).astype(np.int64)
-        end = min(t - 1 + scenario.term_periods[k], scenario.horizon)
-        commitments[:, k, :, t - 1 : end] += shortfall[:, :, None]
+        if shortfall.any():
+            if commitments is state.commitments:
+                commitments = commitments.copy()
+            end = min(t - 1 + scenario.term_periods[k], scenario.horizon)
+            commitments[:, k, :, t - 1 : end] += shortfall[:, :, None]
     committed = commitments[:, :, :, t - 1].astype(float)  # (b, term, gpu)
     capacity_h = committed * hours
     left = capacity_h.copy()
@@ -599,9 +602,10 @@ def resolve(
     unused = purchase - commit_used_cents_by_term
     shared_owner = np.where(d.p_allocation > 0, tagged, 0.0)
     zero = np.zeros(b, dtype=np.int64)
+    held = commitments.any(axis=(0, 3))  # (term, gpu): which commitments exist at all
     for k, term in enumerate((COMMIT_1Y, COMMIT_3Y)):
         for g, gpu in enumerate(GPU_NAMES):
-            if not commitments[:, k, g, :].any():
+            if not held[k, g]:
                 continue
             lines[f"commitment.{term}.{gpu}"] = Line(
                 quantity=capacity_h[:, k, g],
