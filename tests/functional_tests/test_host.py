@@ -6,6 +6,7 @@ import asyncio
 import re
 import sys
 import time
+from pathlib import Path
 
 import asyncssh
 import pytest
@@ -260,3 +261,15 @@ async def test_kill_the_host_and_every_team_resumes(tmp_path):
     finally:
         second.terminate()
         await second.wait()
+
+
+async def test_each_team_plays_in_its_own_folder(host):
+    """A team's game can read and write only its own saves: no path reaches another's."""
+    class_dir = host.config.class_dir
+    for team in ("blue", "green"):
+        argv = host.command_for(team)
+        saves = Path(argv[argv.index("--saves-dir") + 1])
+        assert saves == class_dir.team_dir(team)
+        assert argv[argv.index("--player") + 1] == team
+    assert host.refusal("../green", has_pty=True) is not None
+    assert host.refusal("green/../blue", has_pty=True) is not None
