@@ -150,3 +150,34 @@ async def test_a_team_that_reconnects_finds_its_game(tmp_path):
         assert again.session.learning.justification == "We bought spot and tagged everything."
         assert status(class_dir, "blue")["connected"] is True
     assert status(class_dir, "blue")["connected"] is False
+
+
+async def test_a_plan_the_world_refuses_is_left_out_of_the_debrief(monkeypatch, scenarios):
+    """After an injected shock a shipped plan may break a hard cap: the debrief stands."""
+    from finops_tui.engine import plan_decisions
+    from finops_tui.engine.game import InvalidDecisions
+    from finops_tui.engine.state import Problem
+    from finops_tui.ui.screens import debrief
+    from finops_tui.ui.screens.debrief import DebriefScreen
+    from finops_tui.ui.session import GameSession
+
+    scenario = scenarios["tutorial"]
+    naive = plan_decisions(scenario, scenario.level.plans["naive"])
+    real_play = debrief.play
+
+    def refusing_play(scenario, seed, decisions):
+        if list(decisions) == naive:
+            raise InvalidDecisions([Problem(key="budget", message="over the hard cap")])
+        return real_play(scenario, seed, decisions)
+
+    monkeypatch.setattr(debrief, "play", refusing_play)
+    state = play(scenario, 5, plan_decisions(scenario, scenario.level.plans["par"]))
+    app = create_app(animate=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.resume_game(GameSession(scenario, state, "blue"))
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        assert set(app.screen.runs) == {"par"}
+        assert app.is_running

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Markdown, Static, TabbedContent, TabPane
 
-from finops_tui.engine.game import counterfactual, plan_decisions, play
+from finops_tui.engine.game import InvalidDecisions, counterfactual, plan_decisions, play
 from finops_tui.engine.state import GameState
 from finops_tui.ui.format import (
     KPI_INFO,
@@ -178,11 +178,18 @@ class DebriefScreen(Screen):
     def simulate_plans(self) -> None:
         """Play par and naive on the player's seed, off the event loop."""
         scenario, seed = self.session.scenario, self.session.seed
-        runs = {
-            name: play(scenario, seed, plan_decisions(scenario, scenario.level.plans[name]))
-            for name in PLANS
-            if name in scenario.level.plans
-        }
+        runs = {}
+        for name in PLANS:
+            if name not in scenario.level.plans:
+                continue
+            try:
+                runs[name] = play(
+                    scenario, seed, plan_decisions(scenario, scenario.level.plans[name])
+                )
+            except InvalidDecisions:
+                # A plan this world refuses (a hard cap after an injected price rise, say)
+                # is left out of the comparison; the player's own run stands.
+                continue
         own = self.session.state.decisions
         for i, what_if in enumerate(scenario.level.counterfactuals):
             runs[f"what-if-{i}"] = counterfactual(scenario, seed, own, what_if.change)
