@@ -157,6 +157,7 @@ class ClassFollower:
     def __init__(self, app: App, link: ClassLink) -> None:
         self.app = app
         self.link = link
+        self._stuck_turn = 0  # a closed turn no decisions can play: said once, not each tick
 
     def start(self) -> None:
         self.link.read()
@@ -245,7 +246,13 @@ class ClassFollower:
                 try:
                     record = session.resolve(start_decisions(session.scenario), force=True)
                 except InvalidDecisions as exc:
-                    self.app.notify(str(exc), title="Turn could not be closed", severity="error")
+                    if self._stuck_turn != session.turn:
+                        self._stuck_turn = session.turn
+                        self.app.notify(
+                            f"{exc}. Change your decisions and end the turn yourself.",
+                            title=f"Turn {session.turn} could not be closed",
+                            severity="error",
+                        )
                     return
             resolved.append(record)
         if not resolved:
