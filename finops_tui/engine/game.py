@@ -37,7 +37,7 @@ def new_game(scenario: Scenario, seed: int) -> GameState:
     if not 0 <= seed <= MAX_SEED:
         raise ValueError(f"seed must be between 0 and {MAX_SEED}, got {seed}")
     batch = initial_state(scenario, np.array([seed]))
-    return _state(scenario, seed, (), batch)
+    return _state(scenario, seed, (), batch, _game_result(scenario, batch))
 
 
 def resolve_turn(scenario: Scenario, state: GameState, decisions: Decisions) -> TurnResult:
@@ -49,11 +49,11 @@ def resolve_turn(scenario: Scenario, state: GameState, decisions: Decisions) -> 
         raise InvalidDecisions(problems)
     arrays = DecisionArrays.from_decisions(scenario, [decisions])
     batch, out = resolve(scenario, state.batch, arrays)
-    record = _record(scenario, state.batch, batch, decisions, out)
-    new_state = _state(scenario, state.seed, (*state.history, record), batch)
+    result = _game_result(scenario, batch)
+    record = _record(scenario, state.batch, batch, decisions, out, result)
     return TurnResult(
-        state=new_state,
-        record=record.model_copy(update={"score": new_state.score, "stars": new_state.stars}),
+        state=_state(scenario, state.seed, (*state.history, record), batch, result),
+        record=record,
     )
 
 
@@ -61,7 +61,7 @@ def preview_turn(scenario: Scenario, state: GameState, decisions: Decisions) -> 
     """The bill of this period in a calm, typical world: no random events, median luck."""
     arrays = DecisionArrays.from_decisions(scenario, [decisions])
     batch, out = resolve(scenario, state.batch, arrays, quiet=True)
-    return _record(scenario, state.batch, batch, decisions, out)
+    return _record(scenario, state.batch, batch, decisions, out, _game_result(scenario, batch))
 
 
 def play(scenario: Scenario, seed: int, decisions: Iterable[Decisions]) -> GameState:
@@ -238,18 +238,32 @@ def _or(options) -> str:
     return ", ".join(options[:-1]) + (" or " if len(options) > 1 else "") + options[-1]
 
 
-def _state(scenario: Scenario, seed: int, history: tuple, batch: BatchState) -> GameState:
+def _game_result(scenario: Scenario, batch: BatchState) -> tuple[dict[str, float], float, int]:
+    """The game's KPIs, score and stars after the turns in `batch` (none yet: 0 and 0)."""
     level = scenario.level
     kpis = game_kpis(level, batch)
+    if batch.turn == 0:
+        return {k: float(v[0]) for k, v in kpis.items()}, 0.0, 0
     s = score(level, kpis)
+    return {k: float(v[0]) for k, v in kpis.items()}, float(s[0]), int(stars(level, s)[0])
+
+
+def _state(
+    scenario: Scenario,
+    seed: int,
+    history: tuple,
+    batch: BatchState,
+    result: tuple[dict[str, float], float, int],
+) -> GameState:
+    kpis, game_score, game_stars = result
     return GameState(
-        level_id=level.id,
+        level_id=scenario.level.id,
         seed=seed,
-        turns=level.turns,
+        turns=scenario.level.turns,
         history=history,
-        game_kpis={k: float(v[0]) for k, v in kpis.items()},
-        score=float(s[0]) if history else 0.0,
-        stars=int(stars(level, s)[0]) if history else 0,
+        game_kpis=kpis,
+        score=game_score,
+        stars=game_stars,
         batch=batch,
     )
 
@@ -260,7 +274,9 @@ def _record(
     after: BatchState,
     decisions: Decisions,
     out: TurnOutput,
+    result: tuple[dict[str, float], float, int],
 ) -> TurnRecord:
+    """One period's record; its score and stars are the game's after this period."""
     turn = after.turn
     kpis = {}
     for key, value in out.kpis.items():
@@ -275,8 +291,8 @@ def _record(
         lines=build_ledger(scenario, turn, decisions, out, after.price_mult[0]),
         events=tuple(_event_records(scenario, before, decisions, out, turn)),
         kpis=kpis,
-        score=0.0,
-        stars=0,
+        score=result[1],
+        stars=result[2],
     )
 
 

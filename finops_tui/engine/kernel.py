@@ -78,9 +78,9 @@ def initial_state(scenario: Scenario, seeds: np.ndarray) -> BatchState:
     """The state of every game in the batch before its first turn."""
     seeds = np.asarray(seeds, dtype=np.int64)
     b = seeds.shape[0]
-    zeros = np.zeros(b)
     level = scenario.level
-    values: dict[str, object] = {f.name: zeros for f in fields(BatchState)}
+    # A fresh array per field: no two fields may ever share memory.
+    values: dict[str, object] = {f.name: np.zeros(b) for f in fields(BatchState)}
     values.update(
         turn=0,
         seeds=seeds,

@@ -155,8 +155,8 @@ class FinOpsApp(App[None]):
 
         link = self.class_link
         link.read()
-        scenario = with_injections(scenario, [i.event for i in link.control.injected])
         session = resume_or_start(self, self.store, scenario, self.fixed_seed or 0, self.player)
+        # Events injected while the team was away join its (new or saved) game now.
         session.scenario = with_injections(
             session.scenario, [i.event for i in link.control.injected]
         )

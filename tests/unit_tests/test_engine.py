@@ -246,3 +246,12 @@ def test_an_injected_event_changes_only_the_turns_from_its_own(scenarios):
     assert a.history[:3] == b.history[:3]
     assert b.history[3].spend_usd > a.history[3].spend_usd
     assert any(e.title == "Prices double" for e in b.history[3].events)
+
+
+def test_every_record_in_the_history_carries_the_score_after_its_turn(scenarios):
+    scenario = scenarios["spot-or-reserved"]
+    par = _par(scenario)
+    state = play(scenario, 2, par)
+    for turn, record in enumerate(state.history, start=1):
+        assert record.score == play(scenario, 2, par[:turn]).score
+    assert state.history[-1].score == state.score and state.history[-1].stars == state.stars

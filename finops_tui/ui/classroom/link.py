@@ -58,9 +58,6 @@ class ClassLink:
     team: str
     control: Control = field(default_factory=Control)
     _mtime: float = -1.0
-    _seen_broadcast: int = 0
-    _asked_poll: int = 0
-    _warned: set[tuple[int, int]] = field(default_factory=set)
 
     def read(self) -> bool:
         """Re-read control.json if it changed; True when it did."""
@@ -157,11 +154,14 @@ class ClassFollower:
     def __init__(self, app: App, link: ClassLink) -> None:
         self.app = app
         self.link = link
+        self._seen_broadcast = 0
+        self._asked_poll = 0
+        self._warned: set[tuple[int, int]] = set()  # (turn, seconds left) already said
         self._stuck_turn = 0  # a closed turn no decisions can play: said once, not each tick
 
     def start(self) -> None:
         self.link.read()
-        self.link._seen_broadcast = max((b.id for b in self.link.control.broadcasts), default=0)
+        self._seen_broadcast = max((b.id for b in self.link.control.broadcasts), default=0)
         self.app.set_interval(POLL_SECONDS, self.tick)
 
     @property
@@ -181,15 +181,15 @@ class ClassFollower:
 
     def _broadcasts(self, control: Control) -> None:
         for message in control.broadcasts:
-            if message.id > self.link._seen_broadcast:
-                self.link._seen_broadcast = message.id
+            if message.id > self._seen_broadcast:
+                self._seen_broadcast = message.id
                 self.app.notify(message.text, title="From the facilitator", timeout=12)
 
     def _poll(self, control: Control) -> None:
         poll = control.poll
-        if poll is None or poll.id <= self.link._asked_poll:
+        if poll is None or poll.id <= self._asked_poll:
             return
-        self.link._asked_poll = poll.id
+        self._asked_poll = poll.id
         if self.link.team in self.link.class_dir.poll_answers(poll.id):
             return
 
@@ -223,8 +223,8 @@ class ClassFollower:
         left = deadline - time.time()
         for mark in (60, 10):
             key = (control.open_turn, mark)
-            if 0 < left <= mark and key not in self.link._warned:
-                self.link._warned.add(key)
+            if 0 < left <= mark and key not in self._warned:
+                self._warned.add(key)
                 self.app.notify(
                     phase_line(control), title=f"Less than {mark} seconds", severity="warning"
                 )
