@@ -343,14 +343,13 @@ def _effect(scenario, event: Event, decisions: Decisions, size: float, hours: fl
     if kind == "runaway_job":
         gpu = workload_gpu(scenario, decisions, "runaway")
         p = decisions.practices
-        how = (
-            "anomaly detection caught it"
-            if p.anomaly_detection
-            else "a budget alert caught it"
-            if p.budget_alerts
-            else "nobody noticed until the bill arrived"
-        )
-        return f"{size:.0f} x {gpu} ran {hours:,.0f} h before {how}: ${cost:,.0f}"
+        if p.anomaly_detection:
+            how = "until anomaly detection caught it"
+        elif p.budget_alerts:
+            how = "until a budget alert caught it"
+        else:
+            how = "and nobody noticed until the bill arrived"
+        return f"{size:.0f} x {gpu} ran {hours:,.0f} h {how}: ${cost:,.0f}"
     if kind == "idle_cluster":
         gpu = workload_gpu(scenario, decisions, "idle")
         return f"{size:.0f} x {gpu} left running idle: ${cost:,.0f} this period"
