@@ -6,6 +6,7 @@ KPIs and events equal those of `play(scenario, seed, decisions)` exactly.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.kernel import BatchState, DecisionArrays, initial_state, resolve
-from finops_tui.engine.rng import MAX_SEED
+from finops_tui.engine.rng import MAX_SEED, turn_uniforms
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.scoring import game_kpis, score, stars
 
@@ -41,11 +42,13 @@ def play_batch(
     seeds: Sequence[int] | np.ndarray,
     decisions: Sequence[Decisions] | Sequence[Sequence[Decisions]],
     start: BatchState | None = None,
+    draws: Sequence[dict[str, np.ndarray]] | None = None,
 ) -> BatchResult:
     """Play every seed through the same decisions (or, per turn, one decision per seed).
 
     `decisions[t]` is one Decisions for all seeds, or a sequence with one per seed
     (decision variants). `start` continues from a state of the same batch size.
+    `draws[t]`, when given, are the seeds' `turn_uniforms` for the turn played t-th.
     """
     seeds = np.asarray(seeds, dtype=np.int64)
     if seeds.ndim != 1 or seeds.size == 0:
@@ -54,10 +57,18 @@ def play_batch(
         raise ValueError(f"seeds must be between 0 and {MAX_SEED}")
     state = initial_state(scenario, seeds) if start is None else start
     spend, budget, value, fired = [], [], [], []
-    for turn_decisions in decisions:
-        batch = [turn_decisions] if isinstance(turn_decisions, Decisions) else list(turn_decisions)
-        arrays = DecisionArrays.from_decisions(scenario, batch)
-        state, out = resolve(scenario, state, arrays)
+    # A plan that keeps its decisions converts them once (the object is kept with its
+    # arrays, so a recycled id can never match).
+    known: dict[int, tuple[object, DecisionArrays]] = {}
+    for i, turn_decisions in enumerate(decisions):
+        seen, arrays = known.get(id(turn_decisions), (None, None))
+        if seen is not turn_decisions or arrays is None:
+            batch = (
+                [turn_decisions] if isinstance(turn_decisions, Decisions) else list(turn_decisions)
+            )
+            arrays = DecisionArrays.from_decisions(scenario, batch).broadcast(seeds.size)
+            known[id(turn_decisions)] = (turn_decisions, arrays)
+        state, out = resolve(scenario, state, arrays, draws=None if draws is None else draws[i])
         spend.append(out.spend)
         budget.append(out.budget)
         value.append(out.value)
@@ -127,6 +138,36 @@ class Fan:
 FUTURE_SEED_STRIDE = 0x9E3779B1  # spreads future seeds far from the game's own
 
 
+def future_seeds(base: int, futures: int) -> np.ndarray:
+    """The seeds of the futures that continue the game of seed `base`."""
+    steps = np.arange(1, futures + 1, dtype=np.int64)
+    return (base + FUTURE_SEED_STRIDE * steps) % (MAX_SEED + 1)
+
+
+def futures_of(state: BatchState, futures: int) -> BatchState:
+    """One game's state, copied into `futures` games that go on under the future seeds."""
+    tiled = BatchState(
+        **{
+            name: (value if name == "turn" else np.repeat(np.asarray(value), futures, axis=0))
+            for name, value in vars(state).items()
+        }
+    )
+    return replace(tiled, seeds=future_seeds(int(state.seeds[0]), futures))
+
+
+@functools.lru_cache(maxsize=16)
+def _future_draws(base: int, futures: int, turn: int) -> dict[str, np.ndarray]:
+    """The futures' draws for one turn: the same at every decision change, so kept.
+
+    Sixteen turns of a thousand futures are about 6 MB. The arrays are read-only, so
+    no caller can change the world another forecast sees.
+    """
+    draws = turn_uniforms(future_seeds(base, futures), turn)
+    for values in draws.values():
+        values.flags.writeable = False
+    return draws
+
+
 def forecast_fan(
     scenario: Scenario, state: BatchState, decisions: Decisions, futures: int = 1000
 ) -> Fan:
@@ -141,15 +182,17 @@ def forecast_fan(
     if remaining <= 0:
         return Fan((), (), (), (), 0.0, 0.0, 0.0, futures)
     base = int(state.seeds[0])
-    seeds = (base + FUTURE_SEED_STRIDE * np.arange(1, futures + 1, dtype=np.int64)) % (MAX_SEED + 1)
-    tiled = BatchState(
-        **{
-            name: (value if name == "turn" else np.repeat(np.asarray(value), futures, axis=0))
-            for name, value in vars(state).items()
-        }
+    draws = [
+        _future_draws(base, futures, turn)
+        for turn in range(state.turn + 1, state.turn + 1 + remaining)
+    ]
+    result = play_batch(
+        scenario,
+        future_seeds(base, futures),
+        [decisions] * remaining,
+        start=futures_of(state, futures),
+        draws=draws,
     )
-    tiled = replace(tiled, seeds=seeds)
-    result = play_batch(scenario, seeds, [decisions] * remaining, start=tiled)
     spend = result.spend_cents / 100.0
     p10, p50, p90 = np.quantile(spend, [0.1, 0.5, 0.9], axis=0)
     totals = np.quantile(spend.sum(axis=1), [0.1, 0.5, 0.9])

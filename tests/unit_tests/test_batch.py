@@ -80,3 +80,42 @@ def test_the_forecast_fan_spreads_luck_not_choices(sandbox):
     assert single.p50[0] == int(out.spend[0]) / 100
     # Asking does not change the game.
     assert play(sandbox, 3, par[:2]).history == state.history
+
+
+@pytest.mark.parametrize(
+    ("level", "pricing"),
+    [("spot-or-reserved", "training.spot"), ("chatbot-at-scale", "inference.commit-1y")],
+)
+def test_a_fan_from_kept_draws_equals_the_futures_played_afresh(level, pricing):
+    """The fan keeps each turn's draws between decision changes, and the kernel skips
+    preemptions and commitments where a batch has none; the numbers must be those of
+    playing the same futures from scratch, on spot and with commitments alike."""
+    from finops_tui.content.levels import load_scenario
+    from finops_tui.engine.batch import forecast_fan, future_seeds, futures_of
+
+    scenario = load_scenario(level)
+    plan = plan_decisions(scenario, scenario.level.plans["par"])
+    workload, how = pricing.split(".")
+    kept = next(d for d in plan if getattr(d, workload).pricing == how)
+    state = play(scenario, 5, plan[:2])
+    fan = forecast_fan(scenario, state.batch, kept, futures=200)
+    assert forecast_fan(scenario, state.batch, kept, futures=200) == fan  # kept draws
+    remaining = scenario.level.turns - 2
+    fresh = play_batch(
+        scenario, future_seeds(5, 200), [kept] * remaining, start=futures_of(state.batch, 200)
+    )
+    if how.startswith("commit"):
+        assert fresh.state.commitments.any()
+    spend = fresh.spend_cents / 100.0
+    assert fan.p50 == tuple(float(x) for x in np.quantile(spend, 0.5, axis=0))
+    assert fan.total_p90 == float(np.quantile(spend.sum(axis=1), 0.9))
+    if how == "spot":
+        assert fan.total_p10 < fan.total_p90  # preemptions differ from future to future
+
+
+def test_kept_draws_cannot_be_changed(sandbox):
+    from finops_tui.engine.batch import _future_draws
+
+    draws = _future_draws(7, 10, 3)
+    with pytest.raises(ValueError):
+        draws["preemption"][0, 0] = 0.5
