@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -28,6 +30,9 @@ from finops_tui.ui.session import GameSession
 from finops_tui.ui.textual_fixes import apply as apply_textual_fixes
 
 apply_textual_fixes()
+
+MOUNT_WAIT_STEP = 0.01  # seconds between looks at a screen that is still mounting
+MOUNT_WAIT_STEPS = 300  # three seconds at most; then it closes all the same
 
 
 class FinOpsApp(App[None]):
@@ -234,6 +239,27 @@ class FinOpsApp(App[None]):
                 self.show_title()
 
         self.push_screen(ConfirmScreen(question, yes="Leave", no="Stay"), answered)
+
+    def pop_screen(self) -> AwaitComplete:
+        """Close the top screen; one still mounting closes as soon as it has mounted.
+
+        A key typed ahead (esc right after the key that opened help or the calculator,
+        easy over a slow SSH link) would otherwise take the screen's widgets away before
+        its on_mount looks them up, and the app would stop with an error.
+        """
+        top = self.screen
+        if top.is_mounted or len(self.screen_stack) <= 1:
+            return super().pop_screen()
+
+        async def when_mounted() -> None:
+            for _ in range(MOUNT_WAIT_STEPS):
+                if top.is_mounted:
+                    break
+                await asyncio.sleep(MOUNT_WAIT_STEP)
+            if self.screen is top and len(self.screen_stack) > 1:
+                await super(FinOpsApp, self).pop_screen()
+
+        return AwaitComplete(when_mounted())
 
     # -- help, codex, palette -----------------------------------------------------------
 

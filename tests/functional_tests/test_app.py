@@ -166,6 +166,22 @@ async def test_resizing_never_crashes() -> None:
         assert app.session.state.turn == 1
 
 
+async def test_a_screen_closed_before_it_has_mounted_closes_cleanly() -> None:
+    """Esc typed ahead of the redraw: the key that opens help, the codex or the
+    calculator and the esc after it are handled before the new screen has mounted."""
+    app = create_app(level="tutorial", seed=1, animate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        first = app.screen
+        for open_it in (app.action_help, lambda: app.open_codex(None), app.open_calculator):
+            open_it()
+            assert not app.screen.is_mounted
+            app.pop_screen()
+            await pilot.pause(0.3)
+            assert app._exception is None and app.is_running
+            assert app.screen is first
+
+
 async def test_debrief_has_par_and_naive_and_lessons(scenarios) -> None:
     scenario = scenarios["tutorial"]
     app = create_app(level="tutorial", seed=5, animate=False)
