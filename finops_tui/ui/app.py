@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
-from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -240,26 +239,19 @@ class FinOpsApp(App[None]):
 
         self.push_screen(ConfirmScreen(question, yes="Leave", no="Stay"), answered)
 
-    def pop_screen(self) -> AwaitComplete:
-        """Close the top screen; one still mounting closes as soon as it has mounted.
+    async def _replace_screen(self, screen: Screen) -> Screen:
+        """Take a closed screen away once it has mounted (Textual 8.2's hook for it).
 
-        A key typed ahead (esc right after the key that opened help or the calculator,
-        easy over a slow SSH link) would otherwise take the screen's widgets away before
-        its on_mount looks them up, and the app would stop with an error.
+        A key typed ahead (esc right after the key that opens help or the calculator,
+        easy over a slow SSH link) closes a screen before it has mounted. The stack
+        changes at once, as Textual's callers expect; only the removal waits, or the
+        screen's on_mount would look for widgets already taken away and stop the app.
         """
-        top = self.screen
-        if top.is_mounted or len(self.screen_stack) <= 1:
-            return super().pop_screen()
-
-        async def when_mounted() -> None:
-            for _ in range(MOUNT_WAIT_STEPS):
-                if top.is_mounted:
-                    break
-                await asyncio.sleep(MOUNT_WAIT_STEP)
-            if self.screen is top and len(self.screen_stack) > 1:
-                await super(FinOpsApp, self).pop_screen()
-
-        return AwaitComplete(when_mounted())
+        for _ in range(MOUNT_WAIT_STEPS):
+            if screen.is_mounted:
+                break
+            await asyncio.sleep(MOUNT_WAIT_STEP)
+        return await super()._replace_screen(screen)
 
     # -- help, codex, palette -----------------------------------------------------------
 

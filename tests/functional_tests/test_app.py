@@ -173,13 +173,20 @@ async def test_a_screen_closed_before_it_has_mounted_closes_cleanly() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         first = app.screen
-        for open_it in (app.action_help, lambda: app.open_codex(None), app.open_calculator):
+        openers = (app.action_help, lambda: app.open_codex(None), app.open_calculator)
+        for open_it in openers:
             open_it()
             assert not app.screen.is_mounted
             app.pop_screen()
+            assert app.screen is first  # the stack changes at once, as callers expect
             await pilot.pause(0.3)
             assert app._exception is None and app.is_running
-            assert app.screen is first
+        app.action_help()
+        app.open_calculator()
+        while app.screen is not first:  # as show_title closes whatever is open
+            app.pop_screen()
+        await pilot.pause(0.3)
+        assert app._exception is None and app.screen is first
 
 
 async def test_debrief_has_par_and_naive_and_lessons(scenarios) -> None:
