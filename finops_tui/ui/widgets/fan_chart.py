@@ -1,13 +1,11 @@
 """The forecast fan: P10 to P90 of spend over many futures, drawn and summed up.
 
-`draw_band` and `draw_median` shade the band and draw the median on the spend chart;
+The spend chart shades the band with `BAND` and marks the median with `MEDIAN`;
 `FanSummary` states the numbers for this period and for the rest of the game. Both read
 without colour: the band is a shade character, the median a dot, the numbers are words.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from rich.table import Table
 from rich.text import Text
@@ -18,8 +16,7 @@ from finops_tui.engine.batch import Fan
 from finops_tui.ui.format import usd
 
 BAND = "▒"
-# An RGB colour, never one of plotext's named series colours: the spend chart's other
-# series keep the colours they had before the band was drawn under them.
+# A muted grey-blue: the band sits under the bars and lines without hiding them.
 BAND_COLOR = (128, 128, 144)
 MEDIAN = "•"
 WIDE_SUMMARY = 60  # columns: below this, amounts are shortened ($40.3k)
@@ -32,19 +29,6 @@ def compact_usd(value: float) -> str:
     if abs(value) < 1e6:
         return f"${value / 1e3:.3g}k"
     return f"${value / 1e6:.3g}M"
-
-
-def draw_band(plt: Any, fan: Fan, width: float = 0.45) -> None:
-    """The P10-P90 band: a shaded step per turn still to play."""
-    for turn, low, high in zip(fan.turns, fan.p10, fan.p90, strict=True):
-        plt.rectangle(
-            [turn - width, turn + width], [low, high], marker=BAND, fill=True, color=BAND_COLOR
-        )
-
-
-def draw_median(plt: Any, fan: Fan) -> None:
-    """The P50: dots joined by a line across the turns still to play."""
-    plt.plot(list(fan.turns), list(fan.p50), marker=MEDIAN)
 
 
 def fan_top(fan: Fan | None) -> float:
