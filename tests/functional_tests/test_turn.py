@@ -132,3 +132,56 @@ async def test_the_estimate_follows_the_decisions() -> None:
         assert not form.query(".-problem")
         text = str(screen.query_one("#estimate").content)
         assert "Changed: Buy as: On-demand → Spot" in text
+
+
+async def test_a_choice_is_estimated_at_once_and_typing_when_it_pauses() -> None:
+    """A radio button is one key: its estimate needs no wait. Typed digits wait for a
+    pause, so a number is not estimated at every keystroke."""
+    app = create_app(level="tutorial", seed=1, animate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_turn(pilot)
+        before = screen.estimate.spend_usd
+        for button in screen.query_one("#training--pricing").query(RadioButton):
+            if button.name == "spot":
+                button.value = True
+        await pilot.pause()  # the messages already queued, no timer
+        assert screen.estimate.spend_usd < before
+        assert screen._timer is None
+        screen.query_one("#training--gpus", Input).value = "16"
+        await pilot.pause()
+        assert screen._timer is not None  # waiting for the typing to pause
+        await settle(pilot)
+        assert screen._timer is None and screen.draft.training.gpus == 16
+
+
+async def test_the_footer_keeps_its_keys_and_dims_undo_until_there_is_something_to_undo() -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = create_app(level="tutorial", seed=1, animate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_turn(pilot)
+        await settle(pilot)
+
+        def keys() -> dict[str, FooterKey]:
+            return {k.action: k for k in app.screen.query(FooterKey)}
+
+        undo = keys()["undo_changes"]
+        assert undo.has_class("-disabled")
+        for button in screen.query_one("#training--pricing").query(RadioButton):
+            if button.name == "spot":
+                button.value = True
+        await settle(pilot)
+        assert keys()["undo_changes"] is undo  # updated where it is, not rebuilt
+        assert not undo.has_class("-disabled")
+        await pilot.press("z")
+        await settle(pilot)
+        assert screen.draft.training.pricing == "on-demand"
+        assert keys()["undo_changes"] is undo and undo.has_class("-disabled")
+        # The palette key needs 100 columns; resizing brings it and takes it away.
+        assert "command_palette" not in keys()
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        assert "command_palette" in keys()
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert "command_palette" not in keys()

@@ -36,6 +36,7 @@ from finops_tui.ui.widgets.kpi_table import KpiTable
 from finops_tui.ui.widgets.spend_chart import SpendChart, SpendSeries
 
 PREVIEW_DELAY = 0.06  # seconds of quiet typing before the estimate is recomputed
+# A choice (a radio button, a list, a switch) is estimated at once: it is one key.
 FAN_FUTURES = 1000  # futures in the forecast fan (about 0.1 s of batch engine)
 DASHBOARD_TABS = ("tab-spend", "tab-bill", "tab-kpis", "tab-events")
 TAB_CONCEPTS = {
@@ -70,6 +71,7 @@ class TurnScreen(Screen):
         self.problems: list[Problem] = []
         self.estimate: TurnRecord | None = None
         self._timer: Timer | None = None
+        self._estimate_soon = False  # an estimate is queued behind the pending messages
         self.fan: Fan | None = None  # the spread of spend under the last playable draft
         self._fan_asked: tuple[int, Decisions] | None = None
 
@@ -132,6 +134,7 @@ class TurnScreen(Screen):
     def update_estimate(self) -> None:
         """Ask the engine whether the draft can be played, and what it would cost."""
         self._timer = None
+        self._estimate_soon = False
         scenario, state = self.session.scenario, self.session.state
         if state.finished:
             return
@@ -141,20 +144,31 @@ class TurnScreen(Screen):
             problems = check_decisions(scenario, state, self.draft)
             if not [p for p in problems if p.key != "budget"]:
                 estimate = preview_turn(scenario, state, self.draft)
-        self.problems = problems
-        self.estimate = estimate
         if estimate is not None and (state.turn, self.draft) != self._fan_asked:
             self._fan_asked = (state.turn, self.draft)
-            self.forecast(scenario, state, self.draft)
+            self.forecast(scenario, state, self.draft)  # first: it runs while we redraw
+        self.problems = problems
+        self.estimate = estimate
         self._show_problems()
         self._show_estimate()
         self._show_dashboard()
         self.refresh_bindings()
 
-    def _schedule_estimate(self) -> None:
+    def _schedule_estimate(self, typed: bool) -> None:
+        """Estimate once typing pauses, or right after the messages already queued."""
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(PREVIEW_DELAY, self.update_estimate)
+            self._timer = None
+        if typed:
+            self._estimate_soon = False
+            self._timer = self.set_timer(PREVIEW_DELAY, self.update_estimate)
+        elif not self._estimate_soon:
+            self._estimate_soon = True
+            self.call_later(self._estimate_if_queued)
+
+    def _estimate_if_queued(self) -> None:
+        if self._estimate_soon:  # not already done by ending the turn or by typing
+            self.update_estimate()
 
     @work(thread=True, exclusive=True, group="fan", exit_on_error=False)
     def forecast(self, scenario: Scenario, state: GameState, decisions: Decisions) -> None:
@@ -209,7 +223,8 @@ class TurnScreen(Screen):
         lens = f" · {lens_name(role)} lens" if role else ""
         self.query_one("#status", Static).update(
             f" {level.title} · {period_name(level).capitalize()} {session.turn} of "
-            f"{level.turns} · seed {session.seed}{score}{lens}"
+            f"{level.turns} · seed {session.seed}{score}{lens}",
+            layout=False,  # one line, fixed by the style sheet
         )
 
     def _estimate_notes(self, e: TurnRecord) -> list[str]:
@@ -284,11 +299,13 @@ class TurnScreen(Screen):
         except ValueError as exc:
             self.input_errors[event.key] = str(exc)
         else:
-            self.input_errors.pop(event.key, None)
+            had_error = self.input_errors.pop(event.key, None) is not None
+            if draft == self.draft and not had_error:
+                return  # the form showing the draft it already has: nothing to estimate
             if draft != self.draft:
                 self.draft = draft
                 self.query_one(DecisionForm).show_rows(draft)
-        self._schedule_estimate()
+        self._schedule_estimate(typed=event.typed)
 
     @on(DecisionForm.Invalid)
     def _decision_invalid(self, event: DecisionForm.Invalid) -> None:
@@ -296,7 +313,7 @@ class TurnScreen(Screen):
             self.input_errors.pop(event.key, None)
         else:
             self.input_errors[event.key] = event.message
-        self._schedule_estimate()
+        self._schedule_estimate(typed=True)
 
     def on_descendant_focus(self, event) -> None:
         form = self.query_one(DecisionForm)
@@ -304,14 +321,17 @@ class TurnScreen(Screen):
         # A class on one row, not :focus-within, which restyles the whole form per key.
         form.highlight_row(spec)
         help_line = self.query_one("#field-help", Static)
+        # Two lines, fixed by the style sheet: a new help text needs no layout.
         if spec is not None:
-            help_line.update(spec.help)
+            help_line.update(spec.help, layout=False)
         elif isinstance(event.widget, DataTable):
-            help_line.update("Arrows move; c opens the codex on what is highlighted.")
+            help_line.update("Arrows move; c opens the codex on what is highlighted.", layout=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "undo_changes":
-            return self.draft != self.session.previous_decisions() or bool(self.input_errors)
+            # Dimmed, not hidden, when there is nothing to undo: the footer keeps its place.
+            undo = self.draft != self.session.previous_decisions() or bool(self.input_errors)
+            return True if undo else None
         if action == "last_report":
             return self.session.last_record is not None
         if action == "save":

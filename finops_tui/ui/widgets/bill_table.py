@@ -19,6 +19,8 @@ class BillTable(DataTable):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self._groups: dict[str, list[tuple[str, float]]] | None = None
+        self._stale = False  # groups arrived while the table was out of sight
 
     def on_mount(self) -> None:
         self.add_column("By", key="by")
@@ -27,6 +29,20 @@ class BillTable(DataTable):
         self.add_column(Text("Share", justify="right"), key="share")
 
     def show(self, groups: dict[str, list[tuple[str, float]]]) -> None:
+        if groups == self._groups:
+            return  # rebuilding an unchanged table costs a layout of the whole screen
+        self._groups = groups
+        # Out of sight (another tab), the rows wait: filling them lays out the screen.
+        self._stale = not self.is_on_screen
+        if not self._stale:
+            self._fill(groups)
+
+    def on_show(self) -> None:
+        if self._stale and self._groups is not None:
+            self._stale = False
+            self._fill(self._groups)
+
+    def _fill(self, groups: dict[str, list[tuple[str, float]]]) -> None:
         self.clear()
         for name, items in groups.items():
             total = sum(value for _, value in items) or 1.0

@@ -68,12 +68,13 @@ class DecisionForm(VerticalScroll, can_focus=False):
     """
 
     class Changed(Message):
-        """The player set a decision to a valid value."""
+        """The player set a decision to a valid value; `typed` when it came from typing."""
 
-        def __init__(self, key: str, value: Any) -> None:
+        def __init__(self, key: str, value: Any, typed: bool = False) -> None:
             super().__init__()
             self.key = key
             self.value = value
+            self.typed = typed
 
     class Invalid(Message):
         """A typed value cannot be a decision (message), or is fine again (None)."""
@@ -225,7 +226,7 @@ class DecisionForm(VerticalScroll, can_focus=False):
             return
         event.input.set_class(False, "-invalid")
         self.post_message(self.Invalid(spec.key, None))
-        self.post_message(self.Changed(spec.key, value))
+        self.post_message(self.Changed(spec.key, value, typed=True))
 
     @on(Input.Submitted)
     def _number_submitted(self, event: Input.Submitted) -> None:

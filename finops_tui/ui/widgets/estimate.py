@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rich.text import Text
-from textual.widgets import Static
 
 from finops_tui.ui.format import usd, usd_delta
+from finops_tui.ui.widgets.steady import SteadyStatic
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class EstimateView:
     notes: list[str] = field(default_factory=list)
 
 
-class EstimatePanel(Static):
+class EstimatePanel(SteadyStatic):
     DEFAULT_CSS = """
     EstimatePanel {
         height: auto;
@@ -55,10 +55,10 @@ class EstimatePanel(Static):
             text.append("; ".join(view.changes))
         else:
             text.append(f"No changes since last {view.period}.", style="dim")
-        self.update(text)
+        self.show_content(text)
 
 
-class ProblemPanel(Static):
+class ProblemPanel(SteadyStatic):
     """Why the turn cannot end yet; hidden when nothing blocks it."""
 
     DEFAULT_CSS = """
@@ -75,9 +75,9 @@ class ProblemPanel(Static):
     def show(self, problems: list[str]) -> None:
         self.set_class(bool(problems), "-shown")
         if not problems:
-            self.update("")
+            self.show_content("")
             return
         text = Text("Can't end the turn yet:", style="bold")
         for problem in problems:
             text.append("\n• " + problem)
-        self.update(text)
+        self.show_content(text)
