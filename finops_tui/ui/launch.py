@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 
 from finops_tui.content.saves import SaveStore, player_name
 from finops_tui.content.saves import saves_dir as resolve_saves_dir
@@ -24,6 +25,9 @@ def play(args: argparse.Namespace) -> int:
         class_link=_class_link(args, player),
         watch=getattr(args, "watch", None),
     )
+    # Everything loaded so far (Textual, pydantic, numpy, the level) lives as long as the
+    # app: frozen, the collector no longer walks it (see ui.app.tidy_memory).
+    gc.freeze()
     app.run()
     return 0 if app.return_code in (None, 0) else app.return_code
 
