@@ -1,6 +1,6 @@
 """Measure the app's bars in a real pseudo-terminal, the way a player meets them.
 
-    .venv/bin/python benchmarks/ui_bench.py [--runs 5] [--keys 40] [--fans 12] [--json]
+    .venv/bin/python benchmarks/ui_bench.py [--runs 5] [--keys 40] [--fans 40] [--json]
 
 - first screen: from spawning `finops-tui` to the title screen's text on the terminal
   (bar: 1 s);
@@ -312,7 +312,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="launches to time")
     parser.add_argument("--keys", type=int, default=40, help="key presses to time")
-    parser.add_argument("--fans", type=int, default=12, help="decision changes to time")
+    parser.add_argument("--fans", type=int, default=40, help="decision changes to time")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -322,6 +322,7 @@ def main() -> int:
     settled = [last for _, last in presses]
     rss = memory_after_a_game()
     fans, compute, during = fan_redraws(args.fans)
+    alone, typed_on = fans[0::2], fans[1::2]  # even flips: the choice only
     in_app, painted = fan_inside_the_app(args.fans)
     figures = {
         "first_screen_s": {"median": statistics.median(starts), "max": max(starts)},
@@ -337,6 +338,10 @@ def main() -> int:
             "median": statistics.median(fans),
             "p95": sorted(fans)[int(0.95 * (len(fans) - 1))],
             "max": max(fans),
+            "choice_only_median": statistics.median(alone),
+            "choice_only_p95": sorted(alone)[int(0.95 * (len(alone) - 1))],
+            "key_typed_on_median": statistics.median(typed_on),
+            "key_typed_on_p95": sorted(typed_on)[int(0.95 * (len(typed_on) - 1))],
             "forecast_median": statistics.median(compute),
             "in_app_forecast_median": statistics.median(in_app),
             "result_to_painted_median": statistics.median(painted),
@@ -366,6 +371,11 @@ def main() -> int:
     print(
         f"fan redraw    decision -> new fan on screen median {f['median']:.0f} ms, "
         f"p95 {f['p95']:.0f} ms, max {f['max']:.0f} ms   (bar 100 ms)"
+    )
+    print(
+        f"              the choice alone median {f['choice_only_median']:.0f} ms, "
+        f"p95 {f['choice_only_p95']:.0f} ms; with a key typed on while the fan computes "
+        f"median {f['key_typed_on_median']:.0f} ms, p95 {f['key_typed_on_p95']:.0f} ms"
     )
     print(
         f"              forecast_fan alone {f['forecast_median']:.0f} ms; in the app's worker "

@@ -356,3 +356,19 @@ def test_a_level_id_is_never_mistaken_for_a_local_file(capsys, tmp_path, monkeyp
     (tmp_path / "tutorial").write_text("not a level", encoding="utf-8")
     code, out, _ = cli(capsys, "simulate", "tutorial", "--plan", "par", "--json")
     assert code == 0 and json.loads(out)["level"] == "tutorial"
+
+
+def test_the_bench_table_judges_the_fan_bar_and_shows_the_typed_on_figure() -> None:
+    from finops_tui.cli.bench import table
+
+    machine = {"cores": 2, "cpu": "x86_64", "python": "3.11"}
+    fast = table({"machine": machine, "fan_redraw_ms": 80.0, "fan_redraw_typed_on_ms": 140.0})
+    row = next(line for line in fast.splitlines() if line.startswith("fan_redraw_ms"))
+    assert row.split()[1:] == ["80", "<", "100", "ok"]
+    assert any(line.split() == ["fan_redraw_typed_on_ms", "140"] for line in fast.splitlines())
+    slow = table({"machine": machine, "fan_redraw_ms": 150.0})
+    assert "MISSED" in next(line for line in slow.splitlines() if "fan_redraw_ms" in line)
+    unmeasured = table({"machine": machine})
+    assert "not measured" in next(
+        line for line in unmeasured.splitlines() if line.startswith("fan_redraw_ms")
+    )
