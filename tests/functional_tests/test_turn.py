@@ -22,6 +22,13 @@ async def start_turn(pilot) -> TurnScreen:
     return pilot.app.screen
 
 
+def choose(screen: TurnScreen, radio_set: str, option: str) -> None:
+    """Press one option of a radio set, as the space bar on it does."""
+    for button in screen.query_one(radio_set).query(RadioButton):
+        if button.name == option:
+            button.value = True
+
+
 async def settle(pilot) -> None:
     await pilot.pause(0.15)  # past the estimate's debounce
 
@@ -123,9 +130,7 @@ async def test_the_estimate_follows_the_decisions() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start_turn(pilot)
         before = screen.estimate.spend_usd
-        for button in screen.query_one("#training--pricing").query(RadioButton):
-            if button.name == "spot":
-                button.value = True
+        choose(screen, "#training--pricing", "spot")
         await settle(pilot)
         assert screen.estimate.spend_usd < before
         form = screen.query_one(DecisionForm)
@@ -141,9 +146,7 @@ async def test_a_choice_is_estimated_at_once_and_typing_when_it_pauses() -> None
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start_turn(pilot)
         before = screen.estimate.spend_usd
-        for button in screen.query_one("#training--pricing").query(RadioButton):
-            if button.name == "spot":
-                button.value = True
+        choose(screen, "#training--pricing", "spot")
         await pilot.pause()  # the messages already queued, no timer
         assert screen.estimate.spend_usd < before
         assert screen._timer is None
@@ -167,9 +170,7 @@ async def test_the_footer_keeps_its_keys_and_dims_undo_until_there_is_something_
 
         undo = keys()["undo_changes"]
         assert undo.has_class("-disabled")
-        for button in screen.query_one("#training--pricing").query(RadioButton):
-            if button.name == "spot":
-                button.value = True
+        choose(screen, "#training--pricing", "spot")
         await settle(pilot)
         assert keys()["undo_changes"] is undo  # updated where it is, not rebuilt
         assert not undo.has_class("-disabled")
