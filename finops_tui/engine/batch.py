@@ -57,17 +57,14 @@ def play_batch(
         raise ValueError(f"seeds must be between 0 and {MAX_SEED}")
     state = initial_state(scenario, seeds) if start is None else start
     spend, budget, value, fired = [], [], [], []
-    # A plan that keeps its decisions converts them once (the object is kept with its
-    # arrays, so a recycled id can never match).
-    known: dict[int, tuple[object, DecisionArrays]] = {}
+    previous, arrays = None, None
     for i, turn_decisions in enumerate(decisions):
-        seen, arrays = known.get(id(turn_decisions), (None, None))
-        if seen is not turn_decisions or arrays is None:
+        if turn_decisions is not previous:  # a plan that keeps its decisions converts once
             batch = (
                 [turn_decisions] if isinstance(turn_decisions, Decisions) else list(turn_decisions)
             )
             arrays = DecisionArrays.from_decisions(scenario, batch).broadcast(seeds.size)
-            known[id(turn_decisions)] = (turn_decisions, arrays)
+            previous = turn_decisions
         state, out = resolve(scenario, state, arrays, draws=None if draws is None else draws[i])
         spend.append(out.spend)
         budget.append(out.budget)
@@ -186,13 +183,8 @@ def forecast_fan(
         _future_draws(base, futures, turn)
         for turn in range(state.turn + 1, state.turn + 1 + remaining)
     ]
-    result = play_batch(
-        scenario,
-        future_seeds(base, futures),
-        [decisions] * remaining,
-        start=futures_of(state, futures),
-        draws=draws,
-    )
+    start = futures_of(state, futures)
+    result = play_batch(scenario, start.seeds, [decisions] * remaining, start=start, draws=draws)
     spend = result.spend_cents / 100.0
     p10, p50, p90 = np.quantile(spend, [0.1, 0.5, 0.9], axis=0)
     totals = np.quantile(spend.sum(axis=1), [0.1, 0.5, 0.9])

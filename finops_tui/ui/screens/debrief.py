@@ -137,7 +137,7 @@ class DebriefScreen(Screen):
             with TabPane("Turns", id="tab-turns"):
                 yield DataTable(id="turns", cursor_type="row")
             with TabPane("Spend", id="tab-spend"):
-                yield SpendChart(title="Spend per period", id="debrief-chart")
+                yield SpendChart(id="debrief-chart")
             with TabPane("What if", id="tab-what-if"):
                 yield DataTable(id="what-if", cursor_type="row")
             with TabPane("Lessons", id="tab-lessons"), VerticalScroll(classes="reading"):

@@ -241,9 +241,8 @@ class SpendChart(Widget):
     }
     """
 
-    def __init__(self, title: str = "Spend vs budget", **kwargs) -> None:
+    def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.chart_title = title
         self.series = SpendSeries(periods=1)
         self._strips: list[Strip] | None = None
 
@@ -256,10 +255,6 @@ class SpendChart(Widget):
 
     def on_resize(self, event: events.Resize) -> None:
         self._strips = None
-
-    def plain_lines(self) -> list[str]:
-        """The chart's text, without styles (for tests and screen readers)."""
-        return ["".join(text for text, _ in row) for row in draw(self.series, *self.size)]
 
     def render_line(self, y: int) -> Strip:
         if self._strips is None:
