@@ -8,6 +8,7 @@ Everything here runs on loopback, with every wait bounded in time.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import socket
@@ -531,3 +532,59 @@ async def test_a_key_flood_from_a_browser_is_bounded(small_class):
         assert server.visits == {}
         async with session.get(base + "/") as page:
             assert page.status == 200
+
+
+async def key(ws, k: str, timeout: float = 10.0) -> bytes:
+    """Send one key as a browser does, and wait for the screen to answer it."""
+    await ws.send_str(json.dumps(["stdin", k]))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            message = await ws.receive(timeout=max(0.1, deadline - time.monotonic()))
+        except TimeoutError:
+            break
+        if message.type == aiohttp.WSMsgType.BINARY:
+            return message.data
+    raise AssertionError(f"the screen never answered {k!r}")
+
+
+async def test_a_web_visitor_plays_to_the_debrief_and_cannot_export_outside(tmp_path):
+    """The whole way, as a browser would: keys over the socket, the screen back."""
+    from finops_tui.content.classroom import Control
+
+    class_dir = hostile_class(tmp_path)
+    class_dir.write_control(Control(phase="playing", open_turn=3))
+    server = WebClass(WebConfig(class_dir, class_dir.settings(), port=0))
+    await server.start()
+    folder = class_dir.team_dir("blue")
+    try:
+        async with aiohttp.ClientSession() as session:
+            url = f"http://127.0.0.1:{server.port}/ws/blue?width=160&height=45"
+            async with session.ws_connect(url) as ws:
+
+                async def press(k: str, then: bytes) -> bytes:
+                    await ws.send_str(json.dumps(["stdin", k]))
+                    return await read_screen(ws, [then])
+
+                await read_screen(ws, [b"Enter: read the briefing"])
+                await press("\r", b"Briefing")
+                await press("\r", b"Month 1 of 3")
+                for month in (2, 3):
+                    await press("n", b"Where the money went")
+                    await press("\r", f"Month {month} of 3".encode())
+                await press("n", b"Press enter for the debrief")
+                await press("\r", b"Debrief")
+                await press("x", b"tab edits the name")
+                await key(ws, "\t")  # to the file name
+                for typed in ("..", "out", "victim.csv", "../x.csv"):
+                    await key(ws, "\x15")  # ctrl+u: clear the name
+                    for k in typed:
+                        await key(ws, k)
+                    screen = await press("\r", b"not a path")
+                    assert b"Not written" in screen or b"itten:" in screen, typed
+        assert files_outside(tmp_path, folder) == set()
+        assert not (tmp_path / "outside" / "victim.csv").exists()
+        saved = SaveStore(folder).list()
+        assert saved and saved[0].turn == 3  # the game itself was saved, inside its folder
+    finally:
+        await server.close()
