@@ -224,8 +224,8 @@ class GameProcess:
                 elif kind == b"M" and _meta_type(payload) == "exit":
                     return
                 # Other packets (open a URL, deliver a file) would reach outside the page.
-        except (asyncio.IncompleteReadError, ConnectionResetError):
-            return
+        except (asyncio.IncompleteReadError, ConnectionError, RuntimeError):
+            return  # the game ended, or the page went away mid-screen
 
     async def _keep_stderr_tail(self) -> None:
         assert self.process is not None and self.process.stderr is not None
@@ -297,7 +297,7 @@ class WebClass:
             return _html(join_page(self.config, "", None))
         team, problem = team_from_query(query.get("team", ""))
         if problem is None:
-            problem = self.refusal(team, joining=True)
+            problem = self.refusal(team)
         if problem is not None:
             return _html(join_page(self.config, team, problem), status=400)
         font = _font_size(query.get("fontsize", ""))
@@ -319,7 +319,7 @@ class WebClass:
         return response
 
     # --- a visitor's game
-    def refusal(self, team: str, joining: bool = False) -> str | None:
+    def refusal(self, team: str) -> str | None:
         """Why `team` cannot start a game now, in one sentence, or None."""
         problem = check_team_name(team)
         if problem is not None:
@@ -371,11 +371,14 @@ class WebClass:
                 return socket
         log.info("team %s joined from %s", team, request.remote)
         reader = asyncio.create_task(self._read_browser(visit))
-        code = await visit.game.wait()
-        reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reader
-        await self._finish(visit, code)
+        code = None
+        try:
+            code = await visit.game.wait()
+        finally:  # whatever happened, the game stops and the team is free again
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
+                await reader
+            await self._finish(visit, code)
         return socket
 
     async def _read_browser(self, visit: Visit) -> None:
@@ -419,7 +422,7 @@ class WebClass:
             log.error("team %s: the game stopped (exit %s): %s", visit.team, code, tail)
             await self._end(visit, "The game stopped. It is saved: reload the page to go on.")
         else:
-            await self._end(visit, "")
+            await self._end(visit, "The game has closed. It is saved: rejoin to go on.")
         log.info("team %s left", visit.team)
 
     async def _end(self, visit: Visit, message: str) -> None:
@@ -552,7 +555,7 @@ def game_page(config: WebConfig, team: str, font_size: int) -> str:
          + "<script>(function () { var t = document.getElementById('terminal');"
         " t.dataset.sessionWebsocketUrl = (location.protocol === 'https:' ? 'wss://' : 'ws://')"
         " + location.host + t.dataset.sessionWebsocketUrl; })();</script>\n"
-        + f'<div class="closed">Team {html.escape(team)}: disconnected. Your game is saved.'
+        + f'<div class="closed">Team {html.escape(team)}: disconnected (why is written above).'
         f'<a href="{html.escape(again, quote=True)}">Rejoin</a><a href="/">Another team</a></div>\n'
         "</body>\n</html>\n"
     )

@@ -77,6 +77,7 @@ class ExportScreen(LateKeySafe, ModalScreen[None]):
         self.writing = False
         self.written: list[str] = []
         self._confirmed: Path | None = None
+        self._suggested = -1  # the export whose name the field holds
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box", classes="dialog"):
@@ -108,6 +109,7 @@ class ExportScreen(LateKeySafe, ModalScreen[None]):
         return self.kinds[index or 0]
 
     def _suggest(self, kind: ExportKind) -> None:
+        self._suggested = self.kinds.index(kind)
         self.query_one("#export-name", Input).value = unique_path(
             self.folder, kind.default_name
         ).name
@@ -117,7 +119,9 @@ class ExportScreen(LateKeySafe, ModalScreen[None]):
         options = self.query_one(OptionList)
         for i, kind in enumerate(self.kinds):  # a marker, not only a colour, shows the choice
             options.replace_option_prompt_at_index(i, _prompt(kind, i == event.option_index))
-        self._suggest(self.kinds[event.option_index])
+        if event.option_index != self._suggested:
+            # The first highlight (on mount) may arrive after the player started typing.
+            self._suggest(self.kinds[event.option_index])
         self._confirmed = None
 
     @on(OptionList.OptionSelected, "#export-kinds")
