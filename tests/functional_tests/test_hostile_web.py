@@ -142,6 +142,60 @@ async def test_an_ssh_team_cannot_export_outside_its_folder(tmp_path):
         assert (folder / "for-the-cfo.csv").is_file()
 
 
+async def test_an_ssh_team_cannot_export_the_calculators_table_outside_its_folder(tmp_path):
+    from finops_tui.ui.screens.calculator import CalculatorScreen
+
+    class_dir = hostile_class(tmp_path)
+    folder = class_dir.team_dir("blue")
+    app = create_app(
+        level="tutorial",
+        seed=1,
+        player="blue",
+        store=SaveStore(folder),
+        animate=False,
+        class_link=ClassLink(class_dir, "blue"),
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.open_calculator()  # ctrl+p "Cost calculator", from the class lobby
+        await pilot.pause()
+        assert isinstance(app.screen, CalculatorScreen)
+        await pilot.pause(0.3)  # the first estimate (debounced)
+        app.screen.action_export()
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen) and app.screen.confined
+        said = await try_names_again(pilot, ["..", "out", "victim.csv", "../calc.csv"])
+    assert_all_refused(said, folder, tmp_path)
+
+
+async def test_a_player_at_home_keeps_any_path_and_hears_why_one_is_impossible(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    saves = tmp_path / "saves"
+    (tmp_path / "not-a-folder").write_text("")
+    app = create_app(seed=1, store=SaveStore(saves), animate=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await show_finished_game(pilot)
+        said = await try_names(
+            pilot,
+            [
+                "x" * 300 + ".csv",  # crashed the game on main (File name too long)
+                "~no-such-user-here/x.csv",
+                "a\x00b.csv",
+                "not-a-folder/x.csv",
+                "/" + "d/" * 2100 + "x.csv",
+            ],
+        )
+        for typed, status in said.items():
+            assert status.startswith("Not written:"), (typed, status)
+        assert app.is_running
+        said = await try_names_again(pilot, ["../bill-at-home.csv"])  # today's freedom, kept
+        assert "Wrote:" in said["../bill-at-home.csv"]
+    assert (tmp_path.parent / "bill-at-home.csv").is_file()
+    (tmp_path.parent / "bill-at-home.csv").unlink()
+
+
 async def try_names_again(pilot, names: list[str]) -> dict[str, str]:
     app = pilot.app
     said = {}
