@@ -532,7 +532,7 @@ def join_page(config: WebConfig, team: str, problem: str | None) -> str:
         + f"<p>This class plays <b>{html.escape(s.level)}</b>, seed {s.seed} ({s.setting}): "
         "every team faces the same world.</p>\n" + '<form method="get" action="/">\n'
         '<label for="team">Your team name</label>\n'
-        f'<input id="team" name="team" value="{html.escape(team, quote=True)}" maxlength="32" '
+        f'<input id="team" name="team" value="{html.escape(team[:64], quote=True)}" maxlength="32" '
         'required autofocus autocomplete="off" autocapitalize="none" spellcheck="false">'
         '<button type="submit">Join</button>\n</form>\n'
         + shown_problem
