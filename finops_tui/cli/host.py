@@ -1,4 +1,4 @@
-"""`host` and `web`: serve a class over SSH, or the game in a browser."""
+"""`host`: serve a class over SSH (`web` is in cli/web.py)."""
 
 from __future__ import annotations
 
@@ -80,17 +80,4 @@ async def _serve(class_host, generated_password: bool) -> int:
             loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     await class_host.close()
-    return 0
-
-
-def web(args: argparse.Namespace) -> int:
-    try:
-        from textual_serve.server import Server
-    except ImportError:
-        print("finops-tui web: needs textual-serve (pip install textual-serve)", file=sys.stderr)
-        return 1
-    command = f"{sys.executable} -m finops_tui play"
-    if args.level:
-        command += f" {args.level}"
-    Server(command, host=args.host, port=args.port, title="finops-tui").serve()
     return 0

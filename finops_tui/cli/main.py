@@ -173,10 +173,18 @@ def build_parser() -> Parser:
     facilitate = sub.add_parser("facilitate", help="the facilitator's console for a class")
     facilitate.add_argument("--class-dir", default="class", metavar="DIR")
 
-    web = sub.add_parser("web", help="serve the game in a browser (textual-serve)")
-    web.add_argument("level", nargs="?")
-    web.add_argument("--host", default="127.0.0.1")
+    web = sub.add_parser("web", help="host a class in the browser: each visitor is a team")
+    web.add_argument("level_arg", nargs="?", metavar="LEVEL", help="the same as --level")
+    web.add_argument("--level", help="level id or path for the class (default: tutorial)")
+    web.add_argument("--seed", type=seed, default=0)
+    web.add_argument("--advanced", action="store_true")
+    web.add_argument("--class-dir", default="class", metavar="DIR", help="the class's folder")
+    web.add_argument(
+        "--bind", "--host", dest="bind", default="127.0.0.1", help="address (loopback)"
+    )
     web.add_argument("--port", type=port, default=8000)
+    web.add_argument("--max-connections", type=count, default=40, help="teams playing at once")
+    web.add_argument("--idle-minutes", type=count, default=30)
 
     calc = sub.add_parser("calc", help="the AI project cost calculator")
     calc_sub = calc.add_subparsers(dest="calc_command", parser_class=Parser, required=True)
@@ -203,7 +211,7 @@ def build_parser() -> Parser:
 
 
 def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
-    from finops_tui.cli import balance, bench, calc, content, export, host, replays, simulate
+    from finops_tui.cli import balance, bench, calc, content, export, host, replays, simulate, web
 
     return {
         "levels": content.levels,
@@ -215,7 +223,7 @@ def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
         "balance": balance.balance,
         "export": export.export,
         "host": host.host,
-        "web": host.web,
+        "web": web.web,
         "analyze": export.analyze,
         "verify": replays.verify,
         "leaderboard": replays.leaderboard,

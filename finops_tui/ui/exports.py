@@ -47,6 +47,29 @@ def unique_path(folder: Path, name: str) -> Path:
     return path
 
 
+def confine(path: Path, folder: Path) -> Path:
+    """`path`, if it stays inside `folder` once `..` and symlinks are followed.
+
+    ValueError in one sentence if it would leave it. Reads links, writes nothing: the one
+    rule that keeps a hosted team's files in its own folder.
+    """
+    try:
+        inside = os.path.realpath(folder)
+        target = os.path.realpath(path)
+        leaves = os.path.commonpath([inside, target]) != inside
+    except ValueError:  # a NUL byte, or paths that share no root
+        leaves = True
+    if leaves:
+        raise _leaves(folder)
+    return path
+
+
+def _leaves(folder: Path) -> ValueError:
+    return ValueError(
+        f"in a hosted class, files stay in your team's folder ({folder}): type a name, not a path"
+    )
+
+
 def export_target(
     typed: str,
     folder: Path,
@@ -56,36 +79,69 @@ def export_target(
 ) -> Path:
     """Where a typed name goes: a bare name into `folder`, a path where it says.
 
-    ValueError in words for a name that cannot be a file, or a path when the session may
-    only write into its own folder (a hosted class). A folder gets the chosen export's
-    suggested name; a name without a suffix gets the chosen export's suffix. A relative
-    path is made absolute, so the player is told exactly where the file went.
+    ValueError in words for a name that cannot be a file, or one that would leave `folder`
+    when the session may only write there (a hosted team, a web visitor). A folder gets the
+    chosen export's suggested name; a name without a suffix gets the chosen export's
+    suffix. A relative path is made absolute, so the player is told where the file went.
     """
     chosen = chosen or kinds[0]
     text = typed.strip()
     if not text:
         raise ValueError("type a file name")
-    if any(unicodedata.category(c) == "Cc" for c in text):
+    if any(unicodedata.category(c) in UNPRINTABLE for c in text):
         raise ValueError("control characters are not allowed in a file name")
+    if any(len(os.fsencode(part)) > NAME_MAX_BYTES for part in re.split(r"[/\\]", text)):
+        raise ValueError(f"at most {MAX_NAME} characters in a file or folder name")
+    try:
+        path = _typed_path(text, folder, confined)
+        if confined:
+            confine(path, folder)  # before looking inside: `..` or a link out stops here
+        path = _file_in(path, text, kinds, chosen)
+    except OSError as exc:  # a name too long for the disk, a folder that cannot be read
+        raise ValueError(f"{_shown(text)}: {exc.strerror or exc}") from None
+    return confine(path, folder) if confined else path
+
+
+# Control and format characters (bidi overrides too), lone surrogates, line separators.
+UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+NAME_MAX_BYTES, PATH_MAX_BYTES = 255, 4095
+
+
+def _typed_path(text: str, folder: Path, confined: bool) -> Path:
     is_path = "/" in text or "\\" in text or text.startswith("~")
-    if is_path and confined:
-        raise ValueError(f"in a hosted class, files go to {folder}: type a name, not a path")
-    path = Path(os.path.abspath(Path(text).expanduser())) if is_path else folder / text
+    if not is_path:
+        return folder / text
+    if confined:
+        raise _leaves(folder)  # a hosted team names a file; its folder is fixed
+    try:
+        expanded = Path(text).expanduser()
+    except RuntimeError:  # `~someone` with no such user
+        raise ValueError(f"{_shown(text.split('/')[0])} is not a known home folder") from None
+    return Path(os.path.abspath(expanded))
+
+
+def _file_in(path: Path, text: str, kinds: list[ExportKind], chosen: ExportKind) -> Path:
     if text.endswith(("/", "\\")) or path.is_dir():
         path = unique_path(path, chosen.default_name)
     name = path.name
     if not name or name in (".", "..") or name.startswith("."):
         raise ValueError("a file name cannot be empty or start with a dot")
-    if len(name) > MAX_NAME:
+    if len(name) > MAX_NAME or len(os.fsencode(name)) > NAME_MAX_BYTES:
         raise ValueError(f"at most {MAX_NAME} characters in a file name")
     if not path.suffix:
         path = path.with_name(name + chosen.suffixes[0])
     if not any(kind.matches(path) for kind in kinds):
         wanted = " or ".join(s for kind in kinds for s in kind.suffixes[:1])
         raise ValueError(f"the file name must end in {wanted}")
+    if len(os.fsencode(str(path))) > PATH_MAX_BYTES:
+        raise ValueError("the path is too long")
     if path.is_dir():
         raise ValueError(f"{path} is a folder")
     return path
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:60] + "...")
 
 
 def kind_for(path: Path, kinds: list[ExportKind], preferred: ExportKind) -> ExportKind:
@@ -127,9 +183,17 @@ def game_exports(
     ]
 
 
-def run_export(kind: ExportKind, path: Path) -> list[str]:
-    """Write one export; ContentError (in words) if the disk refuses."""
+def run_export(kind: ExportKind, path: Path, confined_to: Path | None = None) -> list[str]:
+    """Write one export; ContentError (in words) if the disk refuses.
+
+    `confined_to` checks the path once more just before writing, in case a link appeared
+    since the name was checked.
+    """
     try:
+        if confined_to is not None:
+            confine(path, confined_to)
         return kind.write(path)
+    except ValueError as exc:
+        raise ContentError([f"{path}: not written: {exc}"]) from None
     except OSError as exc:
         raise ContentError([f"{path}: cannot write: {exc.strerror or exc}"]) from None

@@ -15,12 +15,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_the_web_page_is_served():
+def test_the_web_page_is_served(tmp_path):
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "finops_tui", "web", "tutorial", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        cwd=tmp_path,  # the class folder it creates (./class) goes there, not into the checkout
     )
     try:
         deadline = time.monotonic() + 30

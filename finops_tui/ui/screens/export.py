@@ -39,8 +39,12 @@ def export_folder(app: object) -> Path:
 
 
 def exports_confined(app: object) -> bool:
-    """A team in a hosted class writes only into its own folder, never a typed path."""
-    return getattr(app, "class_link", None) is not None
+    """A hosted player (an SSH team, a web visitor) writes only into its own folder.
+
+    A game served in a browser is hosted even without a class: its visitor must not name
+    files on a machine that is not theirs.
+    """
+    return getattr(app, "class_link", None) is not None or bool(getattr(app, "is_web", False))
 
 
 def _prompt(kind: ExportKind, chosen: bool) -> str:
@@ -73,6 +77,7 @@ class ExportScreen(LateKeySafe, ModalScreen[None]):
         self.writing = False
         self.written: list[str] = []
         self._confirmed: Path | None = None
+        self._suggested = -1  # the export whose name the field holds
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box", classes="dialog"):
@@ -104,6 +109,7 @@ class ExportScreen(LateKeySafe, ModalScreen[None]):
         return self.kinds[index or 0]
 
     def _suggest(self, kind: ExportKind) -> None:
+        self._suggested = self.kinds.index(kind)
         self.query_one("#export-name", Input).value = unique_path(
             self.folder, kind.default_name
         ).name
@@ -113,7 +119,9 @@ class ExportScreen(LateKeySafe, ModalScreen[None]):
         options = self.query_one(OptionList)
         for i, kind in enumerate(self.kinds):  # a marker, not only a colour, shows the choice
             options.replace_option_prompt_at_index(i, _prompt(kind, i == event.option_index))
-        self._suggest(self.kinds[event.option_index])
+        if event.option_index != self._suggested:
+            # The first highlight (on mount) may arrive after the player started typing.
+            self._suggest(self.kinds[event.option_index])
         self._confirmed = None
 
     @on(OptionList.OptionSelected, "#export-kinds")
@@ -136,10 +144,11 @@ class ExportScreen(LateKeySafe, ModalScreen[None]):
         status = self.query_one("#export-status", Static)
         try:
             path = export_target(typed, self.folder, self.kinds, self.confined, self.chosen())
-        except ValueError as exc:
+            exists = path.exists()
+        except (ValueError, OSError) as exc:
             status.update(Text(f"Not written: {exc}.", style="bold"))
             return
-        if path.exists() and self._confirmed != path:
+        if exists and self._confirmed != path:
             self._confirmed = path
             status.update(Text(f"{path} exists: press enter again to replace it.", style="bold"))
             return
@@ -153,7 +162,8 @@ class ExportScreen(LateKeySafe, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="export")
     def _write(self, kind: ExportKind, path: Path) -> None:
         try:
-            lines, problem = run_export(kind, path), None
+            confined_to = self.folder if self.confined else None
+            lines, problem = run_export(kind, path, confined_to), None
         except ContentError as exc:
             lines, problem = [], "\n".join(exc.problems)
         if not get_current_worker().is_cancelled:
