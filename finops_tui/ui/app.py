@@ -191,7 +191,8 @@ class FinOpsApp(HostedApp, App[None]):
             self.resume_game(session)
         else:
             self._replace_game_screen(LobbyScreen(session, link))
-        ClassFollower(self, link).start()
+        self.class_follower = ClassFollower(self, link)
+        self.class_follower.start()
 
     def _class_problem(self, text: str) -> None:
         self.notify(text, title="The class host", severity="warning", timeout=12)
