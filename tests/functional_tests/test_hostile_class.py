@@ -27,8 +27,8 @@ from finops_tui.ui.classroom.link import PollScreen
 from finops_tui.ui.classroom.scoreboard import ScoreboardApp
 from finops_tui.ui.screens.report import ReportScreen
 from finops_tui.ui.screens.turn import TurnScreen
-from tests.functional_tests.test_classroom import TICK, new_class, team_app
 from tests.functional_tests import test_host as hosting
+from tests.functional_tests.test_classroom import TICK, new_class, team_app
 from tests.functional_tests.test_host import connect, read_until
 
 host = hosting.host  # the fixture: a real class host on 127.0.0.1, port 0
