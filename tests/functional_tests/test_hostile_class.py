@@ -129,7 +129,6 @@ async def test_a_reconnecting_projector_is_not_crashed_by_the_text_kept_in_contr
         Control(
             broadcasts=[Broadcast(id=1, text=HOSTILE, at=0.0)],
             poll=Poll(id=2, question="[/]", choices=["[/b]", "[@click=app.screenshot]x[/]"]),
-            last_id=2,
         )
     )
     for _ in range(2):  # every reconnect reads the same control.json
@@ -196,7 +195,7 @@ async def wait_for(condition, timeout: float = WAIT) -> None:
 async def test_a_stale_poll_dialog_is_closed_and_its_answer_never_counts(tmp_path):
     class_dir = new_class(tmp_path)
     first = Poll(id=1, question="Old question", choices=["a", "b"])
-    class_dir.write_control(Control(poll=first, last_id=1))
+    class_dir.write_control(Control(poll=first))
     app = team_app(class_dir, "blue")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(TICK)
@@ -232,7 +231,7 @@ async def test_two_writes_in_one_tick_are_both_seen(tmp_path, monkeypatch):
         os.utime(path, stamp)
         await pilot.pause(TICK)
         poll = Poll(id=1, question="Seen?", choices=["y", "n"])
-        class_dir.write_control(control.model_copy(update={"poll": poll, "last_id": 1}))
+        class_dir.write_control(control.model_copy(update={"poll": poll}))
         os.utime(path, stamp)  # same mtime as the write the game already saw
         await pilot.pause(TICK)
         assert isinstance(app.screen, PollScreen)
@@ -259,7 +258,7 @@ def a_status(team: str, updated: float, connected: bool = True) -> TeamStatus:
 async def test_a_silent_team_is_shown_away_on_the_projector_and_the_console(tmp_path):
     class_dir = new_class(tmp_path)
     now = time.time()
-    class_dir.write_status(a_status("frozen", now - classroom_content.AWAY_AFTER_SECONDS - 5))
+    class_dir.write_status(a_status("frozen", now - 60))
     class_dir.write_status(a_status("alive", now))
     class_dir.write_status(a_status("left", now, connected=False))
     for app in (ScoreboardApp(class_dir), FacilitatorApp(class_dir)):
@@ -271,7 +270,7 @@ async def test_a_silent_team_is_shown_away_on_the_projector_and_the_console(tmp_
 
 
 async def test_a_running_game_keeps_its_status_fresh(tmp_path, monkeypatch):
-    monkeypatch.setattr(link_module, "HEARTBEAT_SECONDS", 0.4)
+    monkeypatch.setattr(link_module, "HEARTBEAT_SECONDS", 0.4, raising=False)
     class_dir = new_class(tmp_path)
     app = team_app(class_dir, "blue")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -454,3 +453,118 @@ async def test_the_poll_form_shows_typed_text_on_the_console(tmp_path):
         assert app.screen.query_one("#poll").render()  # rendered without a MarkupError
         assert class_dir.control().poll.question == "[/]"
         assert not app.screen.query(Input)  # the form closed: the poll is open
+
+
+# -- item 4 (the audit): level text and player text are shown as written -----------------
+
+MARKUP = "[/b][@click=app.quit]x[/]"
+
+
+def hostile_level(tmp_path):
+    """The tutorial with markup in every text a level author (or a stranger) can write."""
+    from finops_tui.content.levels import resolve_level_path
+
+    text = resolve_level_path("tutorial").read_text(encoding="utf-8")
+    for plain in (
+        "First Bill: On-Demand or Spot?",
+        "Train a 3B model in three months",
+        "Estimate the GPU-hours",
+        "The work (GPU-hours)",
+        "Return on the money spent",
+        "Model shipped on time",
+        "Your spot job is preempted. What do you lose?",
+        "The whole run",
+        "The work since the last checkpoint",
+        "A restart resumes",
+        "Spot with hourly checkpoints, tagged",
+        "On-demand, untagged",
+    ):
+        assert plain in text, plain
+        text = text.replace(plain, f"{MARKUP} {plain} [/]", 1)
+    text = text.replace('id = "tutorial"', 'id = "hostile"', 1)
+    text += f'''
+[[events.scheduled]]
+turn = 1
+kind = "message"
+magnitude = 0
+title = "{MARKUP} A memo [/]"
+text = "[/] read me [/b]"
+'''
+    path = tmp_path / "hostile.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def visible_text(screen) -> str:
+    """Every text a screen's panels, tables and lists show, as plain characters."""
+    from rich.text import Text
+    from textual.widgets import OptionList, Static
+
+    parts = [getattr(w.visual, "plain", "") for w in screen.query(Static)]
+    for table in screen.query(DataTable):
+        for r in range(table.row_count):
+            parts += [c.plain if isinstance(c, Text) else str(c) for c in table.get_row_at(r)]
+    for options in screen.query(OptionList):
+        for i in range(options.option_count):
+            prompt = options.get_option_at_index(i).prompt
+            parts.append(getattr(prompt, "plain", str(prompt)))
+    return "\n".join(parts)
+
+
+async def test_markup_in_level_text_and_names_is_shown_as_written(tmp_path):
+    from finops_tui.ui.app import create_app
+    from finops_tui.ui.screens.debrief import DebriefScreen
+    from finops_tui.ui.screens.quiz import QuizScreen
+
+    saves = tmp_path / "saves"
+    saves.mkdir()
+    (saves / "[b]odd[i].toml").write_text("not a save [/]", encoding="utf-8")
+    app = create_app(
+        level=str(hostile_level(tmp_path)),
+        seed=1,
+        player="[/]player",
+        store=SaveStore(saves),
+        animate=False,
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")  # briefing -> turn 1
+        await pilot.pause()
+        for turn in range(3):
+            assert isinstance(app.screen, TurnScreen)
+            shown = visible_text(app.screen)
+            assert f"{MARKUP} First Bill" in shown
+            if turn:
+                assert f"{MARKUP} A memo [/]" in shown  # the event log
+            await pilot.press("n")
+            await pilot.pause()
+            assert isinstance(app.screen, ReportScreen)
+            await pilot.press("enter")
+            await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        seen = visible_text(app.screen)
+        for _ in range(4):
+            await pilot.press("d")  # every tab of the debrief
+            await pilot.pause()
+            seen += visible_text(app.screen)
+        assert f"{MARKUP} Return on the money spent [/]" in seen
+        assert f"{MARKUP} A memo [/]" in seen
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, QuizScreen)
+        seen = ""
+        for _ in range(6):
+            seen += visible_text(app.screen)
+            await pilot.press("2", "enter")
+            await pilot.pause()
+        assert f"{MARKUP} Your spot job" in seen and f"{MARKUP} The whole run [/]" in seen
+        app.show_title()
+        await pilot.pause()
+        await pilot.press("l")  # the save menu lists the odd file and says what is wrong
+        await pilot.pause()
+        await pilot.press("down", "up")
+        await pilot.pause()
+        assert "[b]odd[i]" in visible_text(app.screen)
+        assert app.is_running

@@ -41,16 +41,16 @@ class Form(ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(self.form_title))
+            yield Label(Text(self.form_title), markup=False)
             for key, label, default in self.fields:
-                yield Label(Text(label))
+                yield Label(Text(label), markup=False)
                 if isinstance(default, list):
                     yield Select(
                         [(Text(o), o) for o in default], value=default[0], id=key, allow_blank=False
                     )
                 else:
                     yield Input(str(default), id=key)
-            yield Static("", id="error")
+            yield Static("", id="error", markup=False)
             yield Button("OK", variant="primary", id="ok")
 
     def on_mount(self) -> None:
@@ -105,7 +105,9 @@ class FacilitatorApp(HostedApp, App):
         return load_scenario(level).level.turns
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f" Facilitating {self.level_id} ({self.turns} turns)"), id="title")
+        yield Static(
+            Text(f" Facilitating {self.level_id} ({self.turns} turns)"), id="title", markup=False
+        )
         yield Scoreboard(self.class_dir)
         yield Footer()
 

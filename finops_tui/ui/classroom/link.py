@@ -145,7 +145,7 @@ class PollScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(f"Poll from the facilitator: {self.question}"))
+            yield Label(Text(f"Poll from the facilitator: {self.question}"), markup=False)
             yield OptionList(*[Text(option) for option in self.options], markup=False)
             yield Label("Enter answers, Esc skips.")
 

@@ -55,12 +55,12 @@ class Scoreboard(Vertical):
         self.class_dir = class_dir
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="phase")
-        yield Static("", id="news")
+        yield Static("", id="phase", markup=False)
+        yield Static("", id="news", markup=False)
         table = DataTable(id="teams", cursor_type="row", zebra_stripes=True)
         table.add_columns("#", "Team", "Turn", "Spend", "Budget", "Score", "Stars", "")
         yield table
-        yield Static("", id="poll")
+        yield Static("", id="poll", markup=False)
 
     def on_mount(self) -> None:
         self.refresh_board()
@@ -120,6 +120,6 @@ class ScoreboardApp(HostedApp, App):
     def compose(self) -> ComposeResult:
         settings = self.class_dir.settings()
         title = f"{settings.level} - seed {settings.seed}" if settings else "no class here yet"
-        yield Static(Text(f" Class scoreboard: {title}"), id="title")
+        yield Static(Text(f" Class scoreboard: {title}"), id="title", markup=False)
         yield Scoreboard(self.class_dir)
         yield Footer()
