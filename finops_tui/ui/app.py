@@ -370,7 +370,14 @@ class FinOpsApp(HostedApp, App[None]):
         if self.store is None or session.watched:
             return
         problem = self.save_learning(session)
-        if problem is not None:
+        if problem is not None and self.class_link is not None:
+            # A full class disk fails every turn: the team hears it once, the game goes on.
+            self.class_link.tell_once(
+                "autosave",
+                f"Could not autosave on the class host: {problem}. Play on; your "
+                "facilitator can free some space.",
+            )
+        elif problem is not None:
             self.notify(f"Could not autosave: {problem}", severity="warning")
         if self.class_link is not None:
             self.class_link.write_status(session)

@@ -313,8 +313,10 @@ async def test_a_full_class_disk_tells_the_team_once_and_the_game_goes_on(
             await pilot.press("enter")
             await pilot.pause()
         assert app.is_running and app.session.state.turn == 2
-        told = [n for n in app._notifications if "class folder cannot be written" in n.message]
-        assert len(told) == 1
+        told = [n.message for n in app._notifications if n.severity != "information"]
+        assert len(told) == 2, told  # once for the scoreboard, once for the autosave
+        assert any("class folder cannot be written" in m for m in told)
+        assert any("Could not autosave" in m for m in told)
         assert class_dir.status_path("blue").read_bytes() == before  # nothing half-written
     assert class_dir.status_path("blue").read_bytes() == before  # leaving did not crash either
 
@@ -568,3 +570,68 @@ async def test_markup_in_level_text_and_names_is_shown_as_written(tmp_path):
         await pilot.pause()
         assert "[b]odd[i]" in visible_text(app.screen)
         assert app.is_running
+
+
+@pytest.mark.parametrize("program", ["scoreboard", "facilitate", "play"])
+async def test_a_hosted_program_that_fails_shows_its_terminal_one_sentence(tmp_path, program):
+    """On a real terminal: Textual's own traceback (locals, paths) never reaches the PTY."""
+    import os
+    import sys
+
+    from finops_tui.serve.pty_process import PtyProcess
+
+    class_dir = new_class(tmp_path)
+    class_dir.write_control(Control(broadcasts=[Broadcast(id=1, text="x", at=0.0)]))
+    # A program that breaks once it is running, in code no test can reach otherwise.
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(
+        "from finops_tui.content import classroom\n"
+        "def broken(self):\n"
+        "    raise RuntimeError('secret-local-value')\n"
+        "classroom.ClassDir.control = broken\n"
+        "classroom.parse_control = lambda raw: broken(None)\n",
+        encoding="utf-8",
+    )
+    argv = {
+        "scoreboard": ["scoreboard", "--class-dir", str(class_dir.root)],
+        "facilitate": ["facilitate", "--class-dir", str(class_dir.root)],
+        "play": [
+            "play",
+            "tutorial",
+            "--seed",
+            "5",
+            "--player",
+            "blue",
+            "--saves-dir",
+            str(class_dir.team_dir("blue")),
+            "--class-dir",
+            str(class_dir.root),
+        ],
+    }[program]
+    out = bytearray()
+    done: list[int | None] = []
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": os.pathsep.join(
+            [str(hooks), *sys.path[:0], os.environ.get("PYTHONPATH", "")]
+        ),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "HOME": str(class_dir.root),
+    }
+    process = PtyProcess(
+        [sys.executable, "-m", "finops_tui", *argv], env, (100, 30), out.extend, done.append
+    )
+    process.start()
+    deadline = time.monotonic() + WAIT
+    while not done and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    exited = bool(done)
+    process.close()
+    text = " ".join(hosting.ANSI.sub(b"", bytes(out)).decode(errors="replace").split())
+    assert exited, text[-400:]
+    assert sorry(program) in text
+    assert "Traceback" not in text and "secret-local-value" not in text
+    log = class_dir.error_log_path.read_text(encoding="utf-8")
+    assert "RuntimeError: secret-local-value" in log

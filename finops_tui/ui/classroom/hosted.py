@@ -11,8 +11,9 @@ console (`facilitate`) run on the host, on a terminal that belongs to someone el
 
 from __future__ import annotations
 
+import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.text import Text
@@ -20,6 +21,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from finops_tui.content.classroom import ClassDir
+from finops_tui.content.errors import ContentError
 
 SORRY = {
     "play": "Something went wrong on the class host; it is logged there for the facilitator. "
@@ -44,6 +46,22 @@ def describe_failure(error: BaseException) -> str:
 
 def log_failure(class_dir: ClassDir, program: str, error: BaseException) -> None:
     class_dir.log_error(program, describe_failure(error))
+
+
+def run_hosted(class_dir: ClassDir, program: str, run: Callable[[], int]) -> int:
+    """Run a program of the class host: what goes wrong outside the app is logged, not shown.
+
+    (Inside the app, HostedApp does the same.) The person at the terminal reads one
+    sentence; the traceback goes to the class's error log for the facilitator.
+    """
+    try:
+        return run()
+    except (ContentError, KeyboardInterrupt, BrokenPipeError):
+        raise  # the command line says these in words already
+    except Exception as exc:
+        log_failure(class_dir, program, exc)
+        print(sorry(program), file=sys.stderr)
+        return 1
 
 
 class PlainNotifications:
