@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -79,8 +80,8 @@ class TitleScreen(Screen):
             best = self.best.get(info.id)
             shown = f"{best[0]:.1f} {stars(best[1])}" if best else "-"
             table.add_row(
-                Text(info.title),
-                Text(info.difficulty),
+                escape(info.title),  # a level file's text: shown as written, never as markup
+                escape(info.difficulty),
                 Text(str(info.turns), justify="right"),
                 Text(shown, justify="right"),
                 key=info.id,
