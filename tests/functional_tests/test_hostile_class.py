@@ -345,9 +345,13 @@ async def test_a_full_class_disk_never_crashes_the_facilitator(tmp_path, monkeyp
 # -- item 4 (the rest): no traceback for a remote user ------------------------------------
 
 
-async def test_a_failure_in_a_hosted_program_is_logged_and_said_in_a_sentence(tmp_path, capsys):
+async def test_a_failure_in_a_hosted_program_is_logged_and_said_in_a_sentence(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setenv("TEXTUAL", "debug,devtools")  # left in the host's environment
     class_dir = new_class(tmp_path)
     app = ScoreboardApp(class_dir)
+    assert app.devtools is None and "debug" not in app.features
 
     def broken() -> None:
         raise RuntimeError("boom with a secret local")

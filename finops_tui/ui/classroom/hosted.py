@@ -91,6 +91,12 @@ class HostedApp(PlainNotifications):
     def host_in(self, class_dir: ClassDir | None, program: str) -> None:
         self.hosted_class = class_dir
         self.hosted_program = program
+        if class_dir is not None:
+            # A `TEXTUAL=devtools,debug` left in the host's environment must not send a
+            # class's screens to a developer console, nor print every error on exit.
+            app: App = self  # type: ignore[assignment]
+            app.features = frozenset(app.features - {"devtools", "debug"})
+            app.devtools = None
 
     # -- no files written on the host from the palette or a key
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
