@@ -71,3 +71,24 @@ def test_every_csv_writer_uses_the_shared_helper():
             writers.append(path.name)
             assert "csv_safety" in text, f"{path} writes CSV without finops_tui.content.csv_safety"
     assert len(writers) >= 4
+
+
+def test_the_focus_bill_neutralises_names_and_still_adds_up(tmp_path, sandbox):
+    from decimal import Decimal
+
+    from finops_tui.content.analyze import analyze_focus
+    from finops_tui.content.focus import focus_csv
+    from finops_tui.engine import plan_decisions, play
+
+    state = play(sandbox, 3, plan_decisions(sandbox, sandbox.level.plans["naive"]))
+    level = sandbox.level.model_copy(update={"title": "=cmd|' /C calc'!A0"})
+    text = focus_csv(level, state, player="@evil")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {r["SubAccountName"] for r in rows} == {"'=cmd|' /C calc'!A0"}
+    assert {r["BillingAccountName"] for r in rows} == {"'=cmd|' /C calc'!A0 (@evil)"}
+    assert sum(Decimal(r["BilledCost"]) for r in rows) == pytest.approx(
+        Decimal(str(round(state.spend_usd, 6))), abs=Decimal("0.01")
+    )
+    path = tmp_path / "bill.csv"
+    path.write_text(text, encoding="utf-8")
+    assert analyze_focus(path).rows == len(rows)  # still a FOCUS file any tool reads
