@@ -1,9 +1,10 @@
 """A team's game in a hosted class: it follows the facilitator through the class folder.
 
-Twice a second the link reads `control.json` (only when it changed, or when a
-countdown runs) and acts: a turn the facilitator closed is resolved with the team's
-last decisions, an injected event joins the level, a broadcast is shown, a poll is
-asked. After every turn the team's status is written for the scoreboard.
+Twice a second the link reads `control.json` and acts on a new version: a turn the
+facilitator closed is resolved with the team's last decisions, an injected event joins
+the level, a broadcast is shown, an open poll is asked (also to a team that joins or
+comes back while it is open). After every turn, and every HEARTBEAT_SECONDS, the team's
+status is written for the scoreboard; a write that fails is said once and play goes on.
 """
 
 from __future__ import annotations
