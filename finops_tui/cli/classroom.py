@@ -15,13 +15,19 @@ def classroom_app(command: str, args: argparse.Namespace) -> int:
         raise ContentError(
             [f"{class_dir.root}: not a class folder (start one with finops-tui host)"]
         )
-    if command == "scoreboard":
-        from finops_tui.ui.classroom.scoreboard import ScoreboardApp
 
-        app = ScoreboardApp(class_dir)
-    else:
-        from finops_tui.ui.classroom.facilitator import FacilitatorApp
+    def run() -> int:
+        if command == "scoreboard":
+            from finops_tui.ui.classroom.scoreboard import ScoreboardApp
 
-        app = FacilitatorApp(class_dir)
-    app.run()
-    return 0
+            app = ScoreboardApp(class_dir)
+        else:
+            from finops_tui.ui.classroom.facilitator import FacilitatorApp
+
+            app = FacilitatorApp(class_dir)
+        app.run()
+        return 0 if app.return_code in (None, 0) else app.return_code
+
+    from finops_tui.ui.classroom.hosted import run_hosted
+
+    return run_hosted(class_dir, command, run)

@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from finops_tui.content.csv_safety import safe_row
 from finops_tui.content.errors import ContentError
 from finops_tui.content.saves import atomic_write_text, verify_replay
 
@@ -268,22 +269,19 @@ def board_csv(ranked: list[tuple[int, Row]]) -> str:
     )
     for place, row in ranked:
         writer.writerow(
-            [
-                place,
-                _cell(row.player),
-                row.level,
-                row.setting,
-                row.seed,
-                row.score,
-                row.stars,
-                f"{row.spend_usd:.2f}",
-                row.turns_over_budget,
-                _cell(row.file),
-            ]
+            safe_row(
+                [
+                    place,
+                    row.player,
+                    row.level,
+                    row.setting,
+                    row.seed,
+                    row.score,
+                    row.stars,
+                    f"{row.spend_usd:.2f}",
+                    row.turns_over_budget,
+                    row.file,
+                ]
+            )
         )
     return buffer.getvalue()
-
-
-def _cell(text: str) -> str:
-    # A spreadsheet runs a cell starting with = + - @ as a formula; a team name must not.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

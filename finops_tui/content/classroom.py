@@ -11,11 +11,13 @@ never sees half a write and a killed host loses nothing.
       teams/TEAM/           each team's saves (its autosave is its game)
       status/TEAM.json      each team's progress, for the scoreboard
       polls/POLL/TEAM.json  each team's answer to a poll
+      logs/errors.log       what went wrong in a hosted program (bounded; never shown remotely)
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from finops_tui.content.csv_safety import safe_dict
 from finops_tui.content.errors import ContentError, describe_validation
 from finops_tui.content.files import read_toml
 from finops_tui.engine.level import Event
@@ -31,12 +34,21 @@ from finops_tui.engine.level import Event
 TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 RESERVED_USERS = frozenset({"facilitator", "projector", "root", "admin"})
 Phase = Literal["lobby", "playing", "paused", "ended"]
+# A team's game rewrites its status this often while it runs; a status older than
+# AWAY_AFTER_SECONDS is a game that was killed or froze, whatever `connected` says.
+HEARTBEAT_SECONDS = 10.0
+AWAY_AFTER_SECONDS = 30.0
+ERROR_LOG_BYTES = 256 * 1024  # the log and its one older copy: at most twice this on disk
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    """Write whole or not at all; a full or read-only disk is a ContentError, never OSError."""
     from finops_tui.content.saves import atomic_write_text
 
-    atomic_write_text(path, text)
+    try:
+        atomic_write_text(path, text)
+    except OSError as exc:
+        raise ContentError([f"{path}: cannot save: {exc.strerror or exc}"]) from None
 
 
 class Model(BaseModel):
@@ -50,13 +62,15 @@ class ClassSettings(Model):
 
 
 class Broadcast(Model):
+    """A message from the facilitator; `text` is shown as typed, never as markup."""
+
     id: int
     text: str
     at: float
 
 
 class Poll(Model):
-    id: int
+    id: int = Field(ge=1)
     question: str
     kind: Literal["choice", "scale"] = "choice"
     choices: list[str] = Field(default_factory=list)
@@ -84,6 +98,14 @@ class Control(Model):
     broadcasts: list[Broadcast] = Field(default_factory=list)
     poll: Poll | None = None
     injected: list[Injection] = Field(default_factory=list)
+    last_id: int = Field(0, ge=0, description="The last id given to a poll, broadcast or event.")
+
+    def highest_id(self) -> int:
+        """The highest id this control has ever used (also for files written before last_id)."""
+        ids = [self.last_id, *(b.id for b in self.broadcasts), *(i.id for i in self.injected)]
+        if self.poll is not None:
+            ids.append(self.poll.id)
+        return max(ids)
 
     def deadline_for(self, team: str) -> float | None:
         if self.deadline is None:
@@ -113,9 +135,15 @@ class TeamStatus(Model):
     updated: float
     connected: bool = True
 
+    def away(self, now: float) -> bool:
+        """Gone, or silent for longer than a running game ever is (killed, frozen)."""
+        return not self.connected or now - self.updated > AWAY_AFTER_SECONDS
+
 
 def check_team_name(name: str) -> str | None:
     """Why `name` cannot be a team (an SSH user name), or None if it can."""
+    if not isinstance(name, str):
+        return f"a team name is text, got {name!r}"
     if name in RESERVED_USERS:
         return f"{name!r} is reserved"
     if not TEAM_NAME.fullmatch(name):
@@ -124,6 +152,22 @@ def check_team_name(name: str) -> str | None:
             "starting with a letter or digit"
         )
     return None
+
+
+def parse_control(raw: bytes) -> Control:
+    """control.json's bytes as a Control; damaged or empty bytes read as a fresh lobby."""
+    try:
+        return Control.model_validate_json(raw)
+    except ValueError:
+        return Control()
+
+
+def valid_team(name: str) -> str:
+    """`name`, if it can be a team; else ContentError (so no path ever leaves the class folder)."""
+    problem = check_team_name(name)
+    if problem:
+        raise ContentError([f"{name!r} cannot be a team name: {problem}"])
+    return name
 
 
 class ClassDir:
@@ -145,14 +189,25 @@ class ClassDir:
     def control_path(self) -> Path:
         return self.root / "control.json"
 
+    @property
+    def error_log_path(self) -> Path:
+        return self.root / "logs" / "errors.log"
+
     def team_dir(self, team: str) -> Path:
-        return self.root / "teams" / team
+        return self.root / "teams" / valid_team(team)
 
     def status_path(self, team: str) -> Path:
-        return self.root / "status" / f"{team}.json"
+        return self.root / "status" / f"{valid_team(team)}.json"
 
     def poll_answer_path(self, poll: int, team: str) -> Path:
-        return self.root / "polls" / str(poll) / f"{team}.json"
+        return self.poll_dir(poll) / f"{valid_team(team)}.json"
+
+    def poll_dir(self, poll: int) -> Path:
+        if isinstance(poll, bool) or not isinstance(poll, int) or poll < 1:
+            raise ContentError(
+                [f"{self.root}: poll id must be a whole number from 1, got {poll!r}"]
+            )
+        return self.root / "polls" / str(poll)
 
     # --- the class
     def create(self, settings: ClassSettings) -> ClassSettings:
@@ -183,14 +238,27 @@ class ClassDir:
     def control(self) -> Control:
         """The facilitator's state; a missing or unreadable file reads as a fresh lobby."""
         try:
-            return Control.model_validate_json(self.control_path.read_bytes())
-        except (OSError, ValueError):
+            return parse_control(self.control_path.read_bytes())
+        except OSError:
             return Control()
 
     def write_control(self, control: Control) -> Control:
+        """Write the next version; raises ContentError (and changes nothing) if it cannot."""
         control = control.model_copy(update={"version": control.version + 1})
         _write_atomic(self.control_path, control.model_dump_json(indent=2))
         return control
+
+    def next_id(self, control: Control) -> int:
+        """A poll, broadcast or event id never used in this class, even before a restart.
+
+        The control file keeps the counter; the poll folders back it up, so a control
+        file lost or damaged never lets an old poll's answers count in a new one.
+        """
+        folder = self.root / "polls"
+        used = (
+            [int(p.name) for p in folder.iterdir() if p.name.isdigit()] if folder.is_dir() else []
+        )
+        return max([control.highest_id(), *used]) + 1
 
     # --- teams
     def write_status(self, status: TeamStatus) -> None:
@@ -207,8 +275,13 @@ class ClassDir:
         return out
 
     def teams(self) -> list[str]:
+        """Every team folder whose name could be a team (anything else was not made by us)."""
         folder = self.root / "teams"
-        return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+        if not folder.is_dir():
+            return []
+        return sorted(
+            p.name for p in folder.iterdir() if p.is_dir() and not check_team_name(p.name)
+        )
 
     def write_poll_answer(self, poll: int, team: str, answer: str) -> None:
         _write_atomic(
@@ -217,15 +290,36 @@ class ClassDir:
         )
 
     def poll_answers(self, poll: int) -> dict[str, str]:
-        folder = self.root / "polls" / str(poll)
+        folder = self.poll_dir(poll)
         answers = {}
         for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
-                answers[str(data["team"])] = str(data["answer"])
+                team = str(data["team"])
+                if team == path.stem and not check_team_name(team):
+                    answers[team] = str(data["answer"])
             except (OSError, ValueError, KeyError, TypeError):
                 continue
         return answers
+
+    # --- failures
+    def log_error(self, program: str, text: str) -> None:
+        """Append what went wrong to the class's error log, kept under a bounded size.
+
+        The log is for the facilitator on the host; remote users only ever read a sentence.
+        A log that cannot be written (a full disk) is given up silently: it must not fail twice.
+        """
+        path = self.error_log_path
+        entry = f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {program} (pid {os.getpid()})\n"
+        entry += text[-ERROR_LOG_BYTES // 4 :].rstrip("\n") + "\n"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.exists() and path.stat().st_size + len(entry) > ERROR_LOG_BYTES:
+                os.replace(path, path.with_suffix(".log.1"))
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(entry)
+        except OSError:
+            pass
 
 
 RESULT_KPIS = (
@@ -295,6 +389,6 @@ def export_results(class_dir: ClassDir, path: Path) -> int:
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+        writer.writerow(safe_dict({k: "" if row.get(k) is None else row.get(k) for k in columns}))
     _write_atomic(Path(path), buffer.getvalue())
     return len(rows)

@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from finops_tui.content.csv_safety import safe_dict
 from finops_tui.engine.level import Level
 from finops_tui.engine.state import GameState, LedgerLine
 
@@ -150,7 +151,7 @@ def focus_csv(level: Level, state: GameState, player: str = "") -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(focus_rows(level, state, player))
+    writer.writerows(safe_dict(row) for row in focus_rows(level, state, player))
     return buffer.getvalue()
 
 

@@ -22,6 +22,7 @@ from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.level import Plan
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import TurnRecord
+from finops_tui.ui.classroom.hosted import HostedApp
 from finops_tui.ui.codex import concept_from_link
 from finops_tui.ui.commands import GameCommands, GamePalette
 from finops_tui.ui.messages import BestScoresLoaded, OpenCodex
@@ -49,7 +50,7 @@ MOUNT_WAIT_STEP = 0.01  # seconds between looks at a screen that is still mounti
 MOUNT_WAIT_STEPS = 300  # three seconds at most; then it closes all the same
 
 
-class FinOpsApp(App[None]):
+class FinOpsApp(HostedApp, App[None]):
     """A learner plays a level from the title screen (or straight in) to the debrief."""
 
     CSS_PATH = "app.tcss"
@@ -101,6 +102,10 @@ class FinOpsApp(App[None]):
         super().__init__()
         self.watch_plan = watch  # (name, plan, its decisions, seed): `play --watch`
         self.class_link = class_link
+        if class_link is not None:
+            # A team's game runs on the class host: failures are logged there, not shown.
+            self.host_in(class_link.class_dir, "play")
+            class_link.on_problem = self._class_problem
         self.setting = setting
         self.start_scenario = scenario
         self.fixed_seed = seed
@@ -186,7 +191,11 @@ class FinOpsApp(App[None]):
             self.resume_game(session)
         else:
             self._replace_game_screen(LobbyScreen(session, link))
-        ClassFollower(self, link).start()
+        self.class_follower = ClassFollower(self, link)
+        self.class_follower.start()
+
+    def _class_problem(self, text: str) -> None:
+        self.notify(text, title="The class host", severity="warning", timeout=12)
 
     def on_unmount(self) -> None:
         if self.class_link is not None and self.session is not None:
@@ -361,7 +370,14 @@ class FinOpsApp(App[None]):
         if self.store is None or session.watched:
             return
         problem = self.save_learning(session)
-        if problem is not None:
+        if problem is not None and self.class_link is not None:
+            # A full class disk fails every turn: the team hears it once, the game goes on.
+            self.class_link.tell_once(
+                "autosave",
+                f"Could not autosave on the class host: {problem}. Play on; your "
+                "facilitator can free some space.",
+            )
+        elif problem is not None:
             self.notify(f"Could not autosave: {problem}", severity="warning")
         if self.class_link is not None:
             self.class_link.write_status(session)

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from finops_tui.content.csv_safety import safe_dict
 from finops_tui.engine.calc import optimal_estimate, serve_estimate, train_estimate
 from finops_tui.engine.catalog import GPU_NAMES, PRICING_OPTIONS, Catalog
 from finops_tui.ui.format import PRICING_LABELS, gpu_label, usd
@@ -415,7 +416,7 @@ def _csv(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(safe_dict(row) for row in rows)
     return buffer.getvalue()
 
 

@@ -28,8 +28,16 @@ def play(args: argparse.Namespace) -> int:
     # Everything loaded so far (Textual, pydantic, numpy, the level) lives as long as the
     # app: frozen, the collector no longer walks it (see ui.app.tidy_memory).
     gc.freeze()
-    app.run()
-    return 0 if app.return_code in (None, 0) else app.return_code
+
+    def run() -> int:
+        app.run()
+        return 0 if app.return_code in (None, 0) else app.return_code
+
+    if app.class_link is None:
+        return run()
+    from finops_tui.ui.classroom.hosted import run_hosted
+
+    return run_hosted(app.class_link.class_dir, "play", run)
 
 
 def _class_link(args: argparse.Namespace, team: str):
@@ -45,6 +53,11 @@ def _class_link(args: argparse.Namespace, team: str):
 
     if not team or getattr(args, "level", None) is None:
         raise ContentError([f"{class_dir}: a class game needs a level and --player TEAM"])
+    from finops_tui.content.classroom import check_team_name
+
+    problem = check_team_name(team)
+    if problem:
+        raise ContentError([f"--player {team!r}: cannot be a team name: {problem}"])
     return ClassLink(ClassDir(Path(class_dir)), team)
 
 

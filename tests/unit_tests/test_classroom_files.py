@@ -101,3 +101,100 @@ def test_results_export_replays_each_teams_save(tmp_path, scenarios):
     assert rows["blue"]["justification"] == "Spot, tagged."
     assert float(rows["blue"]["quiz_score"]) == 0.5
     assert rows["empty"]["problem"] == "no save yet"
+
+
+def test_ids_come_from_one_counter_that_survives_a_restart_and_a_lost_control(tmp_path):
+    from finops_tui.content.classroom import Broadcast, Poll
+
+    class_dir = ClassDir(tmp_path)
+    control = Control()
+    ids = []
+    for n in range(3):
+        new = class_dir.next_id(control)
+        ids.append(new)
+        poll = Poll(id=new, question=f"q{n}", choices=["a", "b"])
+        control = class_dir.write_control(control.model_copy(update={"poll": poll, "last_id": new}))
+        class_dir.write_poll_answer(new, "blue", "a")
+        control = class_dir.write_control(control.model_copy(update={"poll": None}))
+    new = class_dir.next_id(control)
+    message = Broadcast(id=new, text="hi", at=0.0)
+    control = class_dir.write_control(
+        control.model_copy(update={"broadcasts": [message], "last_id": new})
+    )
+    ids.append(new)
+    assert ids == sorted(set(ids))  # never repeats
+    restarted = ClassDir(tmp_path)  # a new host process reads the same folder
+    assert restarted.next_id(restarted.control()) == ids[-1] + 1
+    class_dir.control_path.unlink()  # even a lost control file cannot reuse a poll's id
+    assert class_dir.next_id(class_dir.control()) > ids[2]
+
+
+def test_a_control_file_from_before_the_counter_still_gives_fresh_ids():
+    from finops_tui.content.classroom import Broadcast, Injection, Poll
+    from finops_tui.engine.level import Event
+
+    control = Control(
+        broadcasts=[Broadcast(id=4, text="x", at=0.0)],
+        poll=Poll(id=2, question="q", choices=["a", "b"]),
+        injected=[Injection(id=6, event=Event(kind="message", title="t", turn=2))],
+    )
+    assert control.highest_id() == 6
+
+
+def test_a_silent_team_is_away_whatever_it_last_said():
+    from finops_tui.content.classroom import AWAY_AFTER_SECONDS
+
+    status = TeamStatus(
+        team="a",
+        turn=1,
+        turns=3,
+        spend_usd=1,
+        budget_usd=2,
+        score=0,
+        stars=0,
+        finished=False,
+        updated=1000.0,
+    )
+    assert not status.away(1000.0 + AWAY_AFTER_SECONDS)
+    assert status.away(1000.0 + AWAY_AFTER_SECONDS + 1)
+    assert status.model_copy(update={"connected": False}).away(1000.0)
+
+
+def test_damaged_control_bytes_read_as_a_fresh_lobby():
+    from finops_tui.content.classroom import parse_control
+
+    assert parse_control(b"") == Control()
+    assert parse_control(b'{"poll": {"id": 0, "question": "q"}}') == Control()
+    assert parse_control(Control(version=3).model_dump_json().encode()).version == 3
+
+
+@pytest.mark.parametrize("bad", ["../x", "a/b", "..", "", "Blue", "root", "x" * 33, "a\n"])
+def test_the_class_folder_never_builds_a_path_from_a_bad_team_name(tmp_path, bad):
+    class_dir = ClassDir(tmp_path)
+    for path_of in (class_dir.team_dir, class_dir.status_path):
+        with pytest.raises(ContentError, match="cannot be a team name"):
+            path_of(bad)
+    with pytest.raises(ContentError):
+        class_dir.poll_answer_path(1, bad)
+
+
+@pytest.mark.parametrize("poll", [0, -1, True, "1"])
+def test_poll_folders_are_whole_numbers_from_one(tmp_path, poll):
+    with pytest.raises(ContentError):
+        ClassDir(tmp_path).poll_answer_path(poll, "blue")
+
+
+def test_results_csv_neutralises_formulas_and_keeps_numbers(tmp_path, scenarios):
+    scenario = scenarios["tutorial"]
+    class_dir = ClassDir(tmp_path)
+    class_dir.create(ClassSettings(level="tutorial", seed=2))
+    state = play(scenario, 2, plan_decisions(scenario, scenario.level.plans["naive"]))
+    evil = '=HYPERLINK("http://x","y")'
+    SaveStore(class_dir.team_dir("blue")).autosave(
+        scenario, state, "blue", {"justification": evil, "reflections": {"0": "+1"}}
+    )
+    path = tmp_path / "results.csv"
+    export_results(class_dir, path)
+    (row,) = csv.DictReader(path.open(encoding="utf-8", newline=""))
+    assert row["justification"] == "'" + evil
+    assert float(row["net_value_usd"]) == state.game_kpis["net_value_usd"]  # a number, maybe < 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,7 +14,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from finops_tui.content.classroom import Broadcast, ClassDir, Control, Injection, Poll
+from finops_tui.content.errors import ContentError
 from finops_tui.engine.level import MAGNITUDE, Event
+from finops_tui.ui.classroom.hosted import HostedApp
 from finops_tui.ui.classroom.scoreboard import Scoreboard
 
 # Every kind of event a level can schedule, but harm: that is the teams' own risk to run.
@@ -38,16 +41,16 @@ class Form(ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.form_title)
+            yield Label(Text(self.form_title), markup=False)
             for key, label, default in self.fields:
-                yield Label(label)
+                yield Label(Text(label), markup=False)
                 if isinstance(default, list):
                     yield Select(
-                        [(o, o) for o in default], value=default[0], id=key, allow_blank=False
+                        [(Text(o), o) for o in default], value=default[0], id=key, allow_blank=False
                     )
                 else:
                     yield Input(str(default), id=key)
-            yield Static("", id="error")
+            yield Static("", id="error", markup=False)
             yield Button("OK", variant="primary", id="ok")
 
     def on_mount(self) -> None:
@@ -68,7 +71,7 @@ class Form(ModalScreen[dict | None]):
         self.dismiss(None)
 
 
-class FacilitatorApp(App):
+class FacilitatorApp(HostedApp, App):
     TITLE = "finops-tui facilitator"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "start", "Start", id="start"),
@@ -89,6 +92,8 @@ class FacilitatorApp(App):
     def __init__(self, class_dir: ClassDir) -> None:
         super().__init__()
         self.class_dir = class_dir
+        self.host_in(class_dir, "facilitate")
+        self._write_problem: tuple[str, int] | None = None
         settings = class_dir.settings()
         self.level_id = settings.level if settings else "?"
         self.turns = self._turns(settings.level) if settings else 1
@@ -100,7 +105,9 @@ class FacilitatorApp(App):
         return load_scenario(level).level.turns
 
     def compose(self) -> ComposeResult:
-        yield Static(f" Facilitating {self.level_id} ({self.turns} turns)", id="title")
+        yield Static(
+            Text(f" Facilitating {self.level_id} ({self.turns} turns)"), id="title", markup=False
+        )
         yield Scoreboard(self.class_dir)
         yield Footer()
 
@@ -108,9 +115,24 @@ class FacilitatorApp(App):
         self.set_interval(1.0, self._enforce_deadline)
 
     # --- writing the single source of truth
-    def _update(self, **changes: object) -> Control:
+    def _update(self, **changes: object) -> Control | None:
+        """Write the change for every team; None (and the facilitator told) if it cannot be."""
         control = self.class_dir.control().model_copy(update=changes)
-        control = self.class_dir.write_control(Control.model_validate(control.model_dump()))
+        try:
+            control = self.class_dir.write_control(Control.model_validate(control.model_dump()))
+        except (OSError, ContentError) as exc:
+            problems = exc.problems if isinstance(exc, ContentError) else [str(exc)]
+            problem = "; ".join(problems)
+            # The deadline check retries every second: say a lasting problem once a minute.
+            if (problem, int(time.monotonic() // 60)) != self._write_problem:
+                self._write_problem = (problem, int(time.monotonic() // 60))
+                self.notify(
+                    f"{problem}. Nothing changed for the teams; free some space and try again.",
+                    title="Not sent",
+                    severity="error",
+                    timeout=12,
+                )
+            return None
         self.query_one(Scoreboard).refresh_board()
         return control
 
@@ -119,8 +141,9 @@ class FacilitatorApp(App):
         if control.phase != "playing" or control.deadline is None:
             return
         latest = control.deadline + max(control.extra_seconds.values(), default=0.0)
-        if time.time() >= latest:
-            self._update(closed_turn=control.open_turn, deadline=None, extra_seconds={})
+        if time.time() >= latest and self._update(
+            closed_turn=control.open_turn, deadline=None, extra_seconds={}
+        ):
             self.notify(f"Turn {control.open_turn} closed: time is up.")
 
     # --- actions
@@ -129,8 +152,8 @@ class FacilitatorApp(App):
         if control.phase != "lobby":
             self.notify("The game has already started.", severity="warning")
             return
-        self._update(phase="playing", open_turn=1)
-        self.notify("Game started: turn 1 is open.")
+        if self._update(phase="playing", open_turn=1):
+            self.notify("Game started: turn 1 is open.")
 
     def action_open_turn(self) -> None:
         control = self.class_dir.control()
@@ -157,16 +180,16 @@ class FacilitatorApp(App):
         control = self.class_dir.control()
         turn = control.open_turn + 1
         deadline = time.time() + seconds if seconds else None
-        self._update(open_turn=turn, closed_turn=turn - 1, deadline=deadline, extra_seconds={})
-        self.notify(f"Turn {turn} is open.")
+        if self._update(open_turn=turn, closed_turn=turn - 1, deadline=deadline, extra_seconds={}):
+            self.notify(f"Turn {turn} is open.")
 
     def action_close_turn(self) -> None:
         control = self.class_dir.control()
-        self._update(closed_turn=control.open_turn, deadline=None, extra_seconds={})
-        self.notify(
-            f"Turn {control.open_turn} closed: teams that had not decided keep "
-            "last period's decisions."
-        )
+        if self._update(closed_turn=control.open_turn, deadline=None, extra_seconds={}):
+            self.notify(
+                f"Turn {control.open_turn} closed: teams that had not decided keep "
+                "last period's decisions."
+            )
 
     def action_countdown(self) -> None:
         self.push_screen(
@@ -219,14 +242,16 @@ class FacilitatorApp(App):
     def _polled(self, values: dict | None) -> None:
         if values is None or not values["question"]:
             return
-        choices = [c.strip() for c in values["choices"].split(";") if c.strip()]
+        choices = [c.strip()[:80] for c in values["choices"].split(";") if c.strip()][:12]
         if values["kind"] == "choice" and len(choices) < 2:
             self.notify("A choice poll needs at least two choices.", severity="error")
             return
         control = self.class_dir.control()
-        poll_id = (control.poll.id if control.poll else 0) + 1 + len(control.broadcasts)
-        poll = Poll(id=poll_id, question=values["question"], kind=values["kind"], choices=choices)
-        self._update(poll=poll)
+        poll_id = self.class_dir.next_id(control)
+        question = values["question"][:300]
+        poll = Poll(id=poll_id, question=question, kind=values["kind"], choices=choices)
+        if self._update(poll=poll, last_id=poll_id):
+            self.notify(f"Poll {poll_id} is open: {question}")
 
     def action_end_poll(self) -> None:
         self._update(poll=None)
@@ -273,9 +298,10 @@ class FacilitatorApp(App):
                 f"Magnitude is the {meaning}, between {low:g} and {high:g}: {exc}", severity="error"
             )
             return
-        injection = Injection(id=len(control.injected) + 1, event=event)
-        self._update(injected=[*control.injected, injection])
-        self.notify(f"Injected for turn {event.turn}: {event.title}")
+        injection_id = self.class_dir.next_id(control)
+        injection = Injection(id=injection_id, event=event)
+        if self._update(injected=[*control.injected, injection], last_id=injection_id):
+            self.notify(f"Injected for turn {event.turn}: {event.title}")
 
     def action_broadcast(self) -> None:
         self.push_screen(
@@ -286,14 +312,13 @@ class FacilitatorApp(App):
         if values is None or not values["text"]:
             return
         control = self.class_dir.control()
-        message = Broadcast(
-            id=len(control.broadcasts) + 1, text=values["text"][:300], at=time.time()
-        )
-        self._update(broadcasts=[*control.broadcasts, message])
+        message_id = self.class_dir.next_id(control)
+        message = Broadcast(id=message_id, text=values["text"][:300], at=time.time())
+        self._update(broadcasts=[*control.broadcasts, message], last_id=message_id)
 
     def action_end_game(self) -> None:
-        self._update(phase="ended", closed_turn=self.turns, open_turn=self.turns, deadline=None)
-        self.notify("The game is over; teams see their debrief.")
+        if self._update(phase="ended", closed_turn=self.turns, open_turn=self.turns, deadline=None):
+            self.notify("The game is over; teams see their debrief.")
 
     def action_export(self) -> None:
         from finops_tui.content.classroom import export_results
@@ -301,8 +326,9 @@ class FacilitatorApp(App):
         path = self.class_dir.root / "results.csv"
         try:
             count = export_results(self.class_dir, path)
-        except OSError as exc:
-            self.notify(f"Could not write {path}: {exc.strerror}", severity="error")
+        except (OSError, ContentError) as exc:
+            problems = exc.problems if isinstance(exc, ContentError) else [f"{path}: {exc}"]
+            self.notify("; ".join(problems), title="Not exported", severity="error")
             return
         self.notify(f"Wrote {path}: {count} teams.")
 

@@ -1,24 +1,33 @@
 """A team's game in a hosted class: it follows the facilitator through the class folder.
 
-Twice a second the link reads `control.json` (only when it changed, or when a
-countdown runs) and acts: a turn the facilitator closed is resolved with the team's
-last decisions, an injected event joins the level, a broadcast is shown, a poll is
-asked. After every turn the team's status is written for the scoreboard.
+Twice a second the link reads `control.json` and acts on a new version: a turn the
+facilitator closed is resolved with the team's last decisions, an injected event joins
+the level, a broadcast is shown, an open poll is asked (also to a team that joins or
+comes back while it is open). After every turn, and every HEARTBEAT_SECONDS, the team's
+status is written for the scoreboard; a write that fails is said once and play goes on.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList, Static
 
-from finops_tui.content.classroom import ClassDir, Control, TeamStatus
+from finops_tui.content.classroom import (
+    HEARTBEAT_SECONDS,
+    ClassDir,
+    Control,
+    Poll,
+    TeamStatus,
+    parse_control,
+)
 from finops_tui.content.errors import ContentError
 from finops_tui.engine.game import InvalidDecisions, start_decisions
 from finops_tui.engine.level import Event
@@ -57,25 +66,40 @@ class ClassLink:
     class_dir: ClassDir
     team: str
     control: Control = field(default_factory=Control)
-    _mtime: float = -1.0
+    on_problem: Callable[[str], None] | None = None  # tells the player (the app sets it)
+    _raw: bytes | None = None
+    _told: set[str] = field(default_factory=set)
 
     def read(self) -> bool:
-        """Re-read control.json if it changed; True when it did."""
+        """Re-read control.json; True when it changed.
+
+        Every write carries the next version number, so any two writes differ in their
+        bytes: two writes in one clock tick (which a file's mtime cannot tell apart) are
+        both seen. A missing or damaged file reads as a fresh lobby.
+        """
         try:
-            mtime = self.class_dir.control_path.stat().st_mtime
+            raw = self.class_dir.control_path.read_bytes()
         except OSError:
-            mtime = 0.0
-        if mtime == self._mtime:
+            raw = b""
+        if raw == self._raw:
             return False
-        self._mtime = mtime
-        self.control = self.class_dir.control()
+        self._raw = raw
+        self.control = parse_control(raw)
         return True
 
     def gate(self, turn: int) -> str | None:
         self.read()
         return turn_gate(self.control, turn)
 
-    def write_status(self, session: GameSession, connected: bool = True) -> None:
+    def tell_once(self, kind: str, text: str) -> None:
+        """Say a problem to the player the first time only: a full disk is not news each turn."""
+        if kind in self._told or self.on_problem is None:
+            return
+        self._told.add(kind)
+        self.on_problem(text)
+
+    def write_status(self, session: GameSession, connected: bool = True) -> bool:
+        """Tell the scoreboard where the team is; False (and the player told once) if it cannot."""
         state = session.state
         last = state.history[-1] if state.history else None
         status = TeamStatus(
@@ -90,13 +114,21 @@ class ClassLink:
             updated=time.time(),
             connected=connected,
         )
-        # A failed write misses one scoreboard update; the game goes on.
-        with contextlib.suppress(OSError):
+        try:
             self.class_dir.write_status(status)
+        except (OSError, ContentError):
+            # A failed write misses a scoreboard update; the game goes on.
+            self.tell_once(
+                "status",
+                "The class folder cannot be written (is the host's disk full?): the scoreboard "
+                "will not show your progress until it can. Your game goes on.",
+            )
+            return False
+        return True
 
 
 class PollScreen(ModalScreen[str | None]):
-    """The facilitator's quick poll: pick one option."""
+    """The facilitator's quick poll: pick one option. Question and options are shown as typed."""
 
     DEFAULT_CSS = """
     PollScreen { align: center middle; }
@@ -106,15 +138,16 @@ class PollScreen(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape", "skip", "Skip", id="poll.skip")]  # noqa: RUF012
 
-    def __init__(self, question: str, options: list[str]) -> None:
+    def __init__(self, poll: Poll) -> None:
         super().__init__()
-        self.question = question
-        self.options = options
+        self.poll = poll
+        self.question = poll.question
+        self.options = poll.options
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Poll from the facilitator: {self.question}")
-            yield OptionList(*self.options)
+            yield Label(Text(f"Poll from the facilitator: {self.question}"), markup=False)
+            yield OptionList(*[Text(option) for option in self.options], markup=False)
             yield Label("Enter answers, Esc skips.")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -155,14 +188,19 @@ class ClassFollower:
         self.app = app
         self.link = link
         self._seen_broadcast = 0
-        self._asked_poll = 0
+        self._handled: Control | None = None  # the control last acted on
+        self._done_polls: set[int] = set()  # answered or skipped here: not asked again
         self._warned: set[tuple[int, int]] = set()  # (turn, seconds left) already said
         self._stuck_turn = 0  # a closed turn no decisions can play: said once, not each tick
+        self._beat = 0.0
 
     def start(self) -> None:
         self.link.read()
         self._seen_broadcast = max((b.id for b in self.link.control.broadcasts), default=0)
+        self._beat = time.monotonic()
         self.app.set_interval(POLL_SECONDS, self.tick)
+        # A poll already open when the team joins (or comes back) is asked now.
+        self.app.call_after_refresh(self._poll, self.link.control)
 
     @property
     def session(self) -> GameSession | None:
@@ -170,37 +208,72 @@ class ClassFollower:
 
     def tick(self) -> None:
         link = self.link
-        changed = link.read()
+        link.read()
         control = link.control
-        if changed:
+        # Another reader (the lobby, the turn gate) may have read the change first: what
+        # counts is whether this follower has acted on this control yet.
+        if control is not self._handled:
+            self._handled = control
             self._broadcasts(control)
-            self._poll(control)
             self._injections(control)
+        self._poll(control)
         self._countdown(control)
         self._close_turns(control)
+        self._heartbeat()
+
+    def _heartbeat(self) -> None:
+        """Rewrite the status now and then, so a killed or frozen game shows as away."""
+        session = self.session
+        now = time.monotonic()
+        if session is None or now - self._beat < HEARTBEAT_SECONDS:
+            return
+        self._beat = now
+        self.link.write_status(session)
 
     def _broadcasts(self, control: Control) -> None:
         for message in control.broadcasts:
             if message.id > self._seen_broadcast:
                 self._seen_broadcast = message.id
-                self.app.notify(message.text, title="From the facilitator", timeout=12)
+                self.app.notify(
+                    message.text, title="From the facilitator", timeout=12, markup=False
+                )
+
+    def _open_poll_screen(self) -> PollScreen | None:
+        return next((s for s in self.app.screen_stack if isinstance(s, PollScreen)), None)
 
     def _poll(self, control: Control) -> None:
+        """Ask the open poll once per team; a dialog for a poll that is over is closed."""
         poll = control.poll
-        if poll is None or poll.id <= self._asked_poll:
+        dialog = self._open_poll_screen()
+        if dialog is not None and (poll is None or dialog.poll.id != poll.id):
+            if self.app.screen is dialog:
+                dialog.dismiss(None)
+            return  # the new poll is asked on the next tick, once the old dialog is gone
+        if poll is None or dialog is not None or poll.id in self._done_polls:
             return
-        self._asked_poll = poll.id
-        if self.link.team in self.link.class_dir.poll_answers(poll.id):
+        try:
+            answered_before = self.link.team in self.link.class_dir.poll_answers(poll.id)
+        except (OSError, ContentError):
+            answered_before = False
+        if answered_before:
+            self._done_polls.add(poll.id)
             return
+        self.app.push_screen(PollScreen(poll), lambda choice: self._answered(poll, choice))
 
-        def answered(choice: str | None) -> None:
-            if choice is not None:
-                try:
-                    self.link.class_dir.write_poll_answer(poll.id, self.link.team, choice)
-                except OSError:
-                    self.app.notify("Your answer could not be saved.", severity="warning")
-
-        self.app.push_screen(PollScreen(poll.question, poll.options), answered)
+    def _answered(self, poll: Poll, choice: str | None) -> None:
+        self._done_polls.add(poll.id)
+        if choice is None:
+            return
+        self.link.read()
+        current = self.link.control.poll
+        if current is None or current.id != poll.id:
+            # A dialog left open past its poll: its answer never counts in another one.
+            self.app.notify("That poll had closed; your answer was not counted.", timeout=6)
+            return
+        try:
+            self.link.class_dir.write_poll_answer(poll.id, self.link.team, choice)
+        except (OSError, ContentError):
+            self.app.notify("Your answer could not be saved on the class host.", severity="warning")
 
     def _injections(self, control: Control) -> None:
         session = self.session

@@ -36,16 +36,19 @@ class LobbyScreen(Screen):
     def compose(self) -> ComposeResult:
         level = self.session.level
         with Vertical():
-            yield Static(f"Connected as team {self.session.player}.", id="lobby-team")
-            yield Static(level.title, id="lobby-level")
-            yield Static(level.summary, id="lobby-summary")
+            yield Static(f"Connected as team {self.session.player}.", id="lobby-team", markup=False)
+            yield Static(level.title, id="lobby-level", markup=False)
+            yield Static(level.summary, id="lobby-summary", markup=False)
             yield Static(
                 f"{level.turns} {level.period}s, seed {self.session.seed}: every team plays "
                 "the same world, so the scoreboard compares strategies, not luck.",
                 id="lobby-rules",
+                markup=False,
             )
-            yield Static("", id="lobby-phase")
-            yield Static("Enter: read the briefing.  k: the class scoreboard.", id="lobby-keys")
+            yield Static("", id="lobby-phase", markup=False)
+            yield Static(
+                "Enter: read the briefing.  k: the class scoreboard.", id="lobby-keys", markup=False
+            )
         yield Footer()
 
     def on_mount(self) -> None:

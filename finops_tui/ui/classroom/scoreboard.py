@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
 from finops_tui.content.classroom import ClassDir, Control, TeamStatus
+from finops_tui.ui.classroom.hosted import HostedApp
 
 REFRESH_SECONDS = 1.0
 
@@ -53,12 +55,12 @@ class Scoreboard(Vertical):
         self.class_dir = class_dir
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="phase")
-        yield Static("", id="news")
+        yield Static("", id="phase", markup=False)
+        yield Static("", id="news", markup=False)
         table = DataTable(id="teams", cursor_type="row", zebra_stripes=True)
         table.add_columns("#", "Team", "Turn", "Spend", "Budget", "Score", "Stars", "")
         yield table
-        yield Static("", id="poll")
+        yield Static("", id="poll", markup=False)
 
     def on_mount(self) -> None:
         self.refresh_board()
@@ -66,16 +68,18 @@ class Scoreboard(Vertical):
 
     def refresh_board(self) -> None:
         control = self.class_dir.control()
-        self.query_one("#phase", Static).update(phase_line(control))
+        now = time.time()
+        self.query_one("#phase", Static).update(Text(phase_line(control, now)))
         news = control.broadcasts[-1].text if control.broadcasts else ""
-        self.query_one("#news", Static).update(f"Facilitator: {news}" if news else "")
+        # Typed by the facilitator: shown as typed, never read as markup.
+        self.query_one("#news", Static).update(Text(f"Facilitator: {news}" if news else ""))
         table = self.query_one("#teams", DataTable)
         table.clear()
         for rank, s in enumerate(ranked(self.class_dir.statuses()), start=1):
-            state = "finished" if s.finished else ("" if s.connected else "away")
+            state = "finished" if s.finished else ("away" if s.away(now) else "")
             table.add_row(
                 str(rank),
-                s.team,
+                Text(s.team),
                 f"{s.turn}/{s.turns}",
                 f"${s.spend_usd:,.0f}",
                 f"${s.budget_usd:,.0f}",
@@ -84,7 +88,7 @@ class Scoreboard(Vertical):
                 state,
                 key=s.team,
             )
-        self.query_one("#poll", Static).update(self._poll_text(control))
+        self.query_one("#poll", Static).update(Text(self._poll_text(control)))
 
     def _poll_text(self, control: Control) -> str:
         poll = control.poll
@@ -102,8 +106,8 @@ class Scoreboard(Vertical):
         return "\n".join(lines)
 
 
-class ScoreboardApp(App):
-    """`finops-tui scoreboard`: what the projector shows."""
+class ScoreboardApp(HostedApp, App):
+    """`finops-tui scoreboard`: what the projector shows (anyone may connect as projector)."""
 
     TITLE = "finops-tui scoreboard"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit", id="quit")]
@@ -111,10 +115,11 @@ class ScoreboardApp(App):
     def __init__(self, class_dir: ClassDir) -> None:
         super().__init__()
         self.class_dir = class_dir
+        self.host_in(class_dir, "scoreboard")
 
     def compose(self) -> ComposeResult:
         settings = self.class_dir.settings()
         title = f"{settings.level} - seed {settings.seed}" if settings else "no class here yet"
-        yield Static(f" Class scoreboard: {title}", id="title")
+        yield Static(Text(f" Class scoreboard: {title}"), id="title", markup=False)
         yield Scoreboard(self.class_dir)
         yield Footer()

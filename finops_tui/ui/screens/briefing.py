@@ -70,6 +70,7 @@ class BriefingScreen(LateKeySafe, Screen):
             f" Briefing · {level.title} · {level.difficulty} · {level.turns} "
             f"{period_name(level)}s · seed {self.session.seed}{who}",
             classes="status-bar",
+            markup=False,
         )
         with VerticalScroll(id="briefing-body", classes="reading"):
             yield Markdown(self._markdown(), open_links=False)

@@ -110,9 +110,9 @@ class CalculatorScreen(LateKeySafe, Screen):
                     yield AmountInput(TRAIN_DEFAULTS["gpus"], id="train-gpus")
                     yield Label("MFU", classes="calc-label")
                     yield AmountInput(mfu, id="train-mfu")
-                yield Static(id="train-summary", classes="calc-summary")
+                yield Static(id="train-summary", classes="calc-summary", markup=False)
                 yield DataTable(id="train-table", cursor_type="row", classes="calc-table")
-                yield Static(id="train-detail", classes="calc-detail")
+                yield Static(id="train-detail", classes="calc-detail", markup=False)
             with TabPane("Serve", id="calc-serve"):
                 with Grid(classes="calc-form"):
                     yield Label("Params", classes="calc-label")
@@ -133,9 +133,9 @@ class CalculatorScreen(LateKeySafe, Screen):
                         placeholder="optional",
                         id="serve-tokens-per-day",
                     )
-                yield Static(id="serve-summary", classes="calc-summary")
+                yield Static(id="serve-summary", classes="calc-summary", markup=False)
                 yield DataTable(id="serve-table", cursor_type="row", classes="calc-table")
-                yield Static(id="serve-detail", classes="calc-detail")
+                yield Static(id="serve-detail", classes="calc-detail", markup=False)
         yield GameFooter()
 
     def on_mount(self) -> None:

@@ -30,7 +30,9 @@ class CodexScreen(LateKeySafe, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="codex-box", classes="dialog"):
-            yield OptionList(*[Option(e.title, id=e.id) for e in codex().values()], id="codex-list")
+            yield OptionList(
+                *[Option(e.title, id=e.id) for e in codex().values()], id="codex-list", markup=False
+            )
             with VerticalScroll(id="codex-body", classes="reading"):
                 yield Markdown(entry(self.concept).markdown, open_links=False, id="codex-text")
         yield Static(" Codex · up/down choose · right reads · esc closes", classes="hint")

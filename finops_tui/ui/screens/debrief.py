@@ -115,6 +115,7 @@ class DebriefScreen(Screen):
             + (f" · {session.player}" if session.player else "")
             + (f" · watched: {session.watched}" if session.watched else ""),
             classes="status-bar",
+            markup=False,
         )
         summary = Text()
         summary.append(f"Score {state.score:.1f} / 100  ", style="bold")
@@ -124,9 +125,9 @@ class DebriefScreen(Screen):
             f"You spent {usd(state.spend_usd)} over {level.turns} {period_name(level)}s "
             f"for {usd(sum(r.value_usd for r in state.history))} of value."
         )
-        yield Static(summary, id="debrief-summary")
+        yield Static(summary, id="debrief-summary", markup=False)
         with Horizontal(id="learning-bar"):
-            yield Static("After the debrief (optional):", id="learning-label")
+            yield Static("After the debrief (optional):", id="learning-label", markup=False)
             for name, label in self._learning_labels().items():
                 button = Button(label, id=f"learning-{name}", compact=True)
                 button.can_focus = False  # enter belongs to the debrief; these are for the mouse
@@ -223,10 +224,10 @@ class DebriefScreen(Screen):
             if run is None:
                 continue
             table.add_row(
-                what_if.label,
+                Text(what_if.label),
                 Text(f"{run.score:.1f}", justify="right"),
                 Text(usd(run.spend_usd), justify="right"),
-                what_if.lesson,
+                Text(what_if.lesson),
             )
         if not self.session.level.counterfactuals:
             table.add_row("(this level has no what-ifs)", "", "", "")
@@ -246,7 +247,7 @@ class DebriefScreen(Screen):
 
         def row(label: str, goal: str, fmt, key: str) -> None:
             runs = [cell(self.runs.get(name), fmt) for name in PLANS]
-            table.add_row(label, Text(goal, justify="right"), cell(you, fmt), *runs, key=key)
+            table.add_row(Text(label), Text(goal, justify="right"), cell(you, fmt), *runs, key=key)
 
         row("Score", "", lambda s: f"{s.score:.1f}", "score")
         row("Stars", "", lambda s: stars(s.stars), "stars")
@@ -284,7 +285,7 @@ class DebriefScreen(Screen):
                     kpi_value("allocation_coverage", r.kpis.get("allocation_coverage")),
                     justify="right",
                 ),
-                "; ".join(e.title for e in r.events) or "-",
+                Text("; ".join(e.title for e in r.events) or "-"),
             )
 
     def _fill_chart(self) -> None:

@@ -81,21 +81,22 @@ class ExportScreen(LateKeySafe, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box", classes="dialog"):
-            yield Static(f" {self.heading} · esc closes", classes="status-bar")
+            yield Static(f" {self.heading} · esc closes", classes="status-bar", markup=False)
             yield OptionList(
                 *[Option(_prompt(kind, i == 0), id=str(i)) for i, kind in enumerate(self.kinds)],
                 id="export-kinds",
+                markup=False,
             )
             with Horizontal(id="export-name-row"):
-                yield Label("File name", id="export-name-label")
+                yield Label("File name", id="export-name-label", markup=False)
                 yield Input(id="export-name", max_length=400, compact=True)
             where = (
                 f"A name goes into {self.folder}."
                 if self.confined
                 else f"A name goes into {self.folder}; a path goes where it says."
             )
-            yield Static(where, id="export-where", classes="hint")
-            yield Static("enter writes · tab edits the name", id="export-status")
+            yield Static(where, id="export-where", classes="hint", markup=False)
+            yield Static("enter writes · tab edits the name", id="export-status", markup=False)
         yield GameFooter()
 
     def on_mount(self) -> None:

@@ -105,12 +105,12 @@ class QuizScreen(LateKeySafe, Screen):
         self.given: QuizAnswer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="quiz-status", classes="status-bar")
+        yield Static(id="quiz-status", classes="status-bar", markup=False)
         with VerticalScroll(id="quiz-body", classes="reading"):
-            yield Static(id="quiz-question")
-            yield OptionList(id="quiz-choices")
+            yield Static(id="quiz-question", markup=False)
+            yield OptionList(id="quiz-choices", markup=False)
             yield Markdown(id="quiz-feedback", open_links=False)
-            yield Static(id="quiz-next", classes="hint")
+            yield Static(id="quiz-next", classes="hint", markup=False)
         yield GameFooter()
 
     def on_mount(self) -> None:

@@ -81,10 +81,10 @@ class ReportScreen(LateKeySafe, Screen):
             f" Report · {period_name(level).capitalize()} {self.record.turn} of {level.turns}"
             f" · {level.title}"
         )
-        yield Static(title, classes="status-bar")
+        yield Static(title, classes="status-bar", markup=False)
         with VerticalScroll(id="report-body", classes="reading"):
-            yield Static(report_summary(self.state, self.record), id="report-summary")
-            advisor = Static(tip_text(self.framed_tip()), id="advisor")
+            yield Static(report_summary(self.state, self.record), id="report-summary", markup=False)
+            advisor = Static(tip_text(self.framed_tip()), id="advisor", markup=False)
             advisor.border_title = "Advisor"
             yield advisor
             yield Markdown(report_markdown(self.scenario, self.record), open_links=False)

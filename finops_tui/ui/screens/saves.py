@@ -39,9 +39,11 @@ class SaveMenuScreen(LateKeySafe, ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="saves-box", classes="dialog"):
-            yield Static(f" {self.heading} · enter loads · esc closes", classes="status-bar")
+            yield Static(
+                f" {self.heading} · enter loads · esc closes", classes="status-bar", markup=False
+            )
             yield DataTable(id="saves-table", cursor_type="row")
-            yield Static(id="save-problem")
+            yield Static(id="save-problem", markup=False)
         yield GameFooter()
 
     def on_mount(self) -> None:
@@ -61,8 +63,8 @@ class SaveMenuScreen(LateKeySafe, ModalScreen[Any]):
             style = "dim" if e.problem else ""
             table.add_row(
                 Text(name, style=style),
-                e.level or "?",
-                e.player or "-",
+                Text(e.level or "?"),
+                Text(e.player or "-"),
                 Text(_status(e), style=style),
                 key=str(i),
             )
@@ -133,9 +135,11 @@ class SaveNameScreen(LateKeySafe, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="save-name-box", classes="dialog"):
-            yield Static("Save this game as:", id="save-name-question")
+            yield Static("Save this game as:", id="save-name-question", markup=False)
             yield Input(placeholder="a name, e.g. team-blue", id="save-name", max_length=64)
-            yield Static("enter saves · esc cancels", id="save-name-problem", classes="hint")
+            yield Static(
+                "enter saves · esc cancels", id="save-name-problem", classes="hint", markup=False
+            )
         yield GameFooter()
 
     def on_mount(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -52,11 +53,11 @@ class TitleScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="title-box"):
-            yield Static("FinOps TUI", id="title-name")
-            yield Static("A game about the cost of AI projects", id="title-sub")
-            yield Static(TAGLINE, id="title-tagline")
+            yield Static("FinOps TUI", id="title-name", markup=False)
+            yield Static("A game about the cost of AI projects", id="title-sub", markup=False)
+            yield Static(TAGLINE, id="title-tagline", markup=False)
             yield DataTable(id="levels", cursor_type="row")
-            yield Static(id="level-summary")
+            yield Static(id="level-summary", markup=False)
         yield GameFooter()
 
     def on_mount(self) -> None:
@@ -79,8 +80,8 @@ class TitleScreen(Screen):
             best = self.best.get(info.id)
             shown = f"{best[0]:.1f} {stars(best[1])}" if best else "-"
             table.add_row(
-                info.title,
-                info.difficulty,
+                escape(info.title),  # a level file's text: shown as written, never as markup
+                escape(info.difficulty),
                 Text(str(info.turns), justify="right"),
                 Text(shown, justify="right"),
                 key=info.id,

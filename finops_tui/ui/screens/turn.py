@@ -78,11 +78,11 @@ class TurnScreen(Screen):
     # -- layout -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(id="status", classes="status-bar")
+        yield Static(id="status", classes="status-bar", markup=False)
         with Horizontal(id="turn-body"):
             with Vertical(id="decisions-pane"):
                 yield DecisionForm(self.fields, self.draft, id="decisions")
-                yield Static(id="field-help")
+                yield Static(id="field-help", markup=False)
             with Vertical(id="dashboard-pane"):
                 yield ProblemPanel(id="problems")
                 yield EstimatePanel(id="estimate")

@@ -100,16 +100,16 @@ class WatchScreen(Screen):
         self._auto: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="watch-status", classes="status-bar")
+        yield Static(id="watch-status", classes="status-bar", markup=False)
         with Horizontal(id="watch-body"):
             with VerticalScroll(id="watch-report", classes="reading"):
                 yield Markdown(id="watch-decisions", open_links=False)
-                yield Static(id="report-summary")
-                advisor = Static(id="advisor")
+                yield Static(id="report-summary", markup=False)
+                advisor = Static(id="advisor", markup=False)
                 advisor.border_title = "Advisor"
                 yield advisor
                 yield Markdown(id="watch-what", open_links=False)
-                yield Static(id="watch-next", classes="next")
+                yield Static(id="watch-next", classes="next", markup=False)
             with Vertical(id="watch-dashboard"), TabbedContent(id="watch-tabs"):
                 with TabPane("Spend", id="watch-spend"):
                     yield SpendChart(id="watch-chart")

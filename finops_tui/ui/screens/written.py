@@ -186,17 +186,19 @@ class JustificationScreen(WrittenScreen):
     def compose(self) -> ComposeResult:
         level = self.session.level
         yield Static(
-            f" Justification · {level.title} · for an executive audience", classes="status-bar"
+            f" Justification · {level.title} · for an executive audience",
+            classes="status-bar",
+            markup=False,
         )
         with Vertical(id="written-box"):
-            yield Static(JUSTIFICATION_PROMPT, id="written-prompt")
-            yield Static(game_facts(self.session), id="written-facts")
+            yield Static(JUSTIFICATION_PROMPT, id="written-prompt", markup=False)
+            yield Static(game_facts(self.session), id="written-facts", markup=False)
             yield TextArea(
                 self.session.learning.justification,
                 id="justification",
                 placeholder="Write here. Tab leaves the text box.",
             )
-            yield Static(id="written-count", classes="hint")
+            yield Static(id="written-count", classes="hint", markup=False)
             with Horizontal(classes="written-buttons"):
                 yield Button("Save and back (esc)", id="written-back", compact=True)
                 yield Button("Next: reflection (f2)", id="written-next", compact=True)
@@ -247,13 +249,15 @@ class ReflectionScreen(WrittenScreen):
         level = self.session.level
         saved = self.session.learning.reflections
         yield Static(
-            f" Reflection · {level.title} · a few lines each, for yourself", classes="status-bar"
+            f" Reflection · {level.title} · a few lines each, for yourself",
+            classes="status-bar",
+            markup=False,
         )
         with VerticalScroll(id="written-box"):
             for n, prompt in enumerate(self.prompts):
-                yield Static(f"{n + 1}. {prompt}", classes="reflection-prompt")
+                yield Static(f"{n + 1}. {prompt}", classes="reflection-prompt", markup=False)
                 yield TextArea(saved.get(prompt, ""), id=f"reflection-{n}", classes="reflection")
-            yield Static(id="written-count", classes="hint")
+            yield Static(id="written-count", classes="hint", markup=False)
             with Horizontal(classes="written-buttons"):
                 yield Button("Save and back (esc)", id="written-back", compact=True)
         yield GameFooter()

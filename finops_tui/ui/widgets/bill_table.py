@@ -49,7 +49,7 @@ class BillTable(DataTable):
             for i, (item, value) in enumerate(items):
                 self.add_row(
                     Text(name if i == 0 else "", style="bold"),
-                    item,
+                    Text(item),
                     Text(usd(value), justify="right"),
                     Text(f"{value / total:.0%}", justify="right"),
                 )

@@ -96,7 +96,11 @@ class DecisionForm(VerticalScroll, can_focus=False):
             if spec.group != group:
                 first = group is None
                 group = spec.group
-                yield Label(group.upper(), classes="group-title" + (" -first" if first else ""))
+                yield Label(
+                    group.upper(),
+                    classes="group-title" + (" -first" if first else ""),
+                    markup=False,
+                )
             switch = spec.kind == "switch"
             row = Horizontal(
                 classes="field -switch" if switch else "field", id=f"row-{spec.widget_id}"
@@ -107,8 +111,8 @@ class DecisionForm(VerticalScroll, can_focus=False):
                 # A switch reads "[on] Budget alerts $100"; other fields "label  control".
                 if switch:
                     yield control
-                    yield Label(_on_off(control.value), classes="switch-state")  # type: ignore[attr-defined]
-                yield Label(spec.label, classes="field-label")
+                    yield Label(_on_off(control.value), classes="switch-state", markup=False)  # type: ignore[attr-defined]
+                yield Label(spec.label, classes="field-label", markup=False)
                 if not switch:
                     yield control
 

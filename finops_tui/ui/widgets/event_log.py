@@ -31,4 +31,4 @@ class EventLog(DataTable):
             return
         for event in reversed(events):
             effect = event.effect or (usd(event.cost_usd) if event.cost_usd else "")
-            self.add_row(str(event.turn), event.title, effect)
+            self.add_row(str(event.turn), Text(event.title), Text(effect))

@@ -48,7 +48,7 @@ class KpiTable(DataTable):
                 self._scored_row(c, kpis, total, LENS_MARK)
             else:
                 self.add_row(
-                    LENS_MARK + metric.label,
+                    Text(LENS_MARK + metric.label),
                     Text(metric.value + "  ", justify="right"),
                     "",
                     Text("-", justify="right"),
@@ -66,7 +66,7 @@ class KpiTable(DataTable):
         met = value is not None and (value >= c.good if c.good > c.bad else value <= c.good)
         shown = kpi_value(c.kpi, value)
         self.add_row(
-            mark + (c.label or c.kpi),
+            Text(mark + (c.label or c.kpi)),
             Text(shown + (" ✓" if met else "  "), justify="right"),
             Text(target(c), justify="right"),
             Text(f"{c.weight * 100 / total:.0f}", justify="right"),
