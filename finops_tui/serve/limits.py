@@ -1,12 +1,10 @@
 """Budgets that keep one client from taking the class host down: pure, clock passed in.
 
-A token bucket meters keystrokes per session and new connections per address; a
-repeat filter keeps one error from filling the host's log when it happens in a loop.
+A token bucket meters keystrokes per session and new connections per address.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 
@@ -58,32 +56,3 @@ class AddressRate:
             del self._buckets[address]
         if len(self._buckets) >= self.max_addresses:
             self._buckets.clear()  # under a spoofed-address flood, forget rather than grow
-
-
-class RepeatFilter(logging.Filter):
-    """Let a message through once per `window` seconds; count the ones held back.
-
-    Under a descriptor shortage the same error can happen thousands of times a second;
-    the log says it once, then how many times it happened since.
-    """
-
-    def __init__(self, window: float, clock) -> None:
-        super().__init__()
-        self.window = window
-        self.clock = clock
-        self._seen: dict[str, tuple[float, int]] = {}
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        key = f"{record.name}:{record.levelno}:{record.msg}"
-        now = self.clock()
-        last = self._seen.get(key)
-        if last is not None and now - last[0] < self.window:
-            self._seen[key] = (last[0], last[1] + 1)
-            return False
-        held = last[1] if last is not None else 0
-        if held:
-            record.msg = f"{record.msg} (and {held} more times in the last {self.window:.0f} s)"
-        if len(self._seen) > 1000:
-            self._seen.clear()
-        self._seen[key] = (now, 0)
-        return True

@@ -67,8 +67,8 @@ class HostConfig:
     idle_timeout: float = 30 * 60.0
     login_timeout: float = 30.0  # from opening the connection to being logged in
     session_grace: float = 10.0  # from logging in (or leaving a game) to opening a game
-    address_burst: int | None = None  # new connections at once per address (max_connections)
-    address_per_minute: float | None = None  # then this many a minute (max_connections)
+    address_burst: int | None = None  # new connections at once per address (a room's worth)
+    address_per_minute: float | None = None  # then this many a minute (a room's worth)
     input_rate: float = 2048.0  # bytes of keys a second, per session
     input_burst: float = 16384.0  # a paste of this size passes at once
     keepalive_interval: float = 10.0  # a client silent for 3 of these is gone
@@ -139,6 +139,9 @@ class ClassHost:
             lambda: HostServer(self, authorized),
             c.bind,
             c.port,
+            # asyncio accepts up to `backlog` sockets in one go before any is counted:
+            # a burst no larger than the cap cannot use up the descriptors first.
+            backlog=min(100, max(8, self.connection_limit)),
             server_host_keys=[key],
             encoding=None,  # binary-safe: bytes both ways
             allow_scp=False,
@@ -183,6 +186,8 @@ class ClassHost:
             return
         if held:
             message += f" ({held} more like it in the last {window:.0f} s)"
+        if len(self._reported) > 1000:  # keys are a handful of kinds; never a leak
+            self._reported.clear()
         self._reported[key] = (now, 0)
         log.warning(message)
 
@@ -223,7 +228,7 @@ class ClassHost:
         if not self._rate.allow(server.address, time.monotonic()):
             self.refused += 1
             self.report(
-                f"rate:{server.address}",
+                "rate",
                 f"connection from {server.address} closed: "
                 "too many new connections from that address",
             )
