@@ -131,6 +131,7 @@ def _child(tty: int, request: dict) -> None:
             os.close(tty)
         os.environ.clear()
         os.environ.update({str(k): str(v) for k, v in request["env"].items()})
+        _exit_apps_on_hangup()
         from finops_tui.__main__ import main
 
         code = main([str(a) for a in request["argv"]]) or 0
@@ -142,6 +143,30 @@ def _child(tty: int, request: dict) -> None:
         with contextlib.suppress(Exception):
             sys.stdout.flush()
         os._exit(code)
+
+
+def _exit_apps_on_hangup() -> None:
+    """A hung-up terminal (the host ended the session: a takeover, a shutdown, a lost
+    client) ends the game the way quitting does: the app exits and unmounts, so it
+    writes its team's status as away, instead of the process dying where it stands."""
+    from textual.app import App
+
+    apps: list[App] = []
+    run = App.run
+
+    def run_and_remember(self, *args, **kwargs):
+        apps.append(self)
+        return run(self, *args, **kwargs)
+
+    def hang_up(signum: int, frame: object) -> None:
+        loop = apps[-1]._loop if apps else None
+        if loop is None or loop.is_closed():
+            os._exit(128 + signum)
+        loop.call_soon_threadsafe(apps[-1].exit)  # safe from a signal handler
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)  # a second hang-up is final
+
+    App.run = run_and_remember
+    signal.signal(signal.SIGHUP, hang_up)
 
 
 class ForkServerClient:

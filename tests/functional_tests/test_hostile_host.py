@@ -8,6 +8,8 @@ as a flooder and a team in a real room would come from different machines.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import re
 import signal
@@ -177,6 +179,16 @@ async def test_a_second_terminal_can_take_a_team_over(tmp_path):
             old = await terminal(frozen)
             await read_until(old, b"First Bill")
             old_pid = next(iter(host.sessions)).process.pid
+            status = host.config.class_dir.status_path("blue")
+            seen: list[bool] = []
+
+            async def watch_status():  # the old game says it left before the new one joins
+                while True:
+                    with contextlib.suppress(OSError, ValueError):
+                        seen.append(json.loads(status.read_text())["connected"] is False)
+                    await asyncio.sleep(0.01)
+
+            watcher = asyncio.create_task(watch_status())
             async with await connect(host.port, "blue", FACILITATOR) as fresh:
                 new = await terminal(fresh)
                 await read_until(new, b"Take it over here?", timeout=10)
@@ -188,6 +200,8 @@ async def test_a_second_terminal_can_take_a_team_over(tmp_path):
                 assert not Path(f"/proc/{old_pid}").exists()  # the old game has exited
                 assert [s.user for s in host.sessions] == ["blue"]
                 assert next(iter(host.sessions)).chan is not None
+            watcher.cancel()
+            assert any(seen)  # the old game exited cleanly: it marked its team away
     finally:
         await host.close()
 
