@@ -43,6 +43,7 @@ FACILITATOR, PROJECTOR = "facilitator", "projector"
 SAFE_TERM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
 PASSED_ENV = ("NO_COLOR", "COLORTERM")
 FACILITATOR_SLOTS = 2  # the console, and a second terminal to take it over from a frozen one
+RESIZE_INTERVAL = 0.1  # seconds between window changes passed to a game
 REFUSAL_SLOTS = 2  # connections past the cap let in only to be told why, in their terminal
 FILES_PER_CONNECTION = 4  # socket, PTY, and a spawn's socket and terminal while it starts
 FILES_KEPT = 48  # the listener, the event loop, logs, the class folder's files
@@ -210,6 +211,8 @@ class ClassHost:
             await asyncio.sleep(min(30.0, self.config.idle_timeout / 4))
             now = time.monotonic()
             for session in list(self.sessions):
+                if session.user == PROJECTOR:
+                    continue  # a display: nobody types on it, and it must stay up all class
                 if now - session.last_input > self.config.idle_timeout:
                     session.end("Disconnected after a long idle time. Your game is saved.\r\n")
 
@@ -440,6 +443,8 @@ class GameSession(asyncssh.SSHServerSession):
         self._question: asyncio.TimerHandle | None = None
         self._task: asyncio.Task | None = None
         self._ended = False
+        self._resize: asyncio.TimerHandle | None = None
+        self._resized_at = -RESIZE_INTERVAL
 
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
         self.chan = chan
@@ -589,7 +594,18 @@ class GameSession(asyncssh.SSHServerSession):
             self.process.resume_reading()
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
+        # Each resize redraws the whole screen: pass on at most ten a second (the last
+        # one always arrives), so a client sending window changes in a loop gains nothing.
         self.size = clamp_size(width, height)
+        if self._resize is not None:
+            return
+        loop = asyncio.get_running_loop()
+        wait = max(0.0, self._resized_at + RESIZE_INTERVAL - loop.time())
+        self._resize = loop.call_later(wait, self._apply_size)
+
+    def _apply_size(self) -> None:
+        self._resize = None
+        self._resized_at = asyncio.get_running_loop().time()
         if self.process is not None:
             self.process.resize(*self.size)
 
@@ -599,8 +615,9 @@ class GameSession(asyncssh.SSHServerSession):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._ended = True
-        if self._question is not None:
-            self._question.cancel()
+        for timer in (self._question, self._resize):
+            if timer is not None:
+                timer.cancel()
         self._asking = None
         self._forget()
         if self.process is not None:

@@ -307,6 +307,43 @@ async def test_one_error_in_a_loop_is_logged_once(tmp_path, caplog):
         await host.close()
 
 
+async def test_idle_teams_are_disconnected_but_never_the_projector(tmp_path):
+    host = make_host(tmp_path, idle_timeout=1.0)
+    await host.start()
+    try:
+        async with await connect(host.port, "projector") as room:
+            board = await terminal(room)
+            async with await connect(host.port, "blue") as team:
+                game = await terminal(team)
+                await read_until(game, b"idle", timeout=20)
+            await asyncio.sleep(1.5)  # several idle checks later
+            assert [s.user for s in host.sessions] == ["projector"]
+            assert board.exit_status is None
+    finally:
+        await host.close()
+
+
+async def test_window_changes_in_a_loop_reach_the_game_coalesced(tmp_path):
+    host = make_host(tmp_path)
+    await host.start()
+    try:
+        async with await connect(host.port, "blue") as conn:
+            game = await terminal(conn)
+            await read_until(game, b"First Bill")
+            session = next(iter(host.sessions))
+            applied = []
+            resize = session.process.resize
+            session.process.resize = lambda cols, rows: (applied.append(cols), resize(cols, rows))
+            for i in range(200):
+                game.change_terminal_size(100 + i % 50, 30)
+                await asyncio.sleep(0.005)
+            await asyncio.sleep(0.5)
+            assert 1 <= len(applied) <= 40  # at most ten a second, not 200
+            assert applied[-1] == 100 + 199 % 50  # the last size always arrives
+    finally:
+        await host.close()
+
+
 async def test_commands_and_subsystems_are_refused_in_words(tmp_path):
     host = make_host(tmp_path)
     await host.start()
@@ -319,6 +356,10 @@ async def test_commands_and_subsystems_are_refused_in_words(tmp_path):
             process = await conn.create_process(subsystem="sftp", encoding=None)
             assert b"only the game" in await asyncio.wait_for(process.stderr.read(), 10)
             assert (await asyncio.wait_for(process.wait(), 10)).exit_status == 1
+            game = await terminal(conn)  # the connection's one game
+            await read_until(game, b"First Bill")
+            with pytest.raises(asyncssh.ChannelOpenError):  # a second would be a second process
+                await terminal(conn)
     finally:
         await host.close()
 
