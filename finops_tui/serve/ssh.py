@@ -45,6 +45,7 @@ PASSED_ENV = ("NO_COLOR", "COLORTERM")
 FACILITATOR_SLOTS = 2  # the console, and a second terminal to take it over from a frozen one
 RESIZE_INTERVAL = 0.1  # seconds between window changes passed to a game
 REFUSAL_SLOTS = 2  # connections past the cap let in only to be told why, in their terminal
+TAKEOVER_SLOTS = 2  # teams past the cap coming back from a new terminal to take over
 FILES_PER_CONNECTION = 4  # socket, PTY, and a spawn's socket and terminal while it starts
 FILES_KEPT = 48  # the listener, the event loop, logs, the class folder's files
 ONLY_THE_GAME = (
@@ -106,7 +107,13 @@ class ClassHost:
 
     def _connection_limit(self) -> int:
         c = self.config
-        wanted = c.max_connections + FACILITATOR_SLOTS + c.max_projectors + REFUSAL_SLOTS
+        wanted = (
+            c.max_connections
+            + TAKEOVER_SLOTS
+            + FACILITATOR_SLOTS
+            + c.max_projectors
+            + REFUSAL_SLOTS
+        )
         soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
         if soft == resource.RLIM_INFINITY:
             return wanted
@@ -178,7 +185,7 @@ class ClassHost:
         if self._loop is not None:
             self._loop.set_exception_handler(self._old_handler)
 
-    def report(self, key: str, message: str, window: float = 60.0) -> None:
+    def report(self, key: str, message: str, window: float = 60.0, exc_info=None) -> None:
         """Log `message` once per `window` seconds however often it happens, with a count."""
         now = time.monotonic()
         first, held = self._reported.get(key, (-window, 0))
@@ -190,7 +197,7 @@ class ClassHost:
         if len(self._reported) > 1000:  # keys are a handful of kinds; never a leak
             self._reported.clear()
         self._reported[key] = (now, 0)
-        log.warning(message)
+        log.warning(message, exc_info=exc_info)
 
     def _exception_handler(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
         # Out of descriptors, asyncio's accept loop retries every second and reports each
@@ -198,7 +205,9 @@ class ClassHost:
         message = str(context.get("message", "error"))
         exc = context.get("exception")
         detail = f": {exc}" if exc else ""
-        self.report(f"loop:{message}", f"{message}{detail}")
+        # A system condition is said in a line; a bug keeps its traceback (on the host only).
+        trace = exc if isinstance(exc, Exception) and not isinstance(exc, OSError) else None
+        self.report(f"loop:{message}", f"{message}{detail}", exc_info=trace)
 
     def spawner(self):
         """How to start a session's program: by the warm fork server while it lives."""
@@ -251,6 +260,9 @@ class ClassHost:
         if sum(1 for r in self.connections.values() if r == role) < share:
             self.connections[server] = role
             return None
+        if role == "team" and self._may_take_over(user):
+            self.connections[server] = role
+            return None
         if role == FACILITATOR:
             message = "Two facilitator connections are open already."
         elif role == PROJECTOR:
@@ -259,6 +271,18 @@ class ClassHost:
             message = f"The class is full ({c.max_connections} connections). Ask your facilitator."
         self.connections[server] = "refused"
         return message
+
+    def _may_take_over(self, user: str) -> bool:
+        """A team playing in a frozen terminal may come back from a new one even when
+        the class is full (it is offered its own team), one extra connection per team
+        and at most TAKEOVER_SLOTS such at a time."""
+        if self.playing(user) is None:
+            return False
+        teams = [s for s, r in self.connections.items() if r == "team"]
+        return (
+            len(teams) < self.config.max_connections + TAKEOVER_SLOTS
+            and sum(1 for s in teams if s.user == user) < 2
+        )
 
     def refusals_open(self) -> int:
         return sum(1 for r in self.connections.values() if r == "refused")
@@ -324,6 +348,7 @@ class HostServer(asyncssh.SSHServer):
         self.authorized = authorized
         self.conn: asyncssh.SSHServerConnection | None = None
         self.address = "?"
+        self.user = ""
         self.session: GameSession | None = None
         self.refusal: str | None = None  # the class is full for this connection's role
         self._grace: asyncio.TimerHandle | None = None
@@ -349,6 +374,7 @@ class HostServer(asyncssh.SSHServer):
             self.conn.close()
 
     def begin_auth(self, username: str) -> bool:
+        self.user = username
         refusal = self.host.claim(self, username)
         if refusal is not None and self.host.refusals_open() > REFUSAL_SLOTS:
             # Enough people are already being told; this one hears it from ssh itself.
