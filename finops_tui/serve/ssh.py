@@ -319,7 +319,8 @@ class ClassHost:
         if not has_pty:
             return "finops-tui needs a terminal: connect with plain `ssh -p PORT TEAM@HOST`.\r\n"
         teams = sum(1 for s in self.sessions if s.user not in (FACILITATOR, PROJECTOR))
-        if user not in (FACILITATOR, PROJECTOR) and teams >= self.config.max_connections:
+        is_team = user not in (FACILITATOR, PROJECTOR)
+        if is_team and teams >= self.config.max_connections and self.playing(user) is None:
             return (
                 f"The class is full ({self.config.max_connections} connections). "
                 "Ask your facilitator.\r\n"

@@ -25,9 +25,16 @@ import pytest
 from finops_tui.content.classroom import ClassDir, ClassSettings, Control
 from finops_tui.serve import files
 from finops_tui.serve.ssh import ClassHost, HostConfig
-from tests.functional_tests.test_host import read_until
+from tests.functional_tests.test_host import read_until as read_screen
 
 FLOODER, TEAM, FACILITATOR = "127.0.0.1", "127.0.0.2", "127.0.0.3"
+
+
+async def read_until(process, needle: bytes, timeout: float = 30.0) -> bytes:
+    """The screen once `needle` shows in it; fails if the session ends without it."""
+    screen = await read_screen(process, needle, timeout)
+    assert needle in screen, f"{needle!r} never appeared; got {screen[-400:]!r}"
+    return screen
 
 
 def make_host(tmp_path: Path, **options) -> ClassHost:
