@@ -604,11 +604,13 @@ class GameSession(asyncssh.SSHServerSession):
             return
         # A person types a few keys a second and pastes a paragraph at most; a flood
         # past the budget is dropped here, whole chunks, so no key is cut in half.
-        if not self.keys.take(len(data), self.last_input) or not self.process.write(data):
+        if not self.keys.take(len(data), self.last_input):
             self.dropped += len(data)
             self.host.report(
                 f"flood:{self.user}", f"{self.user}: keys over the input budget were dropped"
             )
+        elif not self.process.write(data):
+            self.dropped += len(data)  # the game is not reading its keys, or not started yet
 
     def pause_writing(self) -> None:
         # The client is not taking the output as fast as the game makes it: stop reading
