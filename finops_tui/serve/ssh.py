@@ -71,7 +71,7 @@ class HostConfig:
     session_grace: float = 10.0  # from logging in (or leaving a game) to opening a game
     address_burst: int | None = None  # new connections at once per address (a room's worth)
     address_per_minute: float | None = None  # then this many a minute (a room's worth)
-    input_rate: float = 2048.0  # bytes of keys a second, per session
+    input_rate: float = 512.0  # bytes of keys a second, per session (a held key is 90)
     input_burst: float = 16384.0  # a paste of this size passes at once
     keepalive_interval: float = 10.0  # a client silent for 3 of these is gone
     keepalive_count_max: int = 3
