@@ -24,6 +24,7 @@ import pytest
 
 from finops_tui.content.classroom import ClassDir, ClassSettings, Control
 from finops_tui.serve import files
+from finops_tui.serve.limits import AddressRate, TokenBucket
 from finops_tui.serve.ssh import ClassHost, HostConfig
 from tests.functional_tests.test_host import read_until as read_screen
 
@@ -517,3 +518,21 @@ async def test_out_of_descriptors_the_host_neither_spins_nor_floods_its_log(tmp_
     assert log.count("Too many open files") <= 5, log[-2000:]
     assert len(log) < 20_000
     assert "Traceback" not in log
+
+
+def test_the_key_budget_passes_a_paste_and_meters_a_flood():
+    bucket = TokenBucket(rate=512, burst=16384)
+    assert bucket.take(16384, now=0.0)  # a paste of the whole burst passes at once
+    assert not bucket.take(1000, now=1.0)  # all or nothing: a key is never cut in half
+    assert bucket.take(512, now=1.0)
+    sent = sum(100 for t in range(1000) if bucket.take(100, now=1.0 + t / 100))
+    assert sent <= 512 * 10 + 100  # ten seconds of 10 KB/s: about 5 KB gets through
+
+
+def test_the_per_address_memory_is_bounded_under_spoofed_addresses():
+    rate = AddressRate(burst=2, per_minute=2, max_addresses=100)
+    for i in range(10_000):
+        assert rate.allow(f"10.0.{i // 256}.{i % 256}", now=i / 1000)
+        assert len(rate._buckets) <= 100
+    assert rate.allow("10.9.9.9", now=20) and rate.allow("10.9.9.9", now=20)
+    assert not rate.allow("10.9.9.9", now=20)  # the third at once from one address
