@@ -43,6 +43,7 @@ FACILITATOR, PROJECTOR = "facilitator", "projector"
 SAFE_TERM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
 PASSED_ENV = ("NO_COLOR", "COLORTERM")
 FACILITATOR_SLOTS = 2  # the console, and a second terminal to take it over from a frozen one
+PASSWORD_TRIES, PASSWORD_DELAY = 3, 1.0
 RESIZE_INTERVAL = 0.1  # seconds between window changes passed to a game
 REFUSAL_SLOTS = 2  # connections past the cap let in only to be told why, in their terminal
 TAKEOVER_SLOTS = 2  # teams past the cap coming back from a new terminal to take over
@@ -350,6 +351,7 @@ class HostServer(asyncssh.SSHServer):
         self.conn: asyncssh.SSHServerConnection | None = None
         self.address = "?"
         self.user = ""
+        self.failures = 0  # wrong passwords on this connection
         self.session: GameSession | None = None
         self.refusal: str | None = None  # the class is full for this connection's role
         self._grace: asyncio.TimerHandle | None = None
@@ -404,13 +406,22 @@ class HostServer(asyncssh.SSHServer):
     def password_auth_supported(self) -> bool:
         return self.host.config.facilitator_password is not None
 
-    def validate_password(self, username: str, password: str) -> bool:
+    async def validate_password(self, username: str, password: str) -> bool:
         expected = self.host.config.facilitator_password
-        return (
+        if (
             username == FACILITATOR
             and expected is not None
             and hmac.compare_digest(password.encode(), expected.encode())
-        )
+        ):
+            return True
+        # Guessing is slow and short: a second per wrong password, three per connection
+        # (and the per-address rate limits how often one may reconnect to guess again).
+        self.failures += 1
+        self.host.report("password", f"wrong facilitator password from {self.address}")
+        await asyncio.sleep(PASSWORD_DELAY)
+        if self.failures >= PASSWORD_TRIES and self.conn is not None:
+            self.conn.disconnect(asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE, "Wrong password.")
+        return False
 
     def public_key_auth_supported(self) -> bool:
         return self.authorized is not None

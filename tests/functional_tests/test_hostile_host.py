@@ -185,6 +185,35 @@ async def test_a_full_class_keeps_a_way_in_for_the_facilitator_and_projectors(tm
         await host.close()
 
 
+async def test_guessing_the_facilitator_password_is_slow_and_short(tmp_path):
+    class Guesser(asyncssh.SSHClient):
+        tries = 0
+
+        def password_auth_requested(self):
+            Guesser.tries += 1
+            return f"guess{Guesser.tries}" if Guesser.tries < 100 else None
+
+    host = make_host(tmp_path, warm=False)
+    await host.start()
+    try:
+        start = time.monotonic()
+        with pytest.raises((asyncssh.PermissionDenied, asyncssh.DisconnectError)):
+            await asyncssh.connect(
+                "127.0.0.1",
+                host.port,
+                username="facilitator",
+                client_factory=Guesser,
+                known_hosts=None,
+                client_keys=None,
+                agent_path=None,
+                preferred_auth="password",
+            )
+        assert Guesser.tries <= 3
+        assert time.monotonic() - start >= 2.0
+    finally:
+        await host.close()
+
+
 async def test_a_second_terminal_can_take_a_team_over(tmp_path):
     host = make_host(tmp_path)
     await host.start()
