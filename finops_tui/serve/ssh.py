@@ -477,7 +477,7 @@ class GameSession(asyncssh.SSHServerSession):
         self.request: str | None = None  # an exec command or subsystem: refused in words
         self.keys = TokenBucket(host.config.input_rate, host.config.input_burst)
         self.dropped = 0  # bytes of keys over the budget, thrown away
-        self._asking: GameSession | None = None  # the session this one offers to take over
+        self._asking = False  # offering this terminal the team another one is playing
         self._question: asyncio.TimerHandle | None = None
         self._task: asyncio.Task | None = None
         self._ended = False
@@ -516,9 +516,8 @@ class GameSession(asyncssh.SSHServerSession):
         if refusal:
             self._refuse(refusal if refusal.endswith("\n") else refusal + "\r\n")
             return
-        other = self.host.playing(self.user)
-        if other is not None:
-            self._ask_takeover(other)
+        if self.host.playing(self.user) is not None:
+            self._ask_takeover()
             return
         self._begin()
 
@@ -531,21 +530,25 @@ class GameSession(asyncssh.SSHServerSession):
 
     # Taking a team over from another terminal (a frozen laptop, a closed lid).
 
-    def _ask_takeover(self, other: GameSession) -> None:
+    def _ask_takeover(self) -> None:
         assert self.chan is not None
-        who = "The facilitator's console" if self.user == FACILITATOR else f"Team {self.user!r}"
-        self._asking = other
+        if self.user == FACILITATOR:
+            where = "The facilitator's console is already open in another terminal."
+            kept = "the class goes on"
+        else:
+            where = f"Team {self.user!r} is already playing from another terminal."
+            kept = "the game is saved"
+        self._asking = True
         self.chan.write(
-            f"{who} is already playing from another terminal.\r\n"
-            "Take it over here? The other terminal will be closed; the game is saved. "
+            f"{where}\r\nTake it over here? The other terminal will be closed; {kept}. "
             "Press y for yes, n for no.\r\n".encode()
         )
         loop = asyncio.get_running_loop()
         self._question = loop.call_later(self.host.config.takeover_timeout, self._no_answer)
 
     def _no_answer(self) -> None:
-        if self._asking is not None:
-            self._asking = None
+        if self._asking:
+            self._asking = False
             self._refuse("No answer: nothing was taken over. Goodbye.\r\n")
 
     def _answer(self, data: bytes) -> None:
@@ -554,13 +557,13 @@ class GameSession(asyncssh.SSHServerSession):
             return  # anything else (a stray arrow key, Enter) is not an answer
         if self._question is not None:
             self._question.cancel()
-        other, self._asking = self._asking, None
+        self._asking = False
         if key == b"n":
             self._refuse("Nothing was taken over: the other terminal keeps playing. Goodbye.\r\n")
             return
-        self._task = asyncio.create_task(self._take_over(other))
+        self._task = asyncio.create_task(self._take_over())
 
-    async def _take_over(self, other: GameSession | None) -> None:
+    async def _take_over(self) -> None:
         assert self.chan is not None
         current = self.host.playing(self.user)
         if current is not None and current is not self:
@@ -608,7 +611,7 @@ class GameSession(asyncssh.SSHServerSession):
 
     def data_received(self, data: bytes, datatype: int | None) -> None:
         self.last_input = time.monotonic()
-        if self._asking is not None:
+        if self._asking:
             self._answer(data)
             return
         if self.process is None:
@@ -658,7 +661,7 @@ class GameSession(asyncssh.SSHServerSession):
         for timer in (self._question, self._resize):
             if timer is not None:
                 timer.cancel()
-        self._asking = None
+        self._asking = False
         self._forget()
         if self.process is not None:
             self.process.close()

@@ -249,6 +249,24 @@ async def test_a_second_terminal_can_take_a_team_over(tmp_path):
         await host.close()
 
 
+async def test_the_facilitator_takes_the_console_over_from_a_frozen_laptop(tmp_path):
+    host = make_host(tmp_path)
+    await host.start()
+    try:
+        async with await connect(host.port, "facilitator", TEAM, "pw") as frozen:
+            old = await terminal(frozen)
+            await read_until(old, b"Facilitating tutorial")
+            async with await connect(host.port, "facilitator", FACILITATOR, "pw") as fresh:
+                new = await terminal(fresh)
+                await read_until(new, b"already open in another terminal", timeout=10)
+                new.stdin.write(b"Y")
+                await read_until(old, b"taken over", timeout=10)
+                await read_until(new, b"Facilitating tutorial")
+                assert host.facilitator is not None and host.facilitator.chan is not None
+    finally:
+        await host.close()
+
+
 async def test_a_key_flood_costs_the_flooder_not_the_class(tmp_path):
     """1 MB of keys over 10 s into a game's turn screen. On main the host's process tree
     grew by 170 MB by the flood's end and 360 MB five seconds later, still growing."""
