@@ -29,6 +29,7 @@ from pathlib import Path
 
 MAX_REQUEST = 1 << 16
 RUNTIME_PREFIX = "finops-tui-host-"
+HANGUP_GRACE = 3  # seconds a hung-up game has to quit before it is ended
 
 
 def _preload() -> None:
@@ -159,14 +160,27 @@ def _exit_apps_on_hangup() -> None:
         return run(self, *args, **kwargs)
 
     def hang_up(signum: int, frame: object) -> None:
+        # The terminal is gone: its writes now fail, and Textual's writer thread would
+        # die on the first one and leave the app's last writes waiting forever. Point
+        # the standard streams at /dev/null so the app can finish, and give it a few
+        # seconds to (SIGALRM's default action ends the process if it cannot).
+        _detach_from_terminal()
+        signal.alarm(HANGUP_GRACE)
         loop = apps[-1]._loop if apps else None
         if loop is None or loop.is_closed():
             os._exit(128 + signum)
         loop.call_soon_threadsafe(apps[-1].exit)  # safe from a signal handler
-        signal.signal(signal.SIGHUP, signal.SIG_DFL)  # a second hang-up is final
 
     App.run = run_and_remember
     signal.signal(signal.SIGHUP, hang_up)
+
+
+def _detach_from_terminal() -> None:
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        with contextlib.suppress(OSError):
+            os.dup2(null, fd)
+    os.close(null)
 
 
 class ForkServerClient:

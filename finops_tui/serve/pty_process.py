@@ -209,6 +209,15 @@ class PtyProcess:
             await asyncio.sleep(0.05)
         return True
 
+    def kill(self) -> None:
+        """End the program now if it is still running (after close() had no effect)."""
+        if self._running():
+            self._signal(signal.SIGKILL)
+
+    @property
+    def running(self) -> bool:
+        return self._running()
+
     def _running(self) -> bool:
         if self._proc is not None:
             return self._proc.poll() is None

@@ -33,7 +33,7 @@ import asyncssh
 
 from finops_tui.content.classroom import ClassDir, ClassSettings, check_team_name
 from finops_tui.serve.files import HostKeyError, load_or_create_host_key, make_runtime_dir
-from finops_tui.serve.forkserver import ForkServerClient
+from finops_tui.serve.forkserver import HANGUP_GRACE, ForkServerClient
 from finops_tui.serve.limits import AddressRate, TokenBucket
 from finops_tui.serve.pty_process import PtyProcess, clamp_size
 
@@ -90,6 +90,7 @@ class ClassHost:
         self.sessions: set[GameSession] = set()
         self.facilitator: GameSession | None = None
         self.connections: dict[HostServer, str] = {}  # each open connection and its role
+        self.processes: set[PtyProcess] = set()  # games started, until seen gone
         self.notices: list[str] = []  # sentences for whoever started the host
         self.refused = 0  # connections closed on arrival (cap or rate)
         self._acceptor: asyncssh.SSHAcceptor | None = None
@@ -174,6 +175,11 @@ class ClassHost:
             self._idle_task.cancel()
         for session in list(self.sessions):
             session.end("The host is shutting down. Your game is saved.\r\n")
+        # Each game was asked to quit; one that cannot (stuck writing to a dead terminal)
+        # is ended, so that no game outlives the host.
+        await asyncio.gather(*(p.wait_exited(HANGUP_GRACE) for p in self.processes))
+        for process in self.processes:
+            process.kill()
         for server in list(self.connections):
             server.close()
         if self._acceptor:
@@ -219,6 +225,7 @@ class ClassHost:
     async def _reap_idle(self) -> None:
         while True:
             await asyncio.sleep(min(30.0, self.config.idle_timeout / 4))
+            self.processes = {p for p in self.processes if p.running}
             now = time.monotonic()
             for session in list(self.sessions):
                 if session.user == PROJECTOR:
@@ -597,6 +604,7 @@ class GameSession(asyncssh.SSHServerSession):
         if spawn is not None:
             argv = argv[3:]  # the fork server is already `python -m finops_tui`
         self.process = PtyProcess(argv, env, self.size, self._output, self._exited, spawn)
+        self.host.processes.add(self.process)
         self._task = asyncio.create_task(self._start(self.process))
 
     async def _start(self, process: PtyProcess) -> None:

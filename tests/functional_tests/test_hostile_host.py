@@ -346,8 +346,22 @@ async def test_a_terminal_that_stops_reading_does_not_grow_the_host(tmp_path):
             await asyncio.sleep(1)
             assert session.chan.get_write_buffer_size() < 256_000  # main: 1.3 MB and growing
             assert session.process._paused  # the game waits on its own writes
+            pid = session.process.pid
     finally:
         await host.close()
+    # A game stuck writing to a terminal nobody reads still ends when the host stops.
+    deadline = time.monotonic() + 10
+    while alive(pid) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert not alive(pid)
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 async def test_one_error_in_a_loop_is_logged_once(tmp_path, caplog):
