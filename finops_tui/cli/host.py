@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import os
+import resource
 import secrets
 import signal
 import sys
@@ -19,7 +21,7 @@ PASSWORD_ENV = "FINOPS_TUI_FACILITATOR_PASSWORD"
 
 
 def host(args: argparse.Namespace) -> int:
-    from finops_tui.serve.ssh import ClassHost, HostConfig
+    from finops_tui.serve.ssh import ClassHost, HostConfig, HostKeyError
 
     class_dir = ClassDir(Path(args.class_dir))
     scenario = load_scenario(args.level)  # a bad level stops here, with its file and key
@@ -50,7 +52,22 @@ def host(args: argparse.Namespace) -> int:
         max_connections=args.max_connections,
         idle_timeout=args.idle_minutes * 60.0,
     )
-    return asyncio.run(_serve(ClassHost(config), generated))
+    logging.basicConfig(format="%(asctime)s finops-tui host: %(message)s", level=logging.WARNING)
+    raise_file_limit()
+    try:
+        return asyncio.run(_serve(ClassHost(config), generated))
+    except HostKeyError as exc:
+        print(f"finops-tui host: {exc}", file=sys.stderr)
+        return 1
+
+
+def raise_file_limit() -> None:
+    """Every connection costs a few descriptors: use what the system allows (up to 8192)."""
+    with contextlib.suppress(ValueError, OSError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = 8192 if hard == resource.RLIM_INFINITY else min(hard, 8192)
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 async def _serve(class_host, generated_password: bool) -> int:
@@ -62,7 +79,10 @@ async def _serve(class_host, generated_password: bool) -> int:
             f"finops-tui host: cannot listen on {config.bind}:{config.port}: {exc.strerror}",
             file=sys.stderr,
         )
+        await class_host.close()
         return 1
+    for notice in class_host.notices:
+        print(f"finops-tui host: {notice}", file=sys.stderr)
     s = config.settings
     where = f"-p {class_host.port} " if class_host.port != 22 else ""
     print(f"Hosting {s.level} (seed {s.seed}, {s.setting}) on {config.bind}:{class_host.port}")
@@ -75,9 +95,11 @@ async def _serve(class_host, generated_password: bool) -> int:
     print("Ctrl+C stops the host; every team's game is saved after each turn.", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await class_host.close()
+    try:
+        await stop.wait()
+    finally:
+        await class_host.close()  # the fork socket and its folder go too
     return 0

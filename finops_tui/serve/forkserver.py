@@ -7,7 +7,8 @@ few milliseconds. The child makes the session's PTY its controlling terminal and
 runs the ordinary command line (`finops-tui play ...`), so nothing else changes.
 
 The host talks to it over a Unix socket in the class folder (mode 0600), passing the
-PTY's terminal end with SCM_RIGHTS.
+PTY's terminal end with SCM_RIGHTS. The socket lives in the host's own runtime folder;
+when the host is gone (even killed), the fork server removes the socket and the folder.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,6 +28,8 @@ import time
 from pathlib import Path
 
 MAX_REQUEST = 1 << 16
+RUNTIME_PREFIX = "finops-tui-host-"
+HANGUP_GRACE = 3  # seconds a hung-up game has to quit before it is ended
 
 
 def _preload() -> None:
@@ -46,6 +50,8 @@ def _preload() -> None:
 
 def serve(path: Path) -> None:
     """The fork server's main loop: accept a request, fork, answer with the pid."""
+    host = os.getppid()  # before the slow imports: a host killed meanwhile is noticed
+    signal.signal(signal.SIGTERM, lambda *_: _leave(path))
     _preload()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     with contextlib.suppress(FileNotFoundError):
@@ -58,13 +64,38 @@ def serve(path: Path) -> None:
         os.umask(old_umask)
     listener.listen(64)
     listener.settimeout(1.0)
-    host = os.getppid()
+    try:
+        _accept_loop(listener, host)
+    finally:
+        _remove_runtime(path)
+
+
+def _leave(path: Path) -> None:
+    _remove_runtime(path)
+    os._exit(0)
+
+
+def _remove_runtime(path: Path) -> None:
+    """Remove the socket, and the host's runtime folder it lives in: nothing stale stays."""
+    with contextlib.suppress(OSError):
+        path.unlink()
+    if path.parent.name.startswith(RUNTIME_PREFIX):
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def _accept_loop(listener: socket.socket, host: int) -> None:
     while True:
         try:
             conn, _ = listener.accept()
         except TimeoutError:
             if os.getppid() != host:
                 return  # the host is gone: nobody will ask for a game again
+            continue
+        except OSError:
+            # Out of descriptors, say: wait instead of spinning on the same error.
+            time.sleep(0.5)
+            if os.getppid() != host:
+                return
             continue
         conn.settimeout(10)
         with conn:
@@ -101,6 +132,7 @@ def _child(tty: int, request: dict) -> None:
             os.close(tty)
         os.environ.clear()
         os.environ.update({str(k): str(v) for k, v in request["env"].items()})
+        _exit_apps_on_hangup()
         from finops_tui.__main__ import main
 
         code = main([str(a) for a in request["argv"]]) or 0
@@ -112,6 +144,43 @@ def _child(tty: int, request: dict) -> None:
         with contextlib.suppress(Exception):
             sys.stdout.flush()
         os._exit(code)
+
+
+def _exit_apps_on_hangup() -> None:
+    """A hung-up terminal (the host ended the session: a takeover, a shutdown, a lost
+    client) ends the game the way quitting does: the app exits and unmounts, so it
+    writes its team's status as away, instead of the process dying where it stands."""
+    from textual.app import App
+
+    apps: list[App] = []
+    run = App.run
+
+    def run_and_remember(self, *args, **kwargs):
+        apps.append(self)
+        return run(self, *args, **kwargs)
+
+    def hang_up(signum: int, frame: object) -> None:
+        # The terminal is gone: its writes now fail, and Textual's writer thread would
+        # die on the first one and leave the app's last writes waiting forever. Point
+        # the standard streams at /dev/null so the app can finish, and give it a few
+        # seconds to (SIGALRM's default action ends the process if it cannot).
+        _detach_from_terminal()
+        signal.alarm(HANGUP_GRACE)
+        loop = apps[-1]._loop if apps else None
+        if loop is None or loop.is_closed():
+            os._exit(128 + signum)
+        loop.call_soon_threadsafe(apps[-1].exit)  # safe from a signal handler
+
+    App.run = run_and_remember
+    signal.signal(signal.SIGHUP, hang_up)
+
+
+def _detach_from_terminal() -> None:
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        with contextlib.suppress(OSError):
+            os.dup2(null, fd)
+    os.close(null)
 
 
 class ForkServerClient:
@@ -145,8 +214,15 @@ class ForkServerClient:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None and self.path.exists()
 
-    def spawn(self, argv: list[str], env: dict[str, str], tty: int) -> int:
-        """Fork a child running `argv` on the terminal `tty`; returns its pid."""
+    async def spawn(self, argv: list[str], env: dict[str, str], tty: int) -> int:
+        """Fork a child running `argv` on the terminal `tty`; returns its pid.
+
+        The exchange is blocking socket I/O (SCM_RIGHTS has no asyncio stream), so it
+        runs in a worker thread: a slow fork server never stalls every other session.
+        """
+        return await asyncio.to_thread(self._spawn_blocking, argv, env, tty)
+
+    def _spawn_blocking(self, argv: list[str], env: dict[str, str], tty: int) -> int:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.settimeout(10)
             conn.connect(str(self.path))
@@ -157,8 +233,12 @@ class ForkServerClient:
     def close(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
+            try:
                 self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.process.wait(timeout=1)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 

@@ -11,9 +11,14 @@ import signal
 import struct
 import subprocess
 import termios
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 MAX_SIDE = 1000  # a client may claim any size; nobody has a 1000-column terminal
+# Keys waiting for the program to read them. A person types a few bytes a second; past
+# this much the program is not keeping up, and more keys are dropped, not queued.
+MAX_PENDING_INPUT = 64 * 1024
+
+Spawner = Callable[[list[str], dict[str, str], int], Awaitable[int]]
 
 
 def clamp_size(cols: int, rows: int) -> tuple[int, int]:
@@ -36,7 +41,7 @@ class PtyProcess:
         size: tuple[int, int],
         on_output: Callable[[bytes], None],
         on_exit: Callable[[int | None], None],
-        spawn: Callable[[list[str], dict[str, str], int], int] | None = None,
+        spawn: Spawner | None = None,
     ) -> None:
         self._argv = list(argv)
         self._env = dict(env)
@@ -52,27 +57,52 @@ class PtyProcess:
         self._pending = bytearray()
         self._loop = asyncio.get_running_loop()
         self._closed = False
+        self._paused = False
+        self.dropped = 0  # input bytes dropped because the program was not reading
 
     @property
     def pid(self) -> int | None:
         return self._pid
 
     def start(self) -> None:
+        """Start the program as a child process (no fork server)."""
         master, slave = pty.openpty()
-        self._set_size(slave, *self._size)
         try:
-            if self._spawn is not None:
-                self._pid = self._spawn(self._argv, self._env, slave)
-            else:
-                self._start_process(slave)
+            self._set_size(slave, *self._size)
+            self._start_process(slave)
         except BaseException:
             os.close(master)
             raise
         finally:
             os.close(slave)
+        self._attach(master)
+
+    async def start_async(self) -> None:
+        """Start the program, by the fork server if there is one, without blocking the loop."""
+        if self._spawn is None:
+            self.start()
+            return
+        master, slave = pty.openpty()
+        try:
+            self._set_size(slave, *self._size)
+            self._pid = await self._spawn(self._argv, self._env, slave)
+        except BaseException:
+            os.close(master)
+            raise
+        finally:
+            os.close(slave)
+        if self._closed:  # the session ended while the program was starting
+            os.close(master)
+            self._signal(signal.SIGHUP)
+            self._loop.call_later(2.0, self._reap)
+            return
+        self._attach(master)
+
+    def _attach(self, master: int) -> None:
         os.set_blocking(master, False)
         self._master = master
-        self._loop.add_reader(master, self._readable)
+        if not self._paused:
+            self._loop.add_reader(master, self._readable)
 
     def _start_process(self, slave: int) -> None:
         self._proc = subprocess.Popen(
@@ -87,12 +117,32 @@ class PtyProcess:
         )
         self._pid = self._proc.pid
 
-    def write(self, data: bytes) -> None:
-        """Keystrokes to the program; never blocks the host's event loop."""
+    def write(self, data: bytes) -> bool:
+        """Keystrokes to the program; never blocks the host's event loop, never queues
+        more than MAX_PENDING_INPUT. False if the keys were dropped."""
         if self._master is None or self._closed:
-            return
+            return False
+        if len(self._pending) + len(data) > MAX_PENDING_INPUT:
+            self.dropped += len(data)
+            return False
         self._pending += data
-        self._flush()
+        if len(self._pending) == len(data):  # otherwise a writer is already waiting
+            self._flush()
+        return True
+
+    def pause_reading(self) -> None:
+        """Stop reading the program's output (the SSH client is not taking it): the PTY
+        fills, and the program waits on its own writes instead of the host buffering them."""
+        if not self._paused:
+            self._paused = True
+            if self._master is not None and not self._closed:
+                self._loop.remove_reader(self._master)
+
+    def resume_reading(self) -> None:
+        if self._paused:
+            self._paused = False
+            if self._master is not None and not self._closed:
+                self._loop.add_reader(self._master, self._readable)
 
     def _flush(self) -> None:
         assert self._master is not None
@@ -149,6 +199,24 @@ class PtyProcess:
             self._signal(signal.SIGHUP)
             self._loop.call_later(2.0, self._reap)
         self._on_exit(code)
+
+    async def wait_exited(self, timeout: float = 5.0) -> bool:
+        """Wait (bounded) for the program to be gone, after close(); True if it is."""
+        deadline = self._loop.time() + timeout
+        while self._running():
+            if self._loop.time() > deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return True
+
+    def kill(self) -> None:
+        """End the program now if it is still running (after close() had no effect)."""
+        if self._running():
+            self._signal(signal.SIGKILL)
+
+    @property
+    def running(self) -> bool:
+        return self._running()
 
     def _running(self) -> bool:
         if self._proc is not None:

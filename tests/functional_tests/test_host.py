@@ -111,7 +111,9 @@ async def test_one_terminal_per_team_and_a_connection_cap(host):
         await read_until(p1, b"First Bill")
         async with await connect(host, "blue") as second:
             p2 = await second.create_process(term_type="xterm", term_size=(80, 24), encoding=None)
-            assert b"already playing" in await asyncio.wait_for(p2.stdout.read(), 10)
+            await read_until(p2, b"already playing", timeout=10)
+            p2.stdin.write(b"n")  # offered the team, the second terminal declines it
+            assert b"Nothing was taken over" in await asyncio.wait_for(p2.stdout.read(), 10)
         others = []
         for team in ("green", "red"):
             conn = await connect(host, team)
