@@ -272,6 +272,12 @@ class FinOpsApp(App[None]):
 
     # -- help, codex, palette -----------------------------------------------------------
 
+    def get_key_display(self, binding: Binding) -> str:
+        """A binding's keys as the footer shows them; a screen may say what they are now."""
+        for_screen = getattr(self.screen, "key_display_for", None)
+        shown = for_screen(binding) if callable(for_screen) else None
+        return shown or super().get_key_display(binding)
+
     def action_help(self) -> None:
         from finops_tui.ui.screens.help import HelpScreen
 
