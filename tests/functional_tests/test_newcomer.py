@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from rich.text import Text
 from textual.containers import VerticalScroll
-from textual.widgets import Static, TabbedContent, Tabs
+from textual.widgets import Input, Static, TabbedContent, Tabs
 from textual.widgets._footer import FooterKey
 
 from finops_tui.engine import plan_decisions
 from finops_tui.ui.app import create_app
+from finops_tui.ui.screens.calculator import CalculatorScreen
 from finops_tui.ui.screens.debrief import DebriefScreen
 from finops_tui.ui.screens.quiz import QuizScreen
 from finops_tui.ui.screens.turn import TurnScreen
@@ -140,3 +141,31 @@ async def test_quiz_footer_offers_the_numbers_the_question_has() -> None:
             await pilot.pause()
             await pilot.press("enter")
             await pilot.pause()
+
+
+# -- letters typed in the calculator ---------------------------------------------------
+
+
+@pytest.mark.parametrize("focus", ["#train-table", "#train-params"])
+async def test_letters_in_the_calculator_run_only_the_keys_it_shows(focus) -> None:
+    """ "lots" typed on a table, or into an amount field that refuses letters, turns nothing."""
+    app = create_app(seed=1, animate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_calculator()
+        await wait_for(pilot, lambda: isinstance(app.screen, CalculatorScreen), "the calculator")
+        calculator = app.screen
+        await wait_for(pilot, lambda: isinstance(app.focused, Input), "a field focused on open")
+        calculator.query_one(focus).focus()
+        await pilot.pause()
+        await pilot.press(*"lots", "k", "z")
+        await pilot.pause()
+        assert app.role == "", "a typed letter turned the lens"
+        assert app.screen is calculator
+        # The keys its footer shows still work.
+        await pilot.press("d")
+        await wait_for(
+            pilot,
+            lambda: calculator.query_one(TabbedContent).active == "calc-serve",
+            "d to show serving",
+        )
