@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Markdown
@@ -25,6 +26,7 @@ from finops_tui.engine.state import TurnRecord
 from finops_tui.ui.codex import concept_from_link
 from finops_tui.ui.commands import GameCommands, GamePalette
 from finops_tui.ui.messages import BestScoresLoaded, OpenCodex
+from finops_tui.ui.no_colour import no_colour_filters
 from finops_tui.ui.roles import ROLES, lead_keys, lens_name, metric_label, next_lens
 from finops_tui.ui.session import GameSession
 from finops_tui.ui.textual_fixes import apply as apply_textual_fixes
@@ -271,6 +273,11 @@ class FinOpsApp(App[None]):
         return await super()._replace_screen(screen)
 
     # -- help, codex, palette -----------------------------------------------------------
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        # Textual turns NO_COLOR into 256-colour greys; the app sends no colour at all.
+        filters = super().get_line_filters()
+        return no_colour_filters(filters) if self.no_color else filters
 
     def get_key_display(self, binding: Binding) -> str:
         """A binding's keys as the footer shows them; a screen may say what they are now."""

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pty
+import re
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
+
 import pytest
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -169,3 +180,72 @@ async def test_letters_in_the_calculator_run_only_the_keys_it_shows(focus) -> No
             lambda: calculator.query_one(TabbedContent).active == "calc-serve",
             "d to show serving",
         )
+
+
+# -- NO_COLOR: no colour at all ---------------------------------------------------------
+
+SGR = re.compile(rb"\x1b\[([0-9;:]*)m")
+COLOUR_CODES = {
+    *range(30, 39),  # foreground, 38 the 256-colour and truecolour form
+    *range(40, 49),  # background, 48 likewise
+    58,  # underline colour
+    *range(90, 98),
+    *range(100, 108),
+}
+PTY_READ_SECONDS = 60  # the app under a loaded machine can take a while to draw
+
+
+def colour_escapes(output: bytes) -> list[bytes]:
+    """Every SGR escape in `output` that sets a colour (39 and 49, the terminal's own, do not)."""
+    found = []
+    for match in SGR.finditer(output):
+        codes = [p.split(b":")[0] for p in match.group(1).split(b";")]
+        if any(code.isdigit() and int(code) in COLOUR_CODES for code in codes):
+            found.append(match.group(0))
+    return found
+
+
+def drive_in_a_terminal(tmp_path, no_color: bool) -> bytes:
+    """What the app sends to a real 80x24 xterm-256color terminal until it shows the turn."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLORTERM")}
+    env |= {"TERM": "xterm-256color", "TEXTUAL_ANIMATIONS": "none"}
+    if no_color:
+        env["NO_COLOR"] = "1"
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    command = [sys.executable, "-m", "finops_tui", "play", "tutorial", "--seed", "1"]
+    command += ["--saves-dir", str(tmp_path / "saves")]
+    process = subprocess.Popen(
+        command, stdin=follower, stdout=follower, stderr=follower, env=env, close_fds=True
+    )
+    os.close(follower)
+    output = b""
+    sent_enter = False
+    deadline = time.monotonic() + PTY_READ_SECONDS
+    try:
+        while time.monotonic() < deadline and b"End turn" not in output:
+            ready, _, _ = select.select([leader], [], [], 0.2)
+            if ready:
+                try:
+                    output += os.read(leader, 65536)
+                except OSError:
+                    break
+            if not sent_enter and b"Start" in output:
+                os.write(leader, b"\r")  # past the briefing, to the turn screen's widgets
+                sent_enter = True
+        os.write(leader, b"\x11")  # ctrl+q
+        process.wait(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        os.close(leader)
+    assert b"End turn" in output, f"the turn screen never drew: {output[-300:]!r}"
+    return output
+
+
+def test_no_color_sends_no_colour_escapes(tmp_path) -> None:
+    coloured = drive_in_a_terminal(tmp_path, no_color=False)
+    assert colour_escapes(coloured), "the check finds colours when there are some"
+    plain = drive_in_a_terminal(tmp_path, no_color=True)
+    assert colour_escapes(plain) == []
