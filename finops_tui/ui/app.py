@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
@@ -30,6 +30,7 @@ from finops_tui.ui.no_colour import no_colour_filters
 from finops_tui.ui.roles import ROLES, lead_keys, lens_name, metric_label, next_lens
 from finops_tui.ui.session import GameSession
 from finops_tui.ui.textual_fixes import apply as apply_textual_fixes
+from finops_tui.ui.widgets.size_notice import show_size_notice
 
 apply_textual_fixes()
 
@@ -116,6 +117,7 @@ class FinOpsApp(App[None]):
     # -- start --------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, lambda _screen: self._check_size())
         if self.class_link is not None and self.start_scenario is not None:
             self.start_class_game(self.start_scenario)
             return
@@ -273,6 +275,14 @@ class FinOpsApp(App[None]):
         return await super()._replace_screen(screen)
 
     # -- help, codex, palette -----------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._check_size)
+
+    def _check_size(self) -> None:
+        """Under 80x24, a notice over the screen says so; play goes on below it."""
+        if self.screen_stack:
+            show_size_notice(self.screen, self.size)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         # Textual turns NO_COLOR into 256-colour greys; the app sends no colour at all.

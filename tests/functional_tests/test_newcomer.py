@@ -23,9 +23,11 @@ from finops_tui.engine import plan_decisions
 from finops_tui.ui.app import create_app
 from finops_tui.ui.screens.calculator import CalculatorScreen
 from finops_tui.ui.screens.debrief import DebriefScreen
+from finops_tui.ui.screens.help import HelpScreen
 from finops_tui.ui.screens.quiz import QuizScreen
 from finops_tui.ui.screens.turn import TurnScreen
 from finops_tui.ui.widgets.decision_form import DecisionForm
+from finops_tui.ui.widgets.size_notice import SizeNotice
 
 from .conftest import enter_decisions
 
@@ -249,3 +251,32 @@ def test_no_color_sends_no_colour_escapes(tmp_path) -> None:
     assert colour_escapes(coloured), "the check finds colours when there are some"
     plain = drive_in_a_terminal(tmp_path, no_color=True)
     assert colour_escapes(plain) == []
+
+
+# -- a terminal smaller than 80x24 ----------------------------------------------------
+
+
+def size_notices(app) -> list[str]:
+    return [notice.text for notice in app.screen.query_children(SizeNotice)]
+
+
+async def test_a_small_terminal_is_told_the_size_needed_until_it_grows() -> None:
+    app = create_app(level="tutorial", seed=1, animate=False)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_for(pilot, lambda: size_notices(app), "the size notice")
+        assert "60x20" in size_notices(app)[0] and "80x24" in size_notices(app)[0]
+        screen = await turn_screen(pilot)  # the game goes on under the notice
+        await wait_for(pilot, lambda: size_notices(app), "the notice on the turn screen")
+        await pilot.press("tab")
+        await pilot.pause()
+        assert screen.focused is not None
+
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: not size_notices(app), "the notice to go at 80x24")
+        await pilot.resize_terminal(79, 30)
+        await wait_for(pilot, lambda: "79x30" in "".join(size_notices(app)), "too narrow")
+        await pilot.press("question_mark")  # a screen opened while small says it too
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        await wait_for(pilot, lambda: size_notices(app), "the notice over help")
+        await pilot.resize_terminal(120, 40)
+        await wait_for(pilot, lambda: not size_notices(app), "the notice to go at 120x40")
