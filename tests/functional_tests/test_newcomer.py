@@ -26,7 +26,10 @@ from finops_tui.ui.screens.debrief import DebriefScreen
 from finops_tui.ui.screens.help import HelpScreen
 from finops_tui.ui.screens.quiz import QuizScreen
 from finops_tui.ui.screens.turn import TurnScreen
+from finops_tui.ui.widgets.bill_table import BillTable
 from finops_tui.ui.widgets.decision_form import DecisionForm
+from finops_tui.ui.widgets.event_log import EventLog
+from finops_tui.ui.widgets.kpi_table import KpiTable
 from finops_tui.ui.widgets.size_notice import SizeNotice
 
 from .conftest import enter_decisions
@@ -280,3 +283,38 @@ async def test_a_small_terminal_is_told_the_size_needed_until_it_grows() -> None
         await wait_for(pilot, lambda: size_notices(app), "the notice over help")
         await pilot.resize_terminal(120, 40)
         await wait_for(pilot, lambda: not size_notices(app), "the notice to go at 120x40")
+
+
+# -- tables fit at 80 columns ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_dashboard_tables_fit_their_width(size) -> None:
+    """Bill, KPIs and Events: every column whole ("Targe", "S" and "What it did" were cut)."""
+    app = create_app(level="sandbox", seed=1, animate=False)
+    async with app.run_test(size=size) as pilot:
+        await turn_screen(pilot)
+        for _ in range(5):  # five months as they come: events to log
+            await pilot.press("n")
+            await wait_for(pilot, lambda: not isinstance(app.screen, TurnScreen), "the report")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, TurnScreen), "the next turn")
+        screen = app.screen
+        assert screen.query_one(EventLog).row_count > 1, "no events to show"
+        tabs = screen.query_one(TabbedContent)
+        for tab, table_type in (
+            ("tab-bill", BillTable),
+            ("tab-kpis", KpiTable),
+            ("tab-events", EventLog),
+        ):
+            tabs.active = tab
+            table = screen.query_one(table_type)
+            await wait_for(pilot, lambda t=table: t.size.width > 0 and t.row_count, tab)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            columns = list(table.columns.values())
+            used = sum(c.get_render_width(table) for c in columns)
+            assert used <= table.scrollable_content_region.width, f"{tab}: {used} cells wide"
+            for column in columns:
+                label = column.label.cell_len
+                assert column.get_render_width(table) >= label + 2, f"{tab}: {column.label} cut"
