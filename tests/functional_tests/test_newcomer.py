@@ -16,7 +16,7 @@ import time
 import pytest
 from rich.text import Text
 from textual.containers import VerticalScroll
-from textual.widgets import Input, Static, TabbedContent, Tabs
+from textual.widgets import DataTable, Input, Static, TabbedContent, Tabs
 from textual.widgets._footer import FooterKey
 
 from finops_tui.engine import plan_decisions
@@ -318,3 +318,24 @@ async def test_dashboard_tables_fit_their_width(size) -> None:
             for column in columns:
                 label = column.label.cell_len
                 assert column.get_render_width(table) >= label + 2, f"{tab}: {column.label} cut"
+
+
+async def test_debrief_what_ifs_fit_at_80() -> None:
+    """The What if tab's "Why" wraps instead of running off the screen."""
+    app = create_app(level="runaway-fine-tune", seed=1, animate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.show_debrief(app.session)
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, DebriefScreen) and app.screen.query("#what-if"),
+            "the debrief",
+        )
+        screen = app.screen
+        screen.query_one("#debrief-tabs", TabbedContent).active = "tab-what-if"
+        table = screen.query_one("#what-if", DataTable)
+        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: table.row_count > 2, "the what-ifs")
+        await pilot.pause()
+        used = sum(c.get_render_width(table) for c in table.columns.values())
+        assert used <= table.scrollable_content_region.width, f"{used} cells wide"

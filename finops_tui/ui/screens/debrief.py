@@ -35,6 +35,7 @@ from finops_tui.ui.messages import PlansSimulated
 from finops_tui.ui.roles import lead_first, lead_keys, metric_concept, metric_label, metric_text
 from finops_tui.ui.roles import metric_value as lens_value
 from finops_tui.ui.session import GameSession
+from finops_tui.ui.widgets.fitted_table import FittedTable
 from finops_tui.ui.widgets.footer import GameFooter
 from finops_tui.ui.widgets.spend_chart import SpendChart, SpendSeries
 
@@ -146,11 +147,11 @@ class DebriefScreen(Screen):
             with TabPane("Result", id="tab-result"):
                 yield DataTable(id="compare", cursor_type="row")
             with TabPane("Turns", id="tab-turns"):
-                yield DataTable(id="turns", cursor_type="row")
+                yield FittedTable(id="turns", cursor_type="row", wrap_columns=("events",))
             with TabPane("Spend", id="tab-spend"):
                 yield SpendChart(id="debrief-chart")
             with TabPane("What if", id="tab-what-if"):
-                yield DataTable(id="what-if", cursor_type="row")
+                yield FittedTable(id="what-if", cursor_type="row", wrap_columns=("what", "lesson"))
             with TabPane("Lessons", id="tab-lessons"), VerticalScroll(classes="reading"):
                 yield Markdown(self._lessons_markdown(), open_links=False)
         yield GameFooter()

@@ -43,8 +43,10 @@ class FittedTable(DataTable):
 
     WRAP_COLUMNS: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, wrap_columns: tuple[str, ...] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
+        if wrap_columns is not None:
+            self.WRAP_COLUMNS = wrap_columns
         self._rows: list[tuple[tuple[CellType, ...], str | None]] = []
         self._wrap_widths: dict[str, int | None] = {}  # None: its natural width
         self._fit_soon = False  # a fit is queued behind the rows being added
@@ -64,6 +66,8 @@ class FittedTable(DataTable):
 
     def clear(self, columns: bool = False) -> DataTable:
         self._rows = []
+        if columns:
+            self._wrap_widths = {}  # new columns start at their natural width
         return super().clear(columns)
 
     def on_resize(self, event: events.Resize) -> None:
