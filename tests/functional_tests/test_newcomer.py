@@ -29,6 +29,7 @@ from finops_tui.ui.screens.turn import TurnScreen
 from finops_tui.ui.widgets.bill_table import BillTable
 from finops_tui.ui.widgets.decision_form import DecisionForm
 from finops_tui.ui.widgets.event_log import EventLog
+from finops_tui.ui.widgets.fitted_table import MIN_WRAP_WIDTH, share_width
 from finops_tui.ui.widgets.kpi_table import KpiTable
 from finops_tui.ui.widgets.size_notice import SizeNotice
 
@@ -339,3 +340,11 @@ async def test_debrief_what_ifs_fit_at_80() -> None:
         await pilot.pause()
         used = sum(c.get_render_width(table) for c in table.columns.values())
         assert used <= table.scrollable_content_region.width, f"{used} cells wide"
+
+
+def test_wrapping_columns_share_the_room() -> None:
+    assert share_width([10, 40], 30) == [10, 20]  # the short one keeps its width
+    assert share_width([30, 40], 30) == [15, 15]
+    assert share_width([5, 7], 30) == [5, 7]  # never wider than needed
+    assert share_width([30, 40], 4) == [MIN_WRAP_WIDTH, MIN_WRAP_WIDTH]  # a floor, not zero
+    assert share_width([], 30) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
+from rich.text import Text, TextType
 from textual import events
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellType, ColumnKey, RowKey
@@ -47,7 +47,7 @@ class FittedTable(DataTable):
         super().__init__(**kwargs)
         if wrap_columns is not None:
             self.WRAP_COLUMNS = wrap_columns
-        self._rows: list[tuple[tuple[CellType, ...], str | None]] = []
+        self._rows: list[tuple[tuple[CellType, ...], str | None, TextType | None]] = []
         self._wrap_widths: dict[str, int | None] = {}  # None: its natural width
         self._fit_soon = False  # a fit is queued behind the rows being added
 
@@ -56,13 +56,13 @@ class FittedTable(DataTable):
         *cells: CellType,
         height: int | None = None,
         key: str | None = None,
-        label: object = None,
+        label: TextType | None = None,
     ) -> RowKey:
-        self._rows.append((cells, key))
+        self._rows.append((cells, key, label))
         if not self._fit_soon and self.is_mounted:
             self._fit_soon = True  # once, after the whole batch of rows
             self.call_after_refresh(self.fit)
-        return super().add_row(*cells, height=height, key=key)
+        return super().add_row(*cells, height=height, key=key, label=label)
 
     def clear(self, columns: bool = False) -> DataTable:
         self._rows = []
@@ -87,8 +87,8 @@ class FittedTable(DataTable):
                 column.width = width
         rows, cursor = list(self._rows), self.cursor_coordinate
         super().clear()
-        for cells, key in rows:
-            super().add_row(*cells, height=None, key=key)
+        for cells, key, label in rows:
+            super().add_row(*cells, height=None, key=key, label=label)
         self._rows = rows
         if rows:
             self.move_cursor(row=min(cursor.row, len(rows) - 1), animate=False)
@@ -101,9 +101,8 @@ class FittedTable(DataTable):
         natural: dict[str, int] = {}
         fixed = 0
         for index, (key, column) in enumerate(self.columns.items()):
-            need = max(
-                [cell_width(column.label), *(cell_width(cells[index]) for cells, _ in self._rows)]
-            )
+            cells_here = (cell_width(row[0][index]) for row in self._rows)
+            need = max([cell_width(column.label), *cells_here])
             if key.value in self.WRAP_COLUMNS:
                 natural[str(key.value)] = need
             fixed += padding + (0 if key.value in self.WRAP_COLUMNS else need)
