@@ -31,9 +31,32 @@ TUTORIAL = HERE / "snapshot_apps" / "tutorial.py"
 TITLE = HERE / "snapshot_apps" / "title.py"
 
 
+SETTLE_STEP = 0.05  # seconds between two looks at the screen
+SETTLE_STEPS = 100  # five seconds at most, then the snapshot shows what is there
+STEADY_LOOKS = 3  # the same screen this many times running, with no worker left
+
+
+def steady_cursors(app) -> None:
+    """No blinking cursor anywhere: a snapshot taken mid-blink would differ by chance."""
+    for screen in app.screen_stack:
+        for field in screen.query("Input, TextArea"):
+            field.cursor_blink = False
+
+
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.2)
+    """Wait until the screen stops changing (workers done, debounces fired), not a fixed time."""
+    app = pilot.app
+    steady_cursors(app)
+    previous, same = None, 0
+    for _ in range(SETTLE_STEPS):
+        await app.workers.wait_for_complete()
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause(SETTLE_STEP)
+        shot = app.export_screenshot()
+        same = same + 1 if shot == previous else 0
+        if same >= STEADY_LOOKS and not any(w.is_running for w in app.workers):
+            return
+        previous = shot
 
 
 def test_title(snap_compare, monkeypatch) -> None:
