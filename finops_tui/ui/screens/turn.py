@@ -84,7 +84,9 @@ class TurnScreen(Screen):
         with Horizontal(id="turn-body"):
             with Vertical(id="decisions-pane"):
                 yield DecisionForm(self.fields, self.draft, id="decisions")
-                yield FieldHelp([f.help for f in self.fields] + [TABLE_HELP], id="field-help")
+                yield FieldHelp(
+                    [f.help for f in self.fields] + [TABLE_HELP], id="field-help", markup=False
+                )
             with Vertical(id="dashboard-pane"):
                 yield ProblemPanel(id="problems")
                 yield EstimatePanel(id="estimate")
