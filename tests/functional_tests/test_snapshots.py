@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time as time_module
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from finops_tui.content.classroom import (
 from finops_tui.content.saves import SaveStore
 from finops_tui.engine import plan_decisions
 from finops_tui.ui.app import create_app
+from finops_tui.ui.classroom import scoreboard as scoreboard_module
 from finops_tui.ui.classroom.facilitator import FacilitatorApp
 from finops_tui.ui.classroom.link import ClassLink
 from finops_tui.ui.classroom.scoreboard import ScoreboardApp
@@ -342,6 +344,21 @@ def test_export(snap_compare, tmp_path, monkeypatch) -> None:
 CLASS_TIME = 1_700_000_000.0  # a fixed clock for what the class folder records
 
 
+class ClassClock:
+    """The scoreboard's clock, a few seconds after the teams last reported (none is away)."""
+
+    @staticmethod
+    def time() -> float:
+        return CLASS_TIME + 5
+
+    monotonic = staticmethod(time_module.monotonic)
+
+
+@pytest.fixture
+def class_clock(monkeypatch) -> None:
+    monkeypatch.setattr(scoreboard_module, "time", ClassClock)
+
+
 def a_class(tmp_path) -> ClassDir:
     """Three teams part-way through the tutorial, a broadcast, and a poll half answered."""
     class_dir = ClassDir(tmp_path / "class")
@@ -392,10 +409,10 @@ def test_lobby(snap_compare, tmp_path) -> None:
     assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
 
 
-def test_scoreboard(snap_compare, tmp_path) -> None:
+def test_scoreboard(snap_compare, tmp_path, class_clock) -> None:
     assert snap_compare(ScoreboardApp(a_class(tmp_path)), terminal_size=(80, 24), run_before=settle)
 
 
-def test_facilitator_console(snap_compare, tmp_path) -> None:
+def test_facilitator_console(snap_compare, tmp_path, class_clock) -> None:
     app = FacilitatorApp(a_class(tmp_path))
     assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
