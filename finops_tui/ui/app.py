@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Markdown
@@ -26,9 +27,11 @@ from finops_tui.ui.classroom.hosted import HostedApp
 from finops_tui.ui.codex import concept_from_link
 from finops_tui.ui.commands import GameCommands, GamePalette
 from finops_tui.ui.messages import BestScoresLoaded, OpenCodex
+from finops_tui.ui.no_colour import no_colour_filters
 from finops_tui.ui.roles import ROLES, lead_keys, lens_name, metric_label, next_lens
 from finops_tui.ui.session import GameSession
 from finops_tui.ui.textual_fixes import apply as apply_textual_fixes
+from finops_tui.ui.widgets.size_notice import show_size_notice
 
 apply_textual_fixes()
 
@@ -119,6 +122,7 @@ class FinOpsApp(HostedApp, App[None]):
     # -- start --------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, lambda _screen: self._check_size())
         if self.class_link is not None and self.start_scenario is not None:
             self.start_class_game(self.start_scenario)
             return
@@ -280,6 +284,25 @@ class FinOpsApp(HostedApp, App[None]):
         return await super()._replace_screen(screen)
 
     # -- help, codex, palette -----------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._check_size)
+
+    def _check_size(self) -> None:
+        """Under 80x24, a notice over the screen says so; play goes on below it."""
+        if self.screen_stack:
+            show_size_notice(self.screen, self.size)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        # Textual turns NO_COLOR into 256-colour greys; the app sends no colour at all.
+        filters = super().get_line_filters()
+        return no_colour_filters(filters) if self.no_color else filters
+
+    def get_key_display(self, binding: Binding) -> str:
+        """A binding's keys as the footer shows them; a screen may say what they are now."""
+        for_screen = getattr(self.screen, "key_display_for", None)
+        shown = for_screen(binding) if callable(for_screen) else None
+        return shown or super().get_key_display(binding)
 
     def action_help(self) -> None:
         from finops_tui.ui.screens.help import HelpScreen

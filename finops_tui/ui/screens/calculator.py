@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid
@@ -312,6 +312,21 @@ class CalculatorScreen(LateKeySafe, Screen):
         self.query_one("#serve-detail", Static).update(serving_detail(c, c.rows[table.cursor_row]))
 
     # -- what the player does -----------------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter no field took does only what the footer offers here, or nothing.
+
+        A word typed with a table focused, or letters an amount field refuses ("lots"),
+        would otherwise reach the app's hidden keys (`o` turns the lens).
+        """
+        if not (event.is_printable and event.character and event.character.isalpha()):
+            return
+        shown = self.active_bindings.get(event.key)
+        if shown is not None and shown.binding.show:
+            return
+        event.stop()
+        event.prevent_default()
+        self.app.bell()
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:

@@ -10,7 +10,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Markdown, Static, TabbedContent, TabPane
+from textual.widgets import (
+    Button,
+    DataTable,
+    Markdown,
+    Static,
+    TabbedContent,
+    TabPane,
+    Tabs,
+)
 
 from finops_tui.engine.game import InvalidDecisions, counterfactual, plan_decisions, play
 from finops_tui.engine.state import GameState
@@ -27,6 +35,7 @@ from finops_tui.ui.messages import PlansSimulated
 from finops_tui.ui.roles import lead_first, lead_keys, metric_concept, metric_label, metric_text
 from finops_tui.ui.roles import metric_value as lens_value
 from finops_tui.ui.session import GameSession
+from finops_tui.ui.widgets.fitted_table import FittedTable
 from finops_tui.ui.widgets.footer import GameFooter
 from finops_tui.ui.widgets.spend_chart import SpendChart, SpendSeries
 
@@ -69,6 +78,8 @@ class DebriefScreen(Screen):
         Binding("enter", "title", "Title screen", id="debrief.title", priority=True),
         Binding("a", "again", "Play again", id="debrief.again", tooltip="Same level, same seed"),
         Binding("d", "next_tab", "Next tab", id="debrief.tab"),
+        Binding("pagedown", "page(True)", show=False, id="debrief.page_down"),
+        Binding("pageup", "page(False)", show=False, id="debrief.page_up"),
         Binding(
             "x",
             "export",
@@ -107,6 +118,7 @@ class DebriefScreen(Screen):
         self.session = session
         self.runs: dict[str, GameState] = {}
         self.what_ifs: dict[str, GameState] = {}
+        self._tab_by_key = False  # `d` moved the tab: its content takes the focus
 
     def compose(self) -> ComposeResult:
         session, level, state = self.session, self.session.level, self.session.state
@@ -136,11 +148,11 @@ class DebriefScreen(Screen):
             with TabPane("Result", id="tab-result"):
                 yield DataTable(id="compare", cursor_type="row")
             with TabPane("Turns", id="tab-turns"):
-                yield DataTable(id="turns", cursor_type="row")
+                yield FittedTable(id="turns", cursor_type="row", wrap_columns=("events",))
             with TabPane("Spend", id="tab-spend"):
                 yield SpendChart(id="debrief-chart")
             with TabPane("What if", id="tab-what-if"):
-                yield DataTable(id="what-if", cursor_type="row")
+                yield FittedTable(id="what-if", cursor_type="row", wrap_columns=("what", "lesson"))
             with TabPane("Lessons", id="tab-lessons"), VerticalScroll(classes="reading"):
                 yield Markdown(self._lessons_markdown(), open_links=False)
         yield GameFooter()
@@ -363,7 +375,30 @@ class DebriefScreen(Screen):
     def action_next_tab(self) -> None:
         tabs = self.query_one(TabbedContent)
         current = DEBRIEF_TABS.index(tabs.active) if tabs.active in DEBRIEF_TABS else -1
+        self._tab_by_key = True
         tabs.active = DEBRIEF_TABS[(current + 1) % len(DEBRIEF_TABS)]
+
+    @on(TabbedContent.TabActivated, "#debrief-tabs")
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        """The shown tab's content takes the keys (page down, arrows), not a hidden one."""
+        by_key, self._tab_by_key = self._tab_by_key, False
+        focused, pane = self.focused, event.pane
+        if focused is not None and (focused is pane or pane in focused.ancestors):
+            return
+        if isinstance(focused, Tabs) and not by_key:
+            return  # moving along the tab bar (arrows, a click): the focus stays there
+        target = next((w for w in pane.query("*") if w.focusable), None)
+        # A pane with nothing to focus (the chart): the tab bar, so arrows still do something.
+        (target or self.query_one("#debrief-tabs", TabbedContent).query_one(Tabs)).focus()
+
+    def action_page(self, down: bool) -> None:
+        """Page through the shown tab from the tab bar too (the content does it when focused)."""
+        pane = self.query_one("#debrief-tabs", TabbedContent).active_pane
+        if pane is None:
+            return
+        scrollable = next((w for w in pane.query("*") if w.allow_vertical_scroll), None)
+        if scrollable is not None:
+            scrollable.scroll_page_down() if down else scrollable.scroll_page_up()
 
     def codex_topic(self) -> str | None:
         table = self.query_one("#compare", DataTable)

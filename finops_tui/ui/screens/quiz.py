@@ -76,7 +76,7 @@ class QuizScreen(LateKeySafe, Screen):
             "answer(0)",
             "Answer",
             id="quiz.answer",
-            key_display="1-6",
+            key_display=f"1-{MAX_CHOICES}",  # help's range; the footer shows the question's
             tooltip="Pick a choice by its number (or up/down and enter)",
         ),
         *[Binding(str(n + 1), f"answer({n})", show=False) for n in range(1, MAX_CHOICES)],
@@ -217,6 +217,12 @@ class QuizScreen(LateKeySafe, Screen):
         if action in ("retake", "justify"):
             return self.done and bool(self.session.level.quiz)
         return True
+
+    def key_display_for(self, binding: Binding) -> str | None:
+        """The answer keys as this question has them: "1-4" for four choices."""
+        if binding.id == "quiz.answer" and self.question is not None:
+            return f"1-{len(self.session.level.quiz[self.question].choices)}"
+        return None
 
     def action_next(self) -> None:
         if self.given is not None:

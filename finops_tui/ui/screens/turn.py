@@ -31,6 +31,7 @@ from finops_tui.ui.widgets.decision_form import DecisionForm
 from finops_tui.ui.widgets.estimate import EstimatePanel, EstimateView, ProblemPanel
 from finops_tui.ui.widgets.event_log import EventLog
 from finops_tui.ui.widgets.fan_chart import FanSummary
+from finops_tui.ui.widgets.field_help import FieldHelp
 from finops_tui.ui.widgets.footer import GameFooter
 from finops_tui.ui.widgets.kpi_table import KpiTable
 from finops_tui.ui.widgets.spend_chart import SpendChart, SpendSeries
@@ -38,6 +39,7 @@ from finops_tui.ui.widgets.spend_chart import SpendChart, SpendSeries
 PREVIEW_DELAY = 0.06  # seconds of quiet typing before the estimate is recomputed
 # A choice (a radio button, a list, a switch) is estimated at once: it is one key.
 FAN_FUTURES = 1000  # futures in the forecast fan (about 20 ms of batch engine)
+TABLE_HELP = "Arrows move; c opens the codex on what is highlighted."
 DASHBOARD_TABS = ("tab-spend", "tab-bill", "tab-kpis", "tab-events")
 TAB_CONCEPTS = {
     "tab-spend": "budgets-alerts",
@@ -82,7 +84,9 @@ class TurnScreen(Screen):
         with Horizontal(id="turn-body"):
             with Vertical(id="decisions-pane"):
                 yield DecisionForm(self.fields, self.draft, id="decisions")
-                yield Static(id="field-help", markup=False)
+                yield FieldHelp(
+                    [f.help for f in self.fields] + [TABLE_HELP], id="field-help", markup=False
+                )
             with Vertical(id="dashboard-pane"):
                 yield ProblemPanel(id="problems")
                 yield EstimatePanel(id="estimate")
@@ -320,12 +324,12 @@ class TurnScreen(Screen):
         spec = form.spec_for(event.widget)
         # A class on one row, not :focus-within, which restyles the whole form per key.
         form.highlight_row(spec)
-        help_line = self.query_one("#field-help", Static)
-        # Two lines, fixed by the style sheet: a new help text needs no layout.
+        help_line = self.query_one("#field-help", FieldHelp)
+        # Tall enough for the longest help already: a new help text needs no layout.
         if spec is not None:
             help_line.update(spec.help, layout=False)
         elif isinstance(event.widget, DataTable):
-            help_line.update("Arrows move; c opens the codex on what is highlighted.", layout=False)
+            help_line.update(TABLE_HELP, layout=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "undo_changes":

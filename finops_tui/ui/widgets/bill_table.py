@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from finops_tui.ui.format import usd
+from finops_tui.ui.widgets.fitted_table import FittedTable
 
 
-class BillTable(DataTable):
+class BillTable(FittedTable):
     """Three small breakdowns in one table; each group's rows add up to the bill."""
 
+    WRAP_COLUMNS = ("item",)
     DEFAULT_CSS = """
     BillTable {
         height: 1fr;

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from finops_tui.engine.state import EventRecord
 from finops_tui.ui.format import usd
+from finops_tui.ui.widgets.fitted_table import FittedTable
 
 
-class EventLog(DataTable):
+class EventLog(FittedTable):
+    WRAP_COLUMNS = ("event", "effect")
     DEFAULT_CSS = """
     EventLog {
         height: 1fr;

@@ -10,8 +10,8 @@ from textual.widgets._footer import FooterKey
 
 PALETTE_ROOM = 100  # columns: below this, the screen's own keys need the whole line
 
-# One shown key: (key, action, description, tooltip), then whether it is enabled.
-_Shown = tuple[tuple[str, str, str, str], bool]
+# One shown key: (key, as shown, action, description, tooltip), then whether it is enabled.
+_Shown = tuple[tuple[str, str, str, str, str], bool]
 
 
 class GameFooter(Footer):
@@ -36,12 +36,12 @@ class GameFooter(Footer):
 
     def _shown(self) -> list[_Shown]:
         shown = [
-            ((b.key, b.action, b.description, tooltip or ""), enabled)
+            ((b.key, self.app.get_key_display(b), b.action, b.description, tooltip or ""), enabled)
             for (_node, b, enabled, tooltip) in self.screen.active_bindings.values()
             if b.show
         ]
         # Whether the palette key is shown changes what is laid out, not what is enabled.
-        return [*shown, (("palette", str(self.show_command_palette), "", ""), True)]
+        return [*shown, (("palette", "", str(self.show_command_palette), "", ""), True)]
 
     def compose(self) -> ComposeResult:
         self._composed = self._shown() if self._bindings_ready else None
@@ -59,7 +59,7 @@ class GameFooter(Footer):
             if shown == composed:
                 return
             if [key for key, _ in shown] == [key for key, _ in composed]:
-                enabled = {(key[0], key[1]): on for key, on in shown}
+                enabled = {(key[0], key[2]): on for key, on in shown}
                 for footer_key in self.query(FooterKey):
                     on = enabled.get((footer_key.key, footer_key.action))
                     if on is not None:

@@ -8,16 +8,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from finops_tui.engine.level import ScoreComponent
 from finops_tui.ui.format import kpi_value, target
 from finops_tui.ui.roles import LeadMetric
+from finops_tui.ui.widgets.fitted_table import FittedTable
 
 LENS_MARK = "▸ "  # marks the lens's rows, in colour or not
 
 
-class KpiTable(DataTable):
+class KpiTable(FittedTable):
+    WRAP_COLUMNS = ("kpi",)
     DEFAULT_CSS = """
     KpiTable {
         height: 1fr;
