@@ -12,184 +12,27 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from finops_tui.engine import physics
+from finops_tui.engine.batch_state import N_GPU, BatchState, initial_state
 from finops_tui.engine.catalog import GPU_NAMES
-from finops_tui.engine.decisions import Decisions
+from finops_tui.engine.decision_arrays import DecisionArrays
 from finops_tui.engine.rng import STREAMS, turn_uniforms
-from finops_tui.engine.scenario import (
-    ALLOCATION_INDEX,
-    ALLOCATION_RESTRAINT,
-    PRICING_INDEX,
-    QUANT_BYTES,
-    QUANT_QUALITY,
-    Scenario,
-)
+from finops_tui.engine.scenario import ALLOCATION_RESTRAINT, PRICING_INDEX, Scenario
+from finops_tui.engine.stages.money import Line, cents, owned_line, usage_line
 
-N_GPU = len(GPU_NAMES)
+__all__ = [
+    "BatchState",
+    "DecisionArrays",
+    "EventOutcome",
+    "Line",
+    "TurnOutput",
+    "initial_state",
+    "resolve",
+]
+
 WORKLOADS = ("training", "inference", "dev", "idle", "runaway")
 SPOT, ON_DEMAND, COMMIT_1Y, COMMIT_3Y = "spot", "on-demand", "commit-1y", "commit-3y"
 MAX_PREEMPTIONS = STREAMS["preemption"][1] - 1
 HOURS_PER_WEEK = 168.0
-
-
-@dataclass(frozen=True)
-class BatchState:
-    """The state of a batch of games between turns; every field has the batch first."""
-
-    turn: int
-    seeds: np.ndarray
-    cum_spend: np.ndarray  # cents
-    cum_value: np.ndarray  # cents
-    cum_budget: np.ndarray  # cents
-    cum_overspend: np.ndarray  # cents
-    cum_waste: np.ndarray  # cents (effective cost)
-    cum_effective: np.ndarray  # cents
-    cum_allocated: np.ndarray  # cents (effective cost with an owner)
-    turns_in_budget: np.ndarray
-    forecast_turns: np.ndarray
-    forecast_error_sum: np.ndarray
-    last_forecast: np.ndarray  # US$, 0 when none was made
-    tokens_done: np.ndarray
-    train_params: np.ndarray
-    quality: np.ndarray  # 0..1 for the trained model
-    shipped_turn: np.ndarray  # 0 while not shipped
-    ship_factor: np.ndarray  # share of value kept for lateness when shipped
-    cum_requests: np.ndarray
-    cum_missed: np.ndarray
-    cum_served_quality: np.ndarray  # requests x quality
-    cum_inference_cost: np.ndarray  # cents
-    energy_kwh: np.ndarray
-    co2e_kg: np.ndarray
-    commit_used_hours: np.ndarray
-    commit_capacity_hours: np.ndarray
-    incidents: np.ndarray
-    dev_gpus: np.ndarray
-    idle_gpus: np.ndarray
-    price_mult: np.ndarray  # (batch, gpu)
-    budget_mult: np.ndarray
-    demand_mult: np.ndarray
-    commitments: np.ndarray  # (batch, term [1y, 3y], gpu, period) GPUs committed
-    committed: np.ndarray  # (batch, term, gpu) bool: ever committed, in any period
-
-    @property
-    def size(self) -> int:
-        return int(self.seeds.shape[0])
-
-
-def initial_state(scenario: Scenario, seeds: np.ndarray) -> BatchState:
-    """The state of every game in the batch before its first turn."""
-    seeds = np.asarray(seeds, dtype=np.int64)
-    b = seeds.shape[0]
-    level = scenario.level
-    # A fresh array per field: no two fields may ever share memory.
-    values: dict[str, object] = {f.name: np.zeros(b) for f in fields(BatchState)}
-    values.update(
-        turn=0,
-        seeds=seeds,
-        cum_spend=np.zeros(b, dtype=np.int64),
-        cum_value=np.zeros(b, dtype=np.int64),
-        cum_budget=np.zeros(b, dtype=np.int64),
-        cum_overspend=np.zeros(b, dtype=np.int64),
-        cum_waste=np.zeros(b, dtype=np.int64),
-        cum_effective=np.zeros(b, dtype=np.int64),
-        cum_allocated=np.zeros(b, dtype=np.int64),
-        cum_inference_cost=np.zeros(b, dtype=np.int64),
-        turns_in_budget=np.zeros(b, dtype=np.int64),
-        forecast_turns=np.zeros(b, dtype=np.int64),
-        shipped_turn=np.zeros(b, dtype=np.int64),
-        incidents=np.zeros(b, dtype=np.int64),
-        train_params=np.full(b, level.training.min_params if level.training else 0.0),
-        dev_gpus=np.full(b, level.dev.gpus if level.dev else 0.0),
-        price_mult=np.ones((b, N_GPU)),
-        budget_mult=np.ones(b),
-        demand_mult=np.ones(b),
-        commitments=np.zeros((b, 2, N_GPU, scenario.horizon), dtype=np.int64),
-        committed=np.zeros((b, 2, N_GPU), dtype=bool),
-    )
-    return BatchState(**values)  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class DecisionArrays:
-    """A batch of decisions as arrays (length 1 broadcasts over the batch)."""
-
-    t_gpu: np.ndarray
-    t_gpus: np.ndarray
-    t_pricing: np.ndarray
-    t_params: np.ndarray
-    t_tokens: np.ndarray
-    t_ckpt: np.ndarray
-    i_selfhost: np.ndarray
-    i_api: np.ndarray
-    i_model: np.ndarray
-    i_gpu: np.ndarray
-    i_gpus: np.ndarray
-    i_pricing: np.ndarray
-    i_bytes: np.ndarray
-    i_quality_kept: np.ndarray
-    i_caching: np.ndarray
-    i_batching: np.ndarray
-    p_tagging: np.ndarray
-    p_alerts: np.ndarray
-    p_anomaly: np.ndarray
-    p_shutdown: np.ndarray
-    p_rightsizing: np.ndarray
-    p_allocation: np.ndarray
-    p_safety: np.ndarray
-    forecast: np.ndarray
-
-    @classmethod
-    def from_decisions(cls, scenario: Scenario, batch: list[Decisions]) -> DecisionArrays:
-        def col(get, dtype=float):
-            return np.array([get(d) for d in batch], dtype=dtype)
-
-        def index_of(options: tuple[str, ...], name: str) -> int:
-            return options.index(name) if name in options else 0
-
-        return cls(
-            t_gpu=col(lambda d: GPU_NAMES.index(d.training.gpu), np.int64),
-            t_gpus=col(lambda d: d.training.gpus),
-            t_pricing=col(lambda d: PRICING_INDEX[d.training.pricing], np.int64),
-            t_params=col(lambda d: d.training.params),
-            t_tokens=col(lambda d: d.training.tokens),
-            t_ckpt=col(lambda d: d.training.checkpoint_hours),
-            i_selfhost=col(lambda d: d.inference.mode == "self-host", bool),
-            i_api=col(lambda d: index_of(scenario.api_ids, d.inference.api_model), np.int64),
-            i_model=col(lambda d: index_of(scenario.model_ids, d.inference.model), np.int64),
-            i_gpu=col(lambda d: GPU_NAMES.index(d.inference.gpu), np.int64),
-            i_gpus=col(lambda d: d.inference.gpus),
-            i_pricing=col(lambda d: PRICING_INDEX[d.inference.pricing], np.int64),
-            i_bytes=col(lambda d: QUANT_BYTES[d.inference.quant]),
-            i_quality_kept=col(lambda d: QUANT_QUALITY[d.inference.quant]),
-            i_caching=col(lambda d: d.inference.caching, bool),
-            i_batching=col(lambda d: d.inference.batching, bool),
-            p_tagging=col(lambda d: d.practices.tagging),
-            p_alerts=col(lambda d: d.practices.budget_alerts, bool),
-            p_anomaly=col(lambda d: d.practices.anomaly_detection, bool),
-            p_shutdown=col(lambda d: d.practices.shutdown_schedule, bool),
-            p_rightsizing=col(lambda d: d.practices.rightsizing, bool),
-            p_allocation=col(lambda d: ALLOCATION_INDEX[d.practices.allocation], np.int64),
-            p_safety=col(lambda d: d.practices.safety_evaluation, bool),
-            forecast=col(lambda d: d.forecast_usd),
-        )
-
-    def broadcast(self, size: int) -> DecisionArrays:
-        if self.t_gpu.shape == (size,):
-            return self
-        return DecisionArrays(
-            **{f.name: np.broadcast_to(getattr(self, f.name), (size,)) for f in fields(self)}
-        )
-
-
-@dataclass(frozen=True)
-class Line:
-    """One kind of ledger line, over the batch. Costs are integer cents."""
-
-    quantity: np.ndarray
-    list_cost: np.ndarray
-    billed: np.ndarray
-    effective: np.ndarray
-    allocated: np.ndarray  # the part of the effective cost that has an owner
-    waste: np.ndarray  # the part of the effective cost that bought nothing
 
 
 @dataclass(frozen=True)
@@ -212,10 +55,6 @@ class TurnOutput:
     spend: np.ndarray  # cents billed this period
     budget: np.ndarray  # cents
     value: np.ndarray  # cents
-
-
-def _cents(usd: np.ndarray) -> np.ndarray:
-    return np.rint(np.asarray(usd, dtype=float) * 100.0).astype(np.int64)
 
 
 def _pick(table: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -599,22 +438,22 @@ def resolve(
             left[rows, k, gpu_idx] = avail - take
             used_by_term[rows, k, gpu_idx] += take
             remaining_h = remaining_h - take
-            eff = _cents(take * commit_rates[k][gpu_idx])
+            eff = cents(take * commit_rates[k][gpu_idx])
             np.add.at(commit_used_cents_by_term, (rows, k, gpu_idx), eff)
-            lines[f"{w}.{(COMMIT_1Y, COMMIT_3Y)[k]}"] = _usage_line(
-                take, _cents(take * list_rate), np.zeros(b, dtype=np.int64), eff, tagged, share
+            lines[f"{w}.{(COMMIT_1Y, COMMIT_3Y)[k]}"] = usage_line(
+                take, cents(take * list_rate), np.zeros(b, dtype=np.int64), eff, tagged, share
             )
-        od_cents = _cents(remaining_h * list_rate)
-        lines[f"{w}.{ON_DEMAND}"] = _usage_line(
+        od_cents = cents(remaining_h * list_rate)
+        lines[f"{w}.{ON_DEMAND}"] = usage_line(
             remaining_h, od_cents, od_cents, od_cents, tagged, share
         )
-        spot_cents = _cents(spot_h * spot_rate[rows, gpu_idx])
-        lines[f"{w}.{SPOT}"] = _usage_line(
-            spot_h, _cents(spot_h * list_rate), spot_cents, spot_cents, tagged, share
+        spot_cents = cents(spot_h * spot_rate[rows, gpu_idx])
+        lines[f"{w}.{SPOT}"] = usage_line(
+            spot_h, cents(spot_h * list_rate), spot_cents, spot_cents, tagged, share
         )
 
     # Purchases are billed in full; what no usage consumed is reported as Unused.
-    purchase = _cents(capacity_h * commit_rates[None, :, :])
+    purchase = cents(capacity_h * commit_rates[None, :, :])
     unused = purchase - commit_used_cents_by_term
     shared_owner = np.where(d.p_allocation > 0, tagged, 0.0)
     zero = np.zeros(b, dtype=np.int64)
@@ -639,15 +478,15 @@ def resolve(
                 list_cost=zero,
                 billed=zero,
                 effective=unused[:, k, g],
-                allocated=_cents(unused[:, k, g] * shared_owner / 100.0),
+                allocated=cents(unused[:, k, g] * shared_owner / 100.0),
                 waste=unused[:, k, g],
             )
 
     # Services that are not GPU-hours.
-    lines["training.storage"] = _owned_line(storage_usd, tagged, storage_gb * month_share)
-    lines["inference.api-input"] = _owned_line(api_in, tagged, api_in_tokens / 1e6)
-    lines["inference.api-output"] = _owned_line(api_out, tagged, api_out_tokens / 1e6)
-    lines["inference.cache"] = _owned_line(cache_usd, tagged)
+    lines["training.storage"] = owned_line(storage_usd, tagged, storage_gb * month_share)
+    lines["inference.api-input"] = owned_line(api_in, tagged, api_in_tokens / 1e6)
+    lines["inference.api-output"] = owned_line(api_out, tagged, api_out_tokens / 1e6)
+    lines["inference.cache"] = owned_line(cache_usd, tagged)
     practice_usd = {
         "tagging": costs.tagging_usd * d.p_tagging,
         "budget_alerts": costs.budget_alerts_usd * d.p_alerts,
@@ -658,12 +497,12 @@ def resolve(
         "safety_evaluation": costs.safety_evaluation_usd * d.p_safety,
     }
     # The practices' lines in one pass: seven rows of one array, not seven small arrays.
-    practice = _owned_line(
+    practice = owned_line(
         np.stack(np.broadcast_arrays(*practice_usd.values())) * month_share, np.ones(b)
     )
     for i, name in enumerate(practice_usd):
         lines[f"practice.{name}"] = Line(*(getattr(practice, f.name)[i] for f in fields(Line)))
-    lines["incident.safety"] = _owned_line(incident_cost, np.ones(b))
+    lines["incident.safety"] = owned_line(incident_cost, np.ones(b))
 
     # --- Totals and KPIs.
     spend = sum(line.billed for line in lines.values())
@@ -671,8 +510,8 @@ def resolve(
     allocated = sum(line.allocated for line in lines.values())
     waste = sum(line.waste for line in lines.values())
     base_budget = level.budget_for(t)
-    budget = _cents(base_budget * budget_mult)
-    value_cents = _cents(value)
+    budget = cents(base_budget * budget_mult)
+    value_cents = cents(value)
     inference_cost = sum(lines[k].effective for k in lines if k.startswith("inference."))
     commit_used_h = used_by_term.sum(axis=(1, 2))
     commit_cap_h = capacity_h.sum(axis=(1, 2))
@@ -745,10 +584,10 @@ def resolve(
         elif event.kind == "idle_cluster":
             ev_hours, ev_cost = (
                 idle_hours_new,
-                _cents(new_idle * idle_hours_new * od_rate[rows, idle_gpu_idx]),
+                cents(new_idle * idle_hours_new * od_rate[rows, idle_gpu_idx]),
             )
         elif event.kind == "safety_incident":
-            ev_cost = _cents(incident_cost)
+            ev_cost = cents(incident_cost)
         events.append(EventOutcome(i, scheduled, on, size, ev_hours, ev_cost))
 
     kpis = {
@@ -790,29 +629,6 @@ def _workload_cost(lines: dict[str, Line], workload: str, b: int) -> np.ndarray:
         if line is not None:
             total = total + line.effective
     return total
-
-
-def _usage_line(qty, list_cost, billed, effective, tagged, waste_share) -> Line:
-    return Line(
-        quantity=qty,
-        list_cost=list_cost,
-        billed=billed,
-        effective=effective,
-        allocated=_cents(effective * tagged / 100.0),
-        waste=_cents(effective * waste_share / 100.0),
-    )
-
-
-def _owned_line(usd: np.ndarray, tagged: np.ndarray, quantity=None) -> Line:
-    cents = _cents(usd)
-    return Line(
-        quantity=np.where(cents > 0, 1.0, 0.0) if quantity is None else quantity,
-        list_cost=cents,
-        billed=cents,
-        effective=cents,
-        allocated=_cents(cents * tagged / 100.0),
-        waste=np.zeros_like(cents),
-    )
 
 
 def _practice_on(d: DecisionArrays, practice: str) -> np.ndarray:
