@@ -87,3 +87,20 @@ class DecisionArrays:
         return DecisionArrays(
             **{f.name: np.broadcast_to(getattr(self, f.name), (size,)) for f in fields(self)}
         )
+
+    def practice_on(self, practice: str) -> np.ndarray:
+        """Whether a FinOps practice is in force, per game (tagging: half coverage or more)."""
+        if practice == "tagging":
+            return self.p_tagging >= 0.5
+        if practice == "allocation":
+            return self.p_allocation > 0
+        return np.asarray(getattr(self, _PRACTICE_FIELD[practice]), dtype=bool)
+
+
+_PRACTICE_FIELD = {
+    "budget_alerts": "p_alerts",
+    "anomaly_detection": "p_anomaly",
+    "shutdown_schedule": "p_shutdown",
+    "rightsizing": "p_rightsizing",
+    "safety_evaluation": "p_safety",
+}

@@ -15,9 +15,10 @@ from finops_tui.engine import physics
 from finops_tui.engine.batch_state import N_GPU, BatchState, initial_state
 from finops_tui.engine.catalog import GPU_NAMES
 from finops_tui.engine.decision_arrays import DecisionArrays
-from finops_tui.engine.rng import STREAMS, turn_uniforms
+from finops_tui.engine.rng import STREAMS
 from finops_tui.engine.scenario import ALLOCATION_RESTRAINT, PRICING_INDEX, Scenario
 from finops_tui.engine.stages.money import Line, cents, owned_line, usage_line
+from finops_tui.engine.stages.world import turn_draws, world_events
 
 __all__ = [
     "BatchState",
@@ -80,18 +81,6 @@ def _poisson_inverse(u: np.ndarray, lam: np.ndarray, cap: int) -> np.ndarray:
     return count
 
 
-def _draws(scenario: Scenario, seeds: np.ndarray, turn: int, quiet: bool) -> dict:
-    if not quiet:
-        return turn_uniforms(seeds, turn)
-    # A calm, typical world for estimates: median draws and no random events.
-    out = {}
-    for name, (_, n) in STREAMS.items():
-        u = np.full((seeds.shape[0], n), 0.5)
-        u[:, 0] = 1.0 if name not in ("preemption", "inference_preemption", "demand_noise") else 0.5
-        out[name] = u
-    return out
-
-
 def resolve(
     scenario: Scenario,
     state: BatchState,
@@ -111,69 +100,15 @@ def resolve(
     d = decisions.broadcast(b)
     hours = level.period_hours
     month_share = hours / scenario.catalog.hours_per_month
-    u = draws if draws is not None and not quiet else _draws(scenario, state.seeds, t, quiet)
+    u = draws if draws is not None and not quiet else turn_draws(state.seeds, t, quiet)
     rows = np.arange(b)
 
     # --- The world this turn: persistent changes, then this period's shocks.
-    price_mult = state.price_mult.copy()
-    budget_mult = state.budget_mult.copy()
-    demand_mult = state.demand_mult.copy()
-    surge = np.ones(b)
-    shortage = np.zeros(b)
-    runaway_gpus = np.zeros(b)
-    runaway_start = np.zeros(b)
-    new_idle = np.zeros(b)
-    idle_start = np.zeros(b)
-    incident_cost = np.zeros(b)
-    occurred: dict[tuple[bool, int], tuple[np.ndarray, np.ndarray]] = {}
-
-    def fire(kind: str, gpu: str | None, on: np.ndarray, size: np.ndarray, start: np.ndarray):
-        nonlocal surge, shortage, runaway_gpus, runaway_start, new_idle, idle_start
-        nonlocal incident_cost, budget_mult, demand_mult, price_mult
-        if kind == "budget_change":
-            budget_mult = np.where(on, budget_mult * size, budget_mult)
-        elif kind == "demand_change":
-            demand_mult = np.where(on, demand_mult * size, demand_mult)
-        elif kind == "price_change":
-            mask = (
-                np.ones(N_GPU, dtype=bool)
-                if gpu is None
-                else np.arange(N_GPU) == GPU_NAMES.index(gpu)
-            )
-            price_mult = np.where(
-                on[:, None] & mask[None, :], price_mult * size[:, None], price_mult
-            )
-        elif kind == "traffic_surge":
-            surge = np.where(on, surge * size, surge)
-        elif kind == "capacity_shortage":
-            shortage = np.where(on, np.maximum(shortage, size), shortage)
-        elif kind == "runaway_job":
-            runaway_gpus = np.where(on, np.rint(size), runaway_gpus)
-            runaway_start = np.where(on, start, runaway_start)
-        elif kind == "idle_cluster":
-            new_idle = np.where(on, np.rint(size), new_idle)
-            idle_start = np.where(on, start, idle_start)
-        elif kind == "safety_incident":
-            incident_cost = np.where(on, incident_cost + size, incident_cost)
-
-    for i, event in enumerate(level.events.scheduled):
-        on = np.full(b, event.turn == t)
-        size = np.full(b, event.low)
-        if event.turn == t:
-            fire(event.kind, event.gpu, on, size, np.zeros(b))
-        occurred[(True, i)] = (on, size)
-    for i, event in enumerate(level.events.random):
-        draw = u[event.kind]
-        p = np.full(b, float(event.probability or 0.0))
-        if event.mitigated_by is not None:
-            mitigated = _practice_on(d, event.mitigated_by)
-            p = np.where(mitigated, p * event.mitigation, p)
-        in_window = event.from_turn <= t <= (event.to_turn or level.turns)
-        on = (draw[:, 0] < p) & in_window
-        size = event.low + draw[:, 1] * (event.high - event.low)
-        start = draw[:, 2] if draw.shape[1] > 2 else np.zeros(b)
-        fire(event.kind, event.gpu, on, size, start)
-        occurred[(False, i)] = (on, size)
+    world = world_events(level, state, d, t, u)
+    price_mult, budget_mult, demand_mult = world.price_mult, world.budget_mult, world.demand_mult
+    surge, shortage, incident_cost = world.surge, world.shortage, world.incident_cost
+    runaway_gpus, runaway_start = world.runaway_gpus, world.runaway_start
+    new_idle, idle_start = world.new_idle, world.idle_start
 
     od_rate = scenario.rates[0][None, :] * price_mult  # (b, gpu)
     spot_rate = scenario.rates[1][None, :] * price_mult
@@ -573,7 +508,7 @@ def resolve(
     )
 
     events: list[EventOutcome] = []
-    for (scheduled, i), (on, size) in occurred.items():
+    for scheduled, i, on, size in world.fired:
         event = (level.events.scheduled if scheduled else level.events.random)[i]
         ev_hours, ev_cost = np.zeros(b), np.zeros(b, dtype=np.int64)
         if event.kind == "runaway_job":
@@ -629,21 +564,6 @@ def _workload_cost(lines: dict[str, Line], workload: str, b: int) -> np.ndarray:
         if line is not None:
             total = total + line.effective
     return total
-
-
-def _practice_on(d: DecisionArrays, practice: str) -> np.ndarray:
-    if practice == "tagging":
-        return d.p_tagging >= 0.5
-    if practice == "allocation":
-        return d.p_allocation > 0
-    attr = {
-        "budget_alerts": "p_alerts",
-        "anomaly_detection": "p_anomaly",
-        "shutdown_schedule": "p_shutdown",
-        "rightsizing": "p_rightsizing",
-        "safety_evaluation": "p_safety",
-    }[practice]
-    return np.asarray(getattr(d, attr), dtype=bool)
 
 
 def _event_of(level, kind: str):
