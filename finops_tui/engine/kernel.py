@@ -18,6 +18,8 @@ from finops_tui.engine.decision_arrays import DecisionArrays
 from finops_tui.engine.rng import STREAMS
 from finops_tui.engine.scenario import ALLOCATION_RESTRAINT, PRICING_INDEX, Scenario
 from finops_tui.engine.stages.money import Line, cents, owned_line, usage_line
+from finops_tui.engine.stages.period import Period
+from finops_tui.engine.stages.training import train
 from finops_tui.engine.stages.world import turn_draws, world_events
 
 __all__ = [
@@ -114,87 +116,19 @@ def resolve(
     spot_rate = scenario.rates[1][None, :] * price_mult
 
     # --- Training: GPU-hours from 6ND, checkpoints, spot preemptions, shipping.
-    tr = level.training
+    period = Period.of(scenario, t)
+    training = train(scenario, period, state, d, shortage, u["preemption"])
     usage: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
-    # workload -> (gpu index, spot hours, on-demand-eligible hours, gpu count for commitments)
-    tokens_done = state.tokens_done.copy()
-    quality = state.quality.copy()
-    shipped_turn = state.shipped_turn.copy()
-    ship_factor = state.ship_factor.copy()
-    value = np.zeros(b)
-    lost_gpu_h = np.zeros(b)
-    preemptions = np.zeros(b, dtype=np.int64)
-    storage_usd = np.zeros(b)
-    storage_gb = np.zeros(b)
-    train_energy = np.zeros(b)
-    train_params = state.train_params
-    if tr is not None:
-        new_run = (d.t_params != state.train_params) & (state.tokens_done > 0)
-        tokens_done = np.where(new_run, 0.0, tokens_done)
-        train_params = np.where(d.t_gpus > 0, d.t_params, state.train_params)
-        active = (d.t_gpus > 0) & (d.t_tokens > 0) & (shipped_turn == 0)
-        gpus = np.where(active, d.t_gpus, 0.0)
-        is_spot = d.t_pricing == PRICING_INDEX[SPOT]
-        mfu = tr.mfu or scenario.catalog.training.mfu
-        peak = scenario.peak_tflops[d.t_gpu]
-        work_gpu_h = physics.gpu_hours(physics.training_flops(d.t_params, d.t_tokens), peak, mfu)
-        work_wall = np.where(active, work_gpu_h / np.maximum(gpus, 1.0), 0.0)
-        ck = scenario.catalog.training
-        ckpt_h = physics.checkpoint_write_hours(
-            d.t_params, ck.bytes_per_param_checkpoint, ck.checkpoint_write_gb_s
-        )
-        wall0 = work_wall * (1.0 + ckpt_h / d.t_ckpt)
-        available = hours * (1.0 - shortage * is_spot)
-        lam = scenario.hazard[d.t_gpu] * gpus * np.minimum(wall0, available) * is_spot
-        preemptions = np.where(
-            active, _poisson_inverse(u["preemption"][:, 0], lam, MAX_PREEMPTIONS), 0
-        )
-        most = int(preemptions.max())
-        if most > 0:
-            # Only the first `most` draws can be used: the prefix of the cumsum is enough.
-            lost_fracs = np.cumsum(u["preemption"][:, 1 : 1 + most], axis=1)
-            lost_sum = np.where(
-                preemptions > 0,
-                lost_fracs[rows, np.maximum(preemptions - 1, 0)],
-                0.0,
-            )
-        else:  # no spot training anywhere in the batch: nothing lost to preemptions
-            lost_sum = np.zeros(b)
-        lost_wall = lost_sum * d.t_ckpt + preemptions * ck.restart_hours
-        required = wall0 + lost_wall
-        run_wall = np.minimum(required, available)
-        progress = np.where(required > 0, run_wall / np.maximum(required, 1e-12), 0.0)
-        tokens_done = tokens_done + d.t_tokens * progress * active
-        billed_h = gpus * run_wall
-        lost_gpu_h = gpus * np.minimum(lost_wall, run_wall)
-        usage["training"] = (
-            d.t_gpu,
-            np.where(is_spot, billed_h, 0.0),
-            np.where(is_spot, 0.0, billed_h),
-            gpus,
-        )
-        train_energy = billed_h * scenario.power_w[d.t_gpu] / 1000.0
-        # Quality and shipping.
-        loss = np.where(
-            tokens_done > 0, physics.chinchilla_loss(train_params, tokens_done), tr.baseline_loss
-        )
-        quality = np.clip((tr.baseline_loss - loss) / (tr.baseline_loss - tr.target_loss), 0, 1)
-        lateness = np.clip(1.0 - tr.late_penalty * max(0, t - tr.deadline_turn), 0.0, 1.0)
-        ship_now = (shipped_turn == 0) & (loss <= tr.target_loss)
-        last_chance = (shipped_turn == 0) & ~ship_now & (t == level.turns)
-        shipping = ship_now | last_chance
-        value = value + np.where(shipping, tr.value_usd * quality * lateness, 0.0)
-        ship_factor = np.where(shipping, lateness, ship_factor)
-        shipped_turn = np.where(shipping, t, shipped_turn)
-        has_checkpoints = (tokens_done > 0) & ~(ship_now | last_chance | (state.shipped_turn > 0))
-        storage_gb = np.where(
-            has_checkpoints,
-            train_params * ck.bytes_per_param_checkpoint / 1e9 * ck.checkpoints_kept,
-            0.0,
-        )
-        storage_usd = storage_gb * ck.storage_usd_per_gb_month * month_share
-    else:
-        loss = np.zeros(b)
+    usage["training"] = training.usage[:4]
+    tokens_done, train_params, quality = (
+        training.tokens_done,
+        training.train_params,
+        training.quality,
+    )
+    shipped_turn, ship_factor, value = training.shipped_turn, training.ship_factor, training.value
+    lost_gpu_h, preemptions = training.lost_gpu_hours, training.preemptions
+    storage_usd, storage_gb = training.storage_usd, training.storage_gb
+    train_energy, loss = training.energy_kwh, training.loss
 
     # --- Inference: demand, the API or our own GPUs, the latency SLA.
     inf = level.inference
