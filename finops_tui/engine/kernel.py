@@ -11,12 +11,12 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from finops_tui.engine import physics
 from finops_tui.engine.batch_state import N_GPU, BatchState, initial_state
 from finops_tui.engine.catalog import GPU_NAMES
 from finops_tui.engine.decision_arrays import DecisionArrays
 from finops_tui.engine.rng import STREAMS
 from finops_tui.engine.scenario import ALLOCATION_RESTRAINT, PRICING_INDEX, Scenario
+from finops_tui.engine.stages.inference import serve
 from finops_tui.engine.stages.money import Line, cents, owned_line, usage_line
 from finops_tui.engine.stages.period import Period
 from finops_tui.engine.stages.training import train
@@ -131,76 +131,27 @@ def resolve(
     train_energy, loss = training.energy_kwh, training.loss
 
     # --- Inference: demand, the API or our own GPUs, the latency SLA.
-    inf = level.inference
-    requests = np.zeros(b)
-    missed = np.zeros(b)
-    api_in = np.zeros(b)
-    api_out = np.zeros(b)
-    api_in_tokens = np.zeros(b)
-    api_out_tokens = np.zeros(b)
-    cache_usd = np.zeros(b)
-    inf_energy = np.zeros(b)
-    inf_idle_share = np.zeros(b)
-    served_quality = np.zeros(b)
-    if inf is not None:
-        noise = 1.0 + inf.demand_noise * (2.0 * u["demand_noise"][:, 0] - 1.0)
-        per_day = inf.requests_per_day * (1.0 + inf.growth_per_turn) ** (t - 1)
-        requests = per_day * demand_mult * surge * noise * hours / 24.0
-        to_model = requests * (1.0 - inf.cache_hit_rate * d.i_caching)
-        cache_usd = np.where(d.i_caching, inf.cache_usd * month_share, 0.0)
-        # API
-        api = ~d.i_selfhost
-        api_in_tokens = np.where(api, to_model * inf.input_tokens, 0.0)
-        api_out_tokens = np.where(api, to_model * inf.output_tokens, 0.0)
-        api_in = api_in_tokens / 1e6 * _pick(scenario.api_input, d.i_api)
-        api_out = api_out_tokens / 1e6 * _pick(scenario.api_output, d.i_api)
-        # Self-host
-        params = _pick(scenario.model_params, d.i_model)
-        group = physics.gpus_per_replica(
-            params, d.i_bytes, inf.context_tokens, scenario.memory_gb[d.i_gpu]
-        )
-        gpus = np.where(d.i_selfhost, d.i_gpus, 0.0)
-        replicas = np.where(group > 0, np.floor(gpus / np.maximum(group, 1)), 0.0)
-        tps = physics.replica_tokens_per_second(
-            params,
-            d.i_bytes,
-            np.maximum(group, 1),
-            scenario.bandwidth_gb_s[d.i_gpu],
-            scenario.peak_tflops[d.i_gpu],
-            d.i_batching,
-        )
-        is_spot = d.i_pricing == PRICING_INDEX[SPOT]
-        up_hours = hours * (1.0 - shortage * is_spot)
-        lam = scenario.hazard[d.i_gpu] * gpus * up_hours * is_spot
-        inf_preempt = _poisson_inverse(u["inference_preemption"][:, 0], lam, 32)
-        # Each interruption takes one replica down for about half an hour.
-        down = np.minimum(inf_preempt * 0.5 / np.maximum(replicas, 1.0), up_hours)
-        capacity = replicas * tps * 3600.0 * (up_hours - down)
-        demand_tokens = to_model * inf.output_tokens
-        need = demand_tokens * inf.peak_factor
-        sla_ok = np.where(d.i_selfhost, np.clip(capacity / np.maximum(need, 1e-9), 0.0, 1.0), 1.0)
-        missed = requests * (1.0 - sla_ok)
-        inf_idle_share = np.where(
-            d.i_selfhost & (capacity > 0),
-            np.clip(1.0 - need / np.maximum(capacity, 1e-9), 0.0, 1.0),
-            0.0,
-        )
-        gpu_h = gpus * up_hours
-        usage["inference"] = (
-            d.i_gpu,
-            np.where(is_spot, gpu_h, 0.0),
-            np.where(is_spot, 0.0, gpu_h),
-            gpus,
-        )
-        serving_util = scenario.catalog.energy.serving_utilization
-        inf_energy = gpu_h * scenario.power_w[d.i_gpu] * serving_util / 1000.0
-        quality_served = np.where(
-            d.i_selfhost,
-            _pick(scenario.model_quality, d.i_model) * d.i_quality_kept,
-            _pick(scenario.api_quality, d.i_api),
-        )
-        served_quality = (requests - missed) * quality_served
-        value = value + (requests - missed) / 1000.0 * inf.value_per_1k_requests * quality_served
+    inference = serve(
+        scenario,
+        period,
+        d,
+        demand_mult,
+        surge,
+        shortage,
+        u["demand_noise"][:, 0],
+        u["inference_preemption"][:, 0],
+    )
+    requests, missed, served_quality = (
+        inference.requests,
+        inference.missed,
+        inference.served_quality,
+    )
+    api_in, api_out = inference.api_input_usd, inference.api_output_usd
+    api_in_tokens, api_out_tokens = inference.api_input_tokens, inference.api_output_tokens
+    cache_usd, inf_energy = inference.cache_usd, inference.energy_kwh
+    inf_idle_share = inference.usage.waste_share
+    usage["inference"] = inference.usage[:4]
+    value = value + inference.value
 
     # --- Dev environment: sprawl, rightsizing, shutdown schedules.
     dev = level.dev
