@@ -15,10 +15,11 @@ from finops_tui.engine.batch_state import N_GPU, BatchState, initial_state
 from finops_tui.engine.catalog import GPU_NAMES
 from finops_tui.engine.decision_arrays import DecisionArrays
 from finops_tui.engine.rng import STREAMS
-from finops_tui.engine.scenario import ALLOCATION_RESTRAINT, PRICING_INDEX, Scenario
+from finops_tui.engine.scenario import PRICING_INDEX, Scenario
 from finops_tui.engine.stages.inference import serve
 from finops_tui.engine.stages.money import Line, cents, owned_line, usage_line
 from finops_tui.engine.stages.period import Period
+from finops_tui.engine.stages.side_work import dev_environment, idle_clusters, runaway_jobs
 from finops_tui.engine.stages.training import train
 from finops_tui.engine.stages.world import turn_draws, world_events
 
@@ -153,57 +154,19 @@ def resolve(
     usage["inference"] = inference.usage[:4]
     value = value + inference.value
 
-    # --- Dev environment: sprawl, rightsizing, shutdown schedules.
-    dev = level.dev
-    dev_gpus = state.dev_gpus
-    dev_idle_share = np.zeros(b)
-    dev_gpu_idx = np.full(b, GPU_NAMES.index(dev.gpu) if dev else 0)
-    if dev is not None:
-        if t > 1:
-            restraint = ALLOCATION_RESTRAINT[d.p_allocation] * d.p_tagging
-            dev_gpus = dev_gpus * (1.0 + dev.sprawl_per_turn * (1.0 - restraint))
-        needed = dev.gpus * (1.0 - dev.overprovisioned_share)
-        dev_gpus = np.where(d.p_rightsizing, np.minimum(dev_gpus, needed), dev_gpus)
-        running = np.where(
-            d.p_shutdown, hours * dev.schedule_on_hours_per_week / HOURS_PER_WEEK, hours
-        )
-        used = hours * dev.used_hours_per_week / HOURS_PER_WEEK
-        dev_idle_share = np.clip(1.0 - used / running, 0.0, 1.0)
-        usage["dev"] = (dev_gpu_idx, np.zeros(b), dev_gpus * running, dev_gpus)
-
-    # --- Forgotten clusters and runaway jobs, and how fast practices catch them.
+    # --- Dev environment, forgotten clusters and runaway jobs.
+    dev = dev_environment(scenario, period, state.dev_gpus, d)
+    idle = idle_clusters(
+        scenario, period, state.idle_gpus, new_idle, idle_start, d, u["idle_cluster"][:, 3]
+    )
+    runaway = runaway_jobs(scenario, period, runaway_gpus, runaway_start, d)
+    dev_gpus, dev_idle_share = dev.gpus, dev.usage.waste_share
+    idle_gpus, idle_hours_new, idle_gpu_idx = idle.gpus, idle.new_hours, idle.usage.gpu
+    runaway_hours = runaway.hours
+    usage["dev"] = dev.usage[:4]
+    usage["idle"] = idle.usage[:4]
+    usage["runaway"] = runaway.usage[:4]
     costs = level.practices
-    schedule_share = (dev.schedule_on_hours_per_week if dev else 60.0) / HOURS_PER_WEEK
-    idle_event = _event_of(level, "idle_cluster")
-    idle_gpu_idx = np.full(b, _event_gpu(level, idle_event))
-    old_hours = np.where(d.p_shutdown, hours * schedule_share, hours)
-    new_hours = np.where(
-        d.p_shutdown, hours * (1 - idle_start) * schedule_share, hours * (1 - idle_start)
-    )
-    detect_cap = np.where(d.p_anomaly, 48.0, np.inf)
-    idle_hours_old = np.minimum(old_hours, detect_cap)
-    idle_hours_new = np.minimum(new_hours, detect_cap)
-    idle_gpu_h = state.idle_gpus * idle_hours_old + new_idle * idle_hours_new
-    find_chance = d.p_tagging * np.where((d.p_allocation > 0) | d.p_rightsizing, 1.0, 0.5)
-    found = d.p_anomaly | (u["idle_cluster"][:, 3] < find_chance)
-    idle_gpus = np.where(found, 0.0, state.idle_gpus + new_idle)
-    usage["idle"] = (idle_gpu_idx, np.zeros(b), idle_gpu_h, np.zeros(b))
-
-    runaway_event = _event_of(level, "runaway_job")
-    runaway_idx = np.full(b, _event_gpu(level, runaway_event))
-    remaining = hours * (1.0 - runaway_start)
-    caught = np.minimum(
-        np.where(d.p_alerts, costs.alert_detection_hours, np.inf),
-        np.where(d.p_anomaly, costs.anomaly_detection_hours, np.inf),
-    )
-    runaway_hours = np.where(runaway_gpus > 0, np.minimum(remaining, caught), 0.0)
-    usage["runaway"] = (runaway_idx, np.zeros(b), runaway_gpus * runaway_hours, np.zeros(b))
-    if "training" not in usage:
-        usage["training"] = (np.zeros(b, dtype=np.int64), np.zeros(b), np.zeros(b), np.zeros(b))
-    if "inference" not in usage:
-        usage["inference"] = (np.zeros(b, dtype=np.int64), np.zeros(b), np.zeros(b), np.zeros(b))
-    if "dev" not in usage:
-        usage["dev"] = (dev_gpu_idx, np.zeros(b), np.zeros(b), np.zeros(b))
 
     # --- Commitments: top up what the player committed to, then apply them.
     commitments = state.commitments  # copied only when a purchase changes it
@@ -337,11 +300,7 @@ def resolve(
     commit_cap_h = capacity_h.sum(axis=(1, 2))
     eligible_h = sum(usage[w][2] for w in WORKLOADS)
     energy = (
-        train_energy
-        + inf_energy
-        + (usage["dev"][2] * scenario.power_w[dev_gpu_idx] * 0.3 / 1000.0)
-        + (usage["idle"][2] * scenario.power_w[idle_gpu_idx] * 0.1 / 1000.0)
-        + (usage["runaway"][2] * scenario.power_w[runaway_idx] / 1000.0)
+        train_energy + inf_energy + dev.energy_kwh + idle.energy_kwh + runaway.energy_kwh
     ) * scenario.catalog.energy.pue
     co2e = energy * scenario.catalog.energy.grid_kg_co2e_per_kwh
 
@@ -449,18 +408,3 @@ def _workload_cost(lines: dict[str, Line], workload: str, b: int) -> np.ndarray:
         if line is not None:
             total = total + line.effective
     return total
-
-
-def _event_of(level, kind: str):
-    for event in [*level.events.random, *level.events.scheduled]:
-        if event.kind == kind:
-            return event
-    return None
-
-
-def _event_gpu(level, event) -> int:
-    if event is not None and event.gpu is not None:
-        return GPU_NAMES.index(event.gpu)
-    if level.dev is not None:
-        return GPU_NAMES.index(level.dev.gpu)
-    return GPU_NAMES.index("a100-80gb")
