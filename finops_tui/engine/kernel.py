@@ -7,20 +7,28 @@ integer cents: each ledger line is rounded once, and totals are sums of lines.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from finops_tui.engine.batch_state import N_GPU, BatchState, initial_state
-from finops_tui.engine.catalog import GPU_NAMES
+from finops_tui.engine.batch_state import BatchState, initial_state
 from finops_tui.engine.decision_arrays import DecisionArrays
 from finops_tui.engine.rng import STREAMS
-from finops_tui.engine.scenario import PRICING_INDEX, Scenario
+from finops_tui.engine.scenario import Scenario
+from finops_tui.engine.stages.billing import (
+    bill_commitments,
+    bill_compute,
+    bill_practices,
+    bill_services,
+    current_rates,
+)
+from finops_tui.engine.stages.commitments import buy_commitments
 from finops_tui.engine.stages.inference import serve
-from finops_tui.engine.stages.money import Line, cents, owned_line, usage_line
+from finops_tui.engine.stages.money import Line, cents
 from finops_tui.engine.stages.period import Period
 from finops_tui.engine.stages.side_work import dev_environment, idle_clusters, runaway_jobs
 from finops_tui.engine.stages.training import train
+from finops_tui.engine.stages.usage import Usage
 from finops_tui.engine.stages.world import turn_draws, world_events
 
 __all__ = [
@@ -101,8 +109,6 @@ def resolve(
     b = state.size
     t = state.turn + 1
     d = decisions.broadcast(b)
-    hours = level.period_hours
-    month_share = hours / scenario.catalog.hours_per_month
     u = draws if draws is not None and not quiet else turn_draws(state.seeds, t, quiet)
     rows = np.arange(b)
 
@@ -114,7 +120,6 @@ def resolve(
     new_idle, idle_start = world.new_idle, world.idle_start
 
     od_rate = scenario.rates[0][None, :] * price_mult  # (b, gpu)
-    spot_rate = scenario.rates[1][None, :] * price_mult
 
     # --- Training: GPU-hours from 6ND, checkpoints, spot preemptions, shipping.
     period = Period.of(scenario, t)
@@ -128,7 +133,6 @@ def resolve(
     )
     shipped_turn, ship_factor, value = training.shipped_turn, training.ship_factor, training.value
     lost_gpu_h, preemptions = training.lost_gpu_hours, training.preemptions
-    storage_usd, storage_gb = training.storage_usd, training.storage_gb
     train_energy, loss = training.energy_kwh, training.loss
 
     # --- Inference: demand, the API or our own GPUs, the latency SLA.
@@ -147,10 +151,7 @@ def resolve(
         inference.missed,
         inference.served_quality,
     )
-    api_in, api_out = inference.api_input_usd, inference.api_output_usd
-    api_in_tokens, api_out_tokens = inference.api_input_tokens, inference.api_output_tokens
-    cache_usd, inf_energy = inference.cache_usd, inference.energy_kwh
-    inf_idle_share = inference.usage.waste_share
+    inf_energy = inference.energy_kwh
     usage["inference"] = inference.usage[:4]
     value = value + inference.value
 
@@ -160,7 +161,7 @@ def resolve(
         scenario, period, state.idle_gpus, new_idle, idle_start, d, u["idle_cluster"][:, 3]
     )
     runaway = runaway_jobs(scenario, period, runaway_gpus, runaway_start, d)
-    dev_gpus, dev_idle_share = dev.gpus, dev.usage.waste_share
+    dev_gpus = dev.gpus
     idle_gpus, idle_hours_new, idle_gpu_idx = idle.gpus, idle.new_hours, idle.usage.gpu
     runaway_hours = runaway.hours
     usage["dev"] = dev.usage[:4]
@@ -168,124 +169,23 @@ def resolve(
     usage["runaway"] = runaway.usage[:4]
     costs = level.practices
 
-    # --- Commitments: top up what the player committed to, then apply them.
-    commitments = state.commitments  # copied only when a purchase changes it
-    ever_committed = state.committed
-    onehot = np.arange(N_GPU)[None, :]
-    for k, term in enumerate((COMMIT_1Y, COMMIT_3Y)):
-        wanted = np.zeros((b, N_GPU))
-        for w, pricing in (("training", d.t_pricing), ("inference", d.i_pricing)):
-            gpu_idx, _, _, count = usage[w]
-            pick = (pricing == PRICING_INDEX[term])[:, None] & (gpu_idx[:, None] == onehot)
-            wanted += np.where(pick, count[:, None], 0.0)
-        active_now = commitments[:, k, :, t - 1]
-        shortfall = np.maximum(0, np.ceil(wanted) - active_now).astype(np.int64)
-        if shortfall.any():
-            if commitments is state.commitments:
-                commitments = commitments.copy()
-            end = min(t - 1 + scenario.term_periods[k], scenario.horizon)
-            commitments[:, k, :, t - 1 : end] += shortfall[:, :, None]
-            if ever_committed is state.committed:
-                ever_committed = ever_committed.copy()
-            ever_committed[:, k, :] |= shortfall > 0
-    committed = commitments[:, :, :, t - 1].astype(float)  # (b, term, gpu)
-    capacity_h = committed * hours
-    left = capacity_h.copy()
-    commit_rates = scenario.rates[[2, 3]]  # (term, gpu)
-    lines: dict[str, Line] = {}
-    used_by_term = np.zeros((b, 2, N_GPU))
+    # --- Commitments and billing.
+    all_usage = Usage(training.usage, inference.usage, dev.usage, idle.usage, runaway.usage)
+    bought = buy_commitments(scenario, period, state.commitments, state.committed, all_usage, d)
+    commitments, ever_committed = bought.schedule, bought.ever
+    capacity_h = bought.capacity_hours
+    rates = current_rates(scenario, world.price_mult)
+    od_rate = rates.on_demand
     tagged = d.p_tagging
-    waste_share = {
-        "training": np.where(
-            usage["training"][1] + usage["training"][2] > 0,
-            lost_gpu_h / np.maximum(usage["training"][1] + usage["training"][2], 1e-12),
-            0.0,
-        ),
-        "inference": inf_idle_share,
-        "dev": dev_idle_share,
-        "idle": np.ones(b),
-        "runaway": np.ones(b),
-    }
-    commit_used_cents_by_term = np.zeros((b, 2, N_GPU), dtype=np.int64)
-    any_commitment = bool(capacity_h.any())
-    for w in WORKLOADS:
-        gpu_idx, spot_h, od_h, _ = usage[w]
-        if not (od_h.any() or spot_h.any()):
-            continue  # nothing in the whole batch: no line to bill
-        remaining_h = od_h.copy()
-        list_rate = od_rate[rows, gpu_idx]
-        share = waste_share[w]
-        for k in (1, 0) if any_commitment else ():  # 3-year commitments are cheaper: first
-            avail = left[rows, k, gpu_idx]
-            take = np.minimum(remaining_h, avail)
-            left[rows, k, gpu_idx] = avail - take
-            used_by_term[rows, k, gpu_idx] += take
-            remaining_h = remaining_h - take
-            eff = cents(take * commit_rates[k][gpu_idx])
-            np.add.at(commit_used_cents_by_term, (rows, k, gpu_idx), eff)
-            lines[f"{w}.{(COMMIT_1Y, COMMIT_3Y)[k]}"] = usage_line(
-                take, cents(take * list_rate), np.zeros(b, dtype=np.int64), eff, tagged, share
-            )
-        od_cents = cents(remaining_h * list_rate)
-        lines[f"{w}.{ON_DEMAND}"] = usage_line(
-            remaining_h, od_cents, od_cents, od_cents, tagged, share
-        )
-        spot_cents = cents(spot_h * spot_rate[rows, gpu_idx])
-        lines[f"{w}.{SPOT}"] = usage_line(
-            spot_h, cents(spot_h * list_rate), spot_cents, spot_cents, tagged, share
-        )
-
-    # Purchases are billed in full; what no usage consumed is reported as Unused.
-    purchase = cents(capacity_h * commit_rates[None, :, :])
-    unused = purchase - commit_used_cents_by_term
+    compute = bill_compute(all_usage, capacity_h, rates, tagged)
+    used_by_term = compute.used_hours
     shared_owner = np.where(d.p_allocation > 0, tagged, 0.0)
-    zero = np.zeros(b, dtype=np.int64)
-    # (term, gpu): which commitments exist at all, in any game and any period. Kept as
-    # a small flag per game: scanning `commitments` of a thousand-game forecast each
-    # turn was a tenth of the forecast's time.
-    held = ever_committed.any(axis=0)
-    for k, term in enumerate((COMMIT_1Y, COMMIT_3Y)):
-        for g, gpu in enumerate(GPU_NAMES):
-            if not held[k, g]:
-                continue
-            lines[f"commitment.{term}.{gpu}"] = Line(
-                quantity=capacity_h[:, k, g],
-                list_cost=purchase[:, k, g],
-                billed=purchase[:, k, g],
-                effective=zero,
-                allocated=zero,
-                waste=zero,
-            )
-            lines[f"commitment.{term}.{gpu}.unused"] = Line(
-                quantity=left[:, k, g],
-                list_cost=zero,
-                billed=zero,
-                effective=unused[:, k, g],
-                allocated=cents(unused[:, k, g] * shared_owner / 100.0),
-                waste=unused[:, k, g],
-            )
-
-    # Services that are not GPU-hours.
-    lines["training.storage"] = owned_line(storage_usd, tagged, storage_gb * month_share)
-    lines["inference.api-input"] = owned_line(api_in, tagged, api_in_tokens / 1e6)
-    lines["inference.api-output"] = owned_line(api_out, tagged, api_out_tokens / 1e6)
-    lines["inference.cache"] = owned_line(cache_usd, tagged)
-    practice_usd = {
-        "tagging": costs.tagging_usd * d.p_tagging,
-        "budget_alerts": costs.budget_alerts_usd * d.p_alerts,
-        "anomaly_detection": costs.anomaly_detection_usd * d.p_anomaly,
-        "shutdown_schedule": costs.shutdown_schedule_usd * d.p_shutdown,
-        "rightsizing": costs.rightsizing_usd * d.p_rightsizing,
-        "allocation": np.array([0.0, costs.showback_usd, costs.chargeback_usd])[d.p_allocation],
-        "safety_evaluation": costs.safety_evaluation_usd * d.p_safety,
+    lines = {
+        **compute.lines,
+        **bill_commitments(bought, compute, rates, shared_owner),
+        **bill_services(period, training, inference, tagged),
+        **bill_practices(costs, period, d, incident_cost),
     }
-    # The practices' lines in one pass: seven rows of one array, not seven small arrays.
-    practice = owned_line(
-        np.stack(np.broadcast_arrays(*practice_usd.values())) * month_share, np.ones(b)
-    )
-    for i, name in enumerate(practice_usd):
-        lines[f"practice.{name}"] = Line(*(getattr(practice, f.name)[i] for f in fields(Line)))
-    lines["incident.safety"] = owned_line(incident_cost, np.ones(b))
 
     # --- Totals and KPIs.
     spend = sum(line.billed for line in lines.values())
