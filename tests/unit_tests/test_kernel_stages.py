@@ -16,6 +16,7 @@ from finops_tui.engine import Decisions
 from finops_tui.engine.batch_state import initial_state
 from finops_tui.engine.catalog import GPU_NAMES
 from finops_tui.engine.decision_arrays import DecisionArrays
+from finops_tui.engine.kernel import resolve
 from finops_tui.engine.level import Level
 from finops_tui.engine.stages.billing import (
     bill_commitments,
@@ -552,3 +553,29 @@ def test_a_period_is_a_month_share_of_the_billing_month(sandbox):
     p = period(sandbox, 3)
     assert p == (3, HOURS, 1.0)
     assert math.isclose(p.month_share * sandbox.catalog.hours_per_month, p.hours)
+
+
+def test_resolve_never_changes_the_state_it_was_given(sandbox):
+    """Stages return new arrays; a commitment bought copies the schedule, never edits it."""
+    state = initial_state(sandbox, np.arange(3))
+    before = {
+        k: np.array(v, copy=True) for k, v in vars(state).items() if isinstance(v, np.ndarray)
+    }
+    d = decide(
+        sandbox,
+        {"training": {**JOB, "pricing": "commit-3y"}},
+        {"training": {**JOB, "pricing": "spot"}, "practices": {"tagging": 1.0}},
+        {
+            "inference": {
+                "mode": "self-host",
+                "model": "llama-8b",
+                "gpu": "l4",
+                "gpus": 4,
+                "pricing": "commit-1y",
+            }
+        },
+    )
+    after, _ = resolve(sandbox, state, d)
+    for name, value in before.items():
+        assert np.array_equal(getattr(state, name), value), name
+    assert after.commitments[0].sum() > 0 and state.commitments.sum() == 0

@@ -31,6 +31,3 @@ class Usage(NamedTuple):
     dev: WorkloadUsage
     idle: WorkloadUsage
     runaway: WorkloadUsage
-
-
-WORKLOADS: tuple[str, ...] = Usage._fields
