@@ -16,7 +16,7 @@ from finops_tui.engine.decision_arrays import DecisionArrays
 from finops_tui.engine.level import Event, Level
 from finops_tui.engine.scenario import ALLOCATION_RESTRAINT, Scenario
 from finops_tui.engine.stages.period import Period
-from finops_tui.engine.stages.usage import WorkloadUsage
+from finops_tui.engine.stages.usage import WorkloadUsage, no_usage
 
 HOURS_PER_WEEK = 168.0
 ANOMALY_CATCHES_IDLE_HOURS = 48.0  # anomaly detection flags an idle cluster within two days
@@ -53,8 +53,7 @@ def dev_environment(
     b = dev_gpus.shape[0]
     gpu = np.full(b, GPU_NAMES.index(dev.gpu) if dev else 0)
     if dev is None:
-        nothing = WorkloadUsage(gpu, np.zeros(b), np.zeros(b), np.zeros(b), np.zeros(b))
-        return DevEnvironment(dev_gpus, nothing, _energy(scenario, nothing, DEV_POWER_SHARE))
+        return DevEnvironment(dev_gpus, no_usage(gpu), np.zeros(b))
     hours = period.hours
     if period.turn > 1:
         restraint = ALLOCATION_RESTRAINT[d.p_allocation] * d.p_tagging

@@ -100,7 +100,7 @@ def train(
         quality=shipped.quality,
         shipped_turn=shipped.shipped_turn,
         ship_factor=shipped.ship_factor,
-        value=np.zeros(b) + shipped.value,
+        value=shipped.value,
         storage_gb=storage_gb,
         storage_usd=storage_gb * ck.storage_usd_per_gb_month * period.month_share,
         preemptions=run.preemptions,
