@@ -55,7 +55,11 @@ def add_up(
     last_forecast: np.ndarray,
 ) -> Totals:
     """The period's totals; `device_kwh` is each workload's energy before PUE."""
-    spend = sum(line.billed for line in lines.values())
+    # The lines' money columns as one array: summing integer cents in any order is exact.
+    money = np.array(
+        [(line.billed, line.effective, line.allocated, line.waste) for line in lines.values()]
+    )
+    spend, effective, allocated, waste = money.sum(axis=0)
     energy = sum(device_kwh[1:], device_kwh[0]) * scenario.catalog.energy.pue
     forecast_made = last_forecast > 0
     forecast_error = np.where(
@@ -65,9 +69,9 @@ def add_up(
     )
     return Totals(
         spend=spend,
-        effective=sum(line.effective for line in lines.values()),
-        allocated=sum(line.allocated for line in lines.values()),
-        waste=sum(line.waste for line in lines.values()),
+        effective=effective,
+        allocated=allocated,
+        waste=waste,
         budget=cents(scenario.level.budget_for(period.turn) * budget_mult),
         value=cents(value_usd),
         inference_cost=sum(lines[k].effective for k in lines if k.startswith("inference.")),

@@ -87,6 +87,8 @@ def apply_event(
     start: np.ndarray,
 ) -> World:
     """The world after one event, where `on`; `size` is the event's magnitude."""
+    if not on.any():
+        return world  # most random events fire nowhere in a small batch: nothing to redo
     if kind == "budget_change":
         return world._replace(budget_mult=np.where(on, world.budget_mult * size, world.budget_mult))
     if kind == "demand_change":
