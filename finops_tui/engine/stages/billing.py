@@ -24,6 +24,8 @@ from finops_tui.engine.stages.period import Period
 from finops_tui.engine.stages.training import Training
 from finops_tui.engine.stages.usage import Usage
 
+_LINE_FIELDS = tuple(f.name for f in fields(Line))
+
 
 class Rates(NamedTuple):
     """US$ per GPU-hour."""
@@ -163,7 +165,7 @@ def bill_practices(
         np.stack(np.broadcast_arrays(*practice_usd.values())) * period.month_share, owner
     )
     lines = {
-        f"practice.{name}": Line(*(getattr(practice, f.name)[i] for f in fields(Line)))
+        f"practice.{name}": Line(*(getattr(practice, field)[i] for field in _LINE_FIELDS))
         for i, name in enumerate(practice_usd)
     }
     lines["incident.safety"] = owned_line(incident_cost, owner)
