@@ -3,254 +3,68 @@
 Every quantity is an array over the batch (seeds, or decision variants, or both), so
 the same code resolves one game (a batch of one) or ten thousand. Money is added up in
 integer cents: each ledger line is rounded once, and totals are sums of lines.
+
+`resolve` is a pipeline of pure stages (finops_tui/engine/stages/), each a function
+from explicit arrays to a small named tuple of arrays:
+
+1. world.py        the world's events: this turn's draws, scheduled and random events
+2. training.py     training: 6ND GPU-hours, checkpoints, spot preemptions, shipping
+3. inference.py    inference: demand, an API or our own GPUs, the latency SLA
+4. side_work.py    idle, dev and runaway work, and the practices that catch them
+5. commitments.py  commitments bought, for their whole term
+   billing.py      the ledger lines: compute, commitments, services, practices
+6. totals.py       totals and KPIs, and the state carried to the next turn
+7. outcomes.py     what each event did, in hours and cents
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from finops_tui.engine import physics
-from finops_tui.engine.catalog import GPU_NAMES
-from finops_tui.engine.decisions import Decisions
-from finops_tui.engine.rng import STREAMS, turn_uniforms
-from finops_tui.engine.scenario import (
-    ALLOCATION_INDEX,
-    ALLOCATION_RESTRAINT,
-    PRICING_INDEX,
-    QUANT_BYTES,
-    QUANT_QUALITY,
-    Scenario,
+from finops_tui.engine.batch_state import BatchState, initial_state
+from finops_tui.engine.decision_arrays import DecisionArrays
+from finops_tui.engine.scenario import Scenario
+from finops_tui.engine.stages.billing import (
+    bill_commitments,
+    bill_compute,
+    bill_practices,
+    bill_services,
+    current_rates,
 )
+from finops_tui.engine.stages.commitments import buy_commitments
+from finops_tui.engine.stages.inference import serve
+from finops_tui.engine.stages.money import Line
+from finops_tui.engine.stages.outcomes import EventOutcome, event_outcomes
+from finops_tui.engine.stages.period import Period
+from finops_tui.engine.stages.side_work import dev_environment, idle_clusters, runaway_jobs
+from finops_tui.engine.stages.totals import add_up, next_state, turn_kpis
+from finops_tui.engine.stages.training import train
+from finops_tui.engine.stages.usage import Usage
+from finops_tui.engine.stages.world import turn_draws, world_events
 
-N_GPU = len(GPU_NAMES)
-WORKLOADS = ("training", "inference", "dev", "idle", "runaway")
-SPOT, ON_DEMAND, COMMIT_1Y, COMMIT_3Y = "spot", "on-demand", "commit-1y", "commit-3y"
-MAX_PREEMPTIONS = STREAMS["preemption"][1] - 1
-HOURS_PER_WEEK = 168.0
-
-
-@dataclass(frozen=True)
-class BatchState:
-    """The state of a batch of games between turns; every field has the batch first."""
-
-    turn: int
-    seeds: np.ndarray
-    cum_spend: np.ndarray  # cents
-    cum_value: np.ndarray  # cents
-    cum_budget: np.ndarray  # cents
-    cum_overspend: np.ndarray  # cents
-    cum_waste: np.ndarray  # cents (effective cost)
-    cum_effective: np.ndarray  # cents
-    cum_allocated: np.ndarray  # cents (effective cost with an owner)
-    turns_in_budget: np.ndarray
-    forecast_turns: np.ndarray
-    forecast_error_sum: np.ndarray
-    last_forecast: np.ndarray  # US$, 0 when none was made
-    tokens_done: np.ndarray
-    train_params: np.ndarray
-    quality: np.ndarray  # 0..1 for the trained model
-    shipped_turn: np.ndarray  # 0 while not shipped
-    ship_factor: np.ndarray  # share of value kept for lateness when shipped
-    cum_requests: np.ndarray
-    cum_missed: np.ndarray
-    cum_served_quality: np.ndarray  # requests x quality
-    cum_inference_cost: np.ndarray  # cents
-    energy_kwh: np.ndarray
-    co2e_kg: np.ndarray
-    commit_used_hours: np.ndarray
-    commit_capacity_hours: np.ndarray
-    incidents: np.ndarray
-    dev_gpus: np.ndarray
-    idle_gpus: np.ndarray
-    price_mult: np.ndarray  # (batch, gpu)
-    budget_mult: np.ndarray
-    demand_mult: np.ndarray
-    commitments: np.ndarray  # (batch, term [1y, 3y], gpu, period) GPUs committed
-    committed: np.ndarray  # (batch, term, gpu) bool: ever committed, in any period
-
-    @property
-    def size(self) -> int:
-        return int(self.seeds.shape[0])
-
-
-def initial_state(scenario: Scenario, seeds: np.ndarray) -> BatchState:
-    """The state of every game in the batch before its first turn."""
-    seeds = np.asarray(seeds, dtype=np.int64)
-    b = seeds.shape[0]
-    level = scenario.level
-    # A fresh array per field: no two fields may ever share memory.
-    values: dict[str, object] = {f.name: np.zeros(b) for f in fields(BatchState)}
-    values.update(
-        turn=0,
-        seeds=seeds,
-        cum_spend=np.zeros(b, dtype=np.int64),
-        cum_value=np.zeros(b, dtype=np.int64),
-        cum_budget=np.zeros(b, dtype=np.int64),
-        cum_overspend=np.zeros(b, dtype=np.int64),
-        cum_waste=np.zeros(b, dtype=np.int64),
-        cum_effective=np.zeros(b, dtype=np.int64),
-        cum_allocated=np.zeros(b, dtype=np.int64),
-        cum_inference_cost=np.zeros(b, dtype=np.int64),
-        turns_in_budget=np.zeros(b, dtype=np.int64),
-        forecast_turns=np.zeros(b, dtype=np.int64),
-        shipped_turn=np.zeros(b, dtype=np.int64),
-        incidents=np.zeros(b, dtype=np.int64),
-        train_params=np.full(b, level.training.min_params if level.training else 0.0),
-        dev_gpus=np.full(b, level.dev.gpus if level.dev else 0.0),
-        price_mult=np.ones((b, N_GPU)),
-        budget_mult=np.ones(b),
-        demand_mult=np.ones(b),
-        commitments=np.zeros((b, 2, N_GPU, scenario.horizon), dtype=np.int64),
-        committed=np.zeros((b, 2, N_GPU), dtype=bool),
-    )
-    return BatchState(**values)  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class DecisionArrays:
-    """A batch of decisions as arrays (length 1 broadcasts over the batch)."""
-
-    t_gpu: np.ndarray
-    t_gpus: np.ndarray
-    t_pricing: np.ndarray
-    t_params: np.ndarray
-    t_tokens: np.ndarray
-    t_ckpt: np.ndarray
-    i_selfhost: np.ndarray
-    i_api: np.ndarray
-    i_model: np.ndarray
-    i_gpu: np.ndarray
-    i_gpus: np.ndarray
-    i_pricing: np.ndarray
-    i_bytes: np.ndarray
-    i_quality_kept: np.ndarray
-    i_caching: np.ndarray
-    i_batching: np.ndarray
-    p_tagging: np.ndarray
-    p_alerts: np.ndarray
-    p_anomaly: np.ndarray
-    p_shutdown: np.ndarray
-    p_rightsizing: np.ndarray
-    p_allocation: np.ndarray
-    p_safety: np.ndarray
-    forecast: np.ndarray
-
-    @classmethod
-    def from_decisions(cls, scenario: Scenario, batch: list[Decisions]) -> DecisionArrays:
-        def col(get, dtype=float):
-            return np.array([get(d) for d in batch], dtype=dtype)
-
-        def index_of(options: tuple[str, ...], name: str) -> int:
-            return options.index(name) if name in options else 0
-
-        return cls(
-            t_gpu=col(lambda d: GPU_NAMES.index(d.training.gpu), np.int64),
-            t_gpus=col(lambda d: d.training.gpus),
-            t_pricing=col(lambda d: PRICING_INDEX[d.training.pricing], np.int64),
-            t_params=col(lambda d: d.training.params),
-            t_tokens=col(lambda d: d.training.tokens),
-            t_ckpt=col(lambda d: d.training.checkpoint_hours),
-            i_selfhost=col(lambda d: d.inference.mode == "self-host", bool),
-            i_api=col(lambda d: index_of(scenario.api_ids, d.inference.api_model), np.int64),
-            i_model=col(lambda d: index_of(scenario.model_ids, d.inference.model), np.int64),
-            i_gpu=col(lambda d: GPU_NAMES.index(d.inference.gpu), np.int64),
-            i_gpus=col(lambda d: d.inference.gpus),
-            i_pricing=col(lambda d: PRICING_INDEX[d.inference.pricing], np.int64),
-            i_bytes=col(lambda d: QUANT_BYTES[d.inference.quant]),
-            i_quality_kept=col(lambda d: QUANT_QUALITY[d.inference.quant]),
-            i_caching=col(lambda d: d.inference.caching, bool),
-            i_batching=col(lambda d: d.inference.batching, bool),
-            p_tagging=col(lambda d: d.practices.tagging),
-            p_alerts=col(lambda d: d.practices.budget_alerts, bool),
-            p_anomaly=col(lambda d: d.practices.anomaly_detection, bool),
-            p_shutdown=col(lambda d: d.practices.shutdown_schedule, bool),
-            p_rightsizing=col(lambda d: d.practices.rightsizing, bool),
-            p_allocation=col(lambda d: ALLOCATION_INDEX[d.practices.allocation], np.int64),
-            p_safety=col(lambda d: d.practices.safety_evaluation, bool),
-            forecast=col(lambda d: d.forecast_usd),
-        )
-
-    def broadcast(self, size: int) -> DecisionArrays:
-        if self.t_gpu.shape == (size,):
-            return self
-        return DecisionArrays(
-            **{f.name: np.broadcast_to(getattr(self, f.name), (size,)) for f in fields(self)}
-        )
-
-
-@dataclass(frozen=True)
-class Line:
-    """One kind of ledger line, over the batch. Costs are integer cents."""
-
-    quantity: np.ndarray
-    list_cost: np.ndarray
-    billed: np.ndarray
-    effective: np.ndarray
-    allocated: np.ndarray  # the part of the effective cost that has an owner
-    waste: np.ndarray  # the part of the effective cost that bought nothing
-
-
-@dataclass(frozen=True)
-class EventOutcome:
-    """What one event of the level did this turn, over the batch."""
-
-    index: int  # position in the level's scheduled list, or in its random list
-    scheduled: bool
-    occurred: np.ndarray
-    magnitude: np.ndarray
-    hours: np.ndarray
-    cost: np.ndarray  # cents
+__all__ = [
+    "BatchState",
+    "DecisionArrays",
+    "EventOutcome",
+    "Line",
+    "TurnOutput",
+    "initial_state",
+    "resolve",
+]
 
 
 @dataclass(frozen=True)
 class TurnOutput:
+    """What one period did, over the batch: its ledger lines, events and KPIs."""
+
     lines: dict[str, Line]
     events: list[EventOutcome]
     kpis: dict[str, np.ndarray]
     spend: np.ndarray  # cents billed this period
     budget: np.ndarray  # cents
     value: np.ndarray  # cents
-
-
-def _cents(usd: np.ndarray) -> np.ndarray:
-    return np.rint(np.asarray(usd, dtype=float) * 100.0).astype(np.int64)
-
-
-def _pick(table: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """table[i] for each game's index (empty tables give zeros)."""
-    if table.shape[0] == 0:
-        return np.zeros(index.shape)
-    return table[index]
-
-
-def _poisson_inverse(u: np.ndarray, lam: np.ndarray, cap: int) -> np.ndarray:
-    """The Poisson(lam) count at quantile u, capped; monotone in lam for a fixed u."""
-    lam = np.maximum(lam, 0.0)
-    pmf = np.exp(-lam)
-    cdf = pmf.copy()
-    count = np.zeros(u.shape, dtype=np.int64)
-    for k in range(1, cap + 1):
-        above = u >= cdf
-        if not above.any():
-            break  # the CDF only grows: no count can increase any more
-        count += above
-        pmf = pmf * lam / k
-        cdf = cdf + pmf
-    return count
-
-
-def _draws(scenario: Scenario, seeds: np.ndarray, turn: int, quiet: bool) -> dict:
-    if not quiet:
-        return turn_uniforms(seeds, turn)
-    # A calm, typical world for estimates: median draws and no random events.
-    out = {}
-    for name, (_, n) in STREAMS.items():
-        u = np.full((seeds.shape[0], n), 0.5)
-        u[:, 0] = 1.0 if name not in ("preemption", "inference_preemption", "demand_noise") else 0.5
-        out[name] = u
-    return out
 
 
 def resolve(
@@ -263,583 +77,77 @@ def resolve(
 ) -> tuple[BatchState, TurnOutput]:
     """Resolve one period for every game in the batch: the bill, the events, the KPIs.
 
+    `quiet` plays a calm, typical world (median draws, no random events) for estimates.
     `draws` are this turn's `turn_uniforms` for the batch's seeds, when the caller has
     them already (a forecast asks for the same futures at every decision change).
     """
     level = scenario.level
-    b = state.size
-    t = state.turn + 1
-    d = decisions.broadcast(b)
-    hours = level.period_hours
-    month_share = hours / scenario.catalog.hours_per_month
-    u = draws if draws is not None and not quiet else _draws(scenario, state.seeds, t, quiet)
-    rows = np.arange(b)
+    d = decisions.broadcast(state.size)
+    period = Period.of(scenario, state.turn + 1)
+    u = draws if draws is not None and not quiet else turn_draws(state.seeds, period.turn, quiet)
 
-    # --- The world this turn: persistent changes, then this period's shocks.
-    price_mult = state.price_mult.copy()
-    budget_mult = state.budget_mult.copy()
-    demand_mult = state.demand_mult.copy()
-    surge = np.ones(b)
-    shortage = np.zeros(b)
-    runaway_gpus = np.zeros(b)
-    runaway_start = np.zeros(b)
-    new_idle = np.zeros(b)
-    idle_start = np.zeros(b)
-    incident_cost = np.zeros(b)
-    occurred: dict[tuple[bool, int], tuple[np.ndarray, np.ndarray]] = {}
-
-    def fire(kind: str, gpu: str | None, on: np.ndarray, size: np.ndarray, start: np.ndarray):
-        nonlocal surge, shortage, runaway_gpus, runaway_start, new_idle, idle_start
-        nonlocal incident_cost, budget_mult, demand_mult, price_mult
-        if kind == "budget_change":
-            budget_mult = np.where(on, budget_mult * size, budget_mult)
-        elif kind == "demand_change":
-            demand_mult = np.where(on, demand_mult * size, demand_mult)
-        elif kind == "price_change":
-            mask = (
-                np.ones(N_GPU, dtype=bool)
-                if gpu is None
-                else np.arange(N_GPU) == GPU_NAMES.index(gpu)
-            )
-            price_mult = np.where(
-                on[:, None] & mask[None, :], price_mult * size[:, None], price_mult
-            )
-        elif kind == "traffic_surge":
-            surge = np.where(on, surge * size, surge)
-        elif kind == "capacity_shortage":
-            shortage = np.where(on, np.maximum(shortage, size), shortage)
-        elif kind == "runaway_job":
-            runaway_gpus = np.where(on, np.rint(size), runaway_gpus)
-            runaway_start = np.where(on, start, runaway_start)
-        elif kind == "idle_cluster":
-            new_idle = np.where(on, np.rint(size), new_idle)
-            idle_start = np.where(on, start, idle_start)
-        elif kind == "safety_incident":
-            incident_cost = np.where(on, incident_cost + size, incident_cost)
-
-    for i, event in enumerate(level.events.scheduled):
-        on = np.full(b, event.turn == t)
-        size = np.full(b, event.low)
-        if event.turn == t:
-            fire(event.kind, event.gpu, on, size, np.zeros(b))
-        occurred[(True, i)] = (on, size)
-    for i, event in enumerate(level.events.random):
-        draw = u[event.kind]
-        p = np.full(b, float(event.probability or 0.0))
-        if event.mitigated_by is not None:
-            mitigated = _practice_on(d, event.mitigated_by)
-            p = np.where(mitigated, p * event.mitigation, p)
-        in_window = event.from_turn <= t <= (event.to_turn or level.turns)
-        on = (draw[:, 0] < p) & in_window
-        size = event.low + draw[:, 1] * (event.high - event.low)
-        start = draw[:, 2] if draw.shape[1] > 2 else np.zeros(b)
-        fire(event.kind, event.gpu, on, size, start)
-        occurred[(False, i)] = (on, size)
-
-    od_rate = scenario.rates[0][None, :] * price_mult  # (b, gpu)
-    spot_rate = scenario.rates[1][None, :] * price_mult
-
-    # --- Training: GPU-hours from 6ND, checkpoints, spot preemptions, shipping.
-    tr = level.training
-    usage: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
-    # workload -> (gpu index, spot hours, on-demand-eligible hours, gpu count for commitments)
-    tokens_done = state.tokens_done.copy()
-    quality = state.quality.copy()
-    shipped_turn = state.shipped_turn.copy()
-    ship_factor = state.ship_factor.copy()
-    value = np.zeros(b)
-    lost_gpu_h = np.zeros(b)
-    preemptions = np.zeros(b, dtype=np.int64)
-    storage_usd = np.zeros(b)
-    storage_gb = np.zeros(b)
-    train_energy = np.zeros(b)
-    train_params = state.train_params
-    if tr is not None:
-        new_run = (d.t_params != state.train_params) & (state.tokens_done > 0)
-        tokens_done = np.where(new_run, 0.0, tokens_done)
-        train_params = np.where(d.t_gpus > 0, d.t_params, state.train_params)
-        active = (d.t_gpus > 0) & (d.t_tokens > 0) & (shipped_turn == 0)
-        gpus = np.where(active, d.t_gpus, 0.0)
-        is_spot = d.t_pricing == PRICING_INDEX[SPOT]
-        mfu = tr.mfu or scenario.catalog.training.mfu
-        peak = scenario.peak_tflops[d.t_gpu]
-        work_gpu_h = physics.gpu_hours(physics.training_flops(d.t_params, d.t_tokens), peak, mfu)
-        work_wall = np.where(active, work_gpu_h / np.maximum(gpus, 1.0), 0.0)
-        ck = scenario.catalog.training
-        ckpt_h = physics.checkpoint_write_hours(
-            d.t_params, ck.bytes_per_param_checkpoint, ck.checkpoint_write_gb_s
-        )
-        wall0 = work_wall * (1.0 + ckpt_h / d.t_ckpt)
-        available = hours * (1.0 - shortage * is_spot)
-        lam = scenario.hazard[d.t_gpu] * gpus * np.minimum(wall0, available) * is_spot
-        preemptions = np.where(
-            active, _poisson_inverse(u["preemption"][:, 0], lam, MAX_PREEMPTIONS), 0
-        )
-        most = int(preemptions.max())
-        if most > 0:
-            # Only the first `most` draws can be used: the prefix of the cumsum is enough.
-            lost_fracs = np.cumsum(u["preemption"][:, 1 : 1 + most], axis=1)
-            lost_sum = np.where(
-                preemptions > 0,
-                lost_fracs[rows, np.maximum(preemptions - 1, 0)],
-                0.0,
-            )
-        else:  # no spot training anywhere in the batch: nothing lost to preemptions
-            lost_sum = np.zeros(b)
-        lost_wall = lost_sum * d.t_ckpt + preemptions * ck.restart_hours
-        required = wall0 + lost_wall
-        run_wall = np.minimum(required, available)
-        progress = np.where(required > 0, run_wall / np.maximum(required, 1e-12), 0.0)
-        tokens_done = tokens_done + d.t_tokens * progress * active
-        billed_h = gpus * run_wall
-        lost_gpu_h = gpus * np.minimum(lost_wall, run_wall)
-        usage["training"] = (
-            d.t_gpu,
-            np.where(is_spot, billed_h, 0.0),
-            np.where(is_spot, 0.0, billed_h),
-            gpus,
-        )
-        train_energy = billed_h * scenario.power_w[d.t_gpu] / 1000.0
-        # Quality and shipping.
-        loss = np.where(
-            tokens_done > 0, physics.chinchilla_loss(train_params, tokens_done), tr.baseline_loss
-        )
-        quality = np.clip((tr.baseline_loss - loss) / (tr.baseline_loss - tr.target_loss), 0, 1)
-        lateness = np.clip(1.0 - tr.late_penalty * max(0, t - tr.deadline_turn), 0.0, 1.0)
-        ship_now = (shipped_turn == 0) & (loss <= tr.target_loss)
-        last_chance = (shipped_turn == 0) & ~ship_now & (t == level.turns)
-        shipping = ship_now | last_chance
-        value = value + np.where(shipping, tr.value_usd * quality * lateness, 0.0)
-        ship_factor = np.where(shipping, lateness, ship_factor)
-        shipped_turn = np.where(shipping, t, shipped_turn)
-        has_checkpoints = (tokens_done > 0) & ~(ship_now | last_chance | (state.shipped_turn > 0))
-        storage_gb = np.where(
-            has_checkpoints,
-            train_params * ck.bytes_per_param_checkpoint / 1e9 * ck.checkpoints_kept,
-            0.0,
-        )
-        storage_usd = storage_gb * ck.storage_usd_per_gb_month * month_share
-    else:
-        loss = np.zeros(b)
-
-    # --- Inference: demand, the API or our own GPUs, the latency SLA.
-    inf = level.inference
-    requests = np.zeros(b)
-    missed = np.zeros(b)
-    api_in = np.zeros(b)
-    api_out = np.zeros(b)
-    api_in_tokens = np.zeros(b)
-    api_out_tokens = np.zeros(b)
-    cache_usd = np.zeros(b)
-    inf_energy = np.zeros(b)
-    inf_idle_share = np.zeros(b)
-    served_quality = np.zeros(b)
-    if inf is not None:
-        noise = 1.0 + inf.demand_noise * (2.0 * u["demand_noise"][:, 0] - 1.0)
-        per_day = inf.requests_per_day * (1.0 + inf.growth_per_turn) ** (t - 1)
-        requests = per_day * demand_mult * surge * noise * hours / 24.0
-        to_model = requests * (1.0 - inf.cache_hit_rate * d.i_caching)
-        cache_usd = np.where(d.i_caching, inf.cache_usd * month_share, 0.0)
-        # API
-        api = ~d.i_selfhost
-        api_in_tokens = np.where(api, to_model * inf.input_tokens, 0.0)
-        api_out_tokens = np.where(api, to_model * inf.output_tokens, 0.0)
-        api_in = api_in_tokens / 1e6 * _pick(scenario.api_input, d.i_api)
-        api_out = api_out_tokens / 1e6 * _pick(scenario.api_output, d.i_api)
-        # Self-host
-        params = _pick(scenario.model_params, d.i_model)
-        group = physics.gpus_per_replica(
-            params, d.i_bytes, inf.context_tokens, scenario.memory_gb[d.i_gpu]
-        )
-        gpus = np.where(d.i_selfhost, d.i_gpus, 0.0)
-        replicas = np.where(group > 0, np.floor(gpus / np.maximum(group, 1)), 0.0)
-        tps = physics.replica_tokens_per_second(
-            params,
-            d.i_bytes,
-            np.maximum(group, 1),
-            scenario.bandwidth_gb_s[d.i_gpu],
-            scenario.peak_tflops[d.i_gpu],
-            d.i_batching,
-        )
-        is_spot = d.i_pricing == PRICING_INDEX[SPOT]
-        up_hours = hours * (1.0 - shortage * is_spot)
-        lam = scenario.hazard[d.i_gpu] * gpus * up_hours * is_spot
-        inf_preempt = _poisson_inverse(u["inference_preemption"][:, 0], lam, 32)
-        # Each interruption takes one replica down for about half an hour.
-        down = np.minimum(inf_preempt * 0.5 / np.maximum(replicas, 1.0), up_hours)
-        capacity = replicas * tps * 3600.0 * (up_hours - down)
-        demand_tokens = to_model * inf.output_tokens
-        need = demand_tokens * inf.peak_factor
-        sla_ok = np.where(d.i_selfhost, np.clip(capacity / np.maximum(need, 1e-9), 0.0, 1.0), 1.0)
-        missed = requests * (1.0 - sla_ok)
-        inf_idle_share = np.where(
-            d.i_selfhost & (capacity > 0),
-            np.clip(1.0 - need / np.maximum(capacity, 1e-9), 0.0, 1.0),
-            0.0,
-        )
-        gpu_h = gpus * up_hours
-        usage["inference"] = (
-            d.i_gpu,
-            np.where(is_spot, gpu_h, 0.0),
-            np.where(is_spot, 0.0, gpu_h),
-            gpus,
-        )
-        serving_util = scenario.catalog.energy.serving_utilization
-        inf_energy = gpu_h * scenario.power_w[d.i_gpu] * serving_util / 1000.0
-        quality_served = np.where(
-            d.i_selfhost,
-            _pick(scenario.model_quality, d.i_model) * d.i_quality_kept,
-            _pick(scenario.api_quality, d.i_api),
-        )
-        served_quality = (requests - missed) * quality_served
-        value = value + (requests - missed) / 1000.0 * inf.value_per_1k_requests * quality_served
-
-    # --- Dev environment: sprawl, rightsizing, shutdown schedules.
-    dev = level.dev
-    dev_gpus = state.dev_gpus
-    dev_idle_share = np.zeros(b)
-    dev_gpu_idx = np.full(b, GPU_NAMES.index(dev.gpu) if dev else 0)
-    if dev is not None:
-        if t > 1:
-            restraint = ALLOCATION_RESTRAINT[d.p_allocation] * d.p_tagging
-            dev_gpus = dev_gpus * (1.0 + dev.sprawl_per_turn * (1.0 - restraint))
-        needed = dev.gpus * (1.0 - dev.overprovisioned_share)
-        dev_gpus = np.where(d.p_rightsizing, np.minimum(dev_gpus, needed), dev_gpus)
-        running = np.where(
-            d.p_shutdown, hours * dev.schedule_on_hours_per_week / HOURS_PER_WEEK, hours
-        )
-        used = hours * dev.used_hours_per_week / HOURS_PER_WEEK
-        dev_idle_share = np.clip(1.0 - used / running, 0.0, 1.0)
-        usage["dev"] = (dev_gpu_idx, np.zeros(b), dev_gpus * running, dev_gpus)
-
-    # --- Forgotten clusters and runaway jobs, and how fast practices catch them.
-    costs = level.practices
-    schedule_share = (dev.schedule_on_hours_per_week if dev else 60.0) / HOURS_PER_WEEK
-    idle_event = _event_of(level, "idle_cluster")
-    idle_gpu_idx = np.full(b, _event_gpu(level, idle_event))
-    old_hours = np.where(d.p_shutdown, hours * schedule_share, hours)
-    new_hours = np.where(
-        d.p_shutdown, hours * (1 - idle_start) * schedule_share, hours * (1 - idle_start)
+    world = world_events(level, state, d, period.turn, u)
+    training = train(scenario, period, state, d, world.shortage, u["preemption"])
+    inference = serve(
+        scenario,
+        period,
+        d,
+        world.demand_mult,
+        world.surge,
+        world.shortage,
+        u["demand_noise"][:, 0],
+        u["inference_preemption"][:, 0],
     )
-    detect_cap = np.where(d.p_anomaly, 48.0, np.inf)
-    idle_hours_old = np.minimum(old_hours, detect_cap)
-    idle_hours_new = np.minimum(new_hours, detect_cap)
-    idle_gpu_h = state.idle_gpus * idle_hours_old + new_idle * idle_hours_new
-    find_chance = d.p_tagging * np.where((d.p_allocation > 0) | d.p_rightsizing, 1.0, 0.5)
-    found = d.p_anomaly | (u["idle_cluster"][:, 3] < find_chance)
-    idle_gpus = np.where(found, 0.0, state.idle_gpus + new_idle)
-    usage["idle"] = (idle_gpu_idx, np.zeros(b), idle_gpu_h, np.zeros(b))
-
-    runaway_event = _event_of(level, "runaway_job")
-    runaway_idx = np.full(b, _event_gpu(level, runaway_event))
-    remaining = hours * (1.0 - runaway_start)
-    caught = np.minimum(
-        np.where(d.p_alerts, costs.alert_detection_hours, np.inf),
-        np.where(d.p_anomaly, costs.anomaly_detection_hours, np.inf),
+    dev = dev_environment(scenario, period, state.dev_gpus, d)
+    idle = idle_clusters(
+        scenario,
+        period,
+        state.idle_gpus,
+        world.new_idle,
+        world.idle_start,
+        d,
+        u["idle_cluster"][:, 3],
     )
-    runaway_hours = np.where(runaway_gpus > 0, np.minimum(remaining, caught), 0.0)
-    usage["runaway"] = (runaway_idx, np.zeros(b), runaway_gpus * runaway_hours, np.zeros(b))
-    if "training" not in usage:
-        usage["training"] = (np.zeros(b, dtype=np.int64), np.zeros(b), np.zeros(b), np.zeros(b))
-    if "inference" not in usage:
-        usage["inference"] = (np.zeros(b, dtype=np.int64), np.zeros(b), np.zeros(b), np.zeros(b))
-    if "dev" not in usage:
-        usage["dev"] = (dev_gpu_idx, np.zeros(b), np.zeros(b), np.zeros(b))
+    runaway = runaway_jobs(scenario, period, world.runaway_gpus, world.runaway_start, d)
+    usage = Usage(training.usage, inference.usage, dev.usage, idle.usage, runaway.usage)
 
-    # --- Commitments: top up what the player committed to, then apply them.
-    commitments = state.commitments  # copied only when a purchase changes it
-    ever_committed = state.committed
-    onehot = np.arange(N_GPU)[None, :]
-    for k, term in enumerate((COMMIT_1Y, COMMIT_3Y)):
-        wanted = np.zeros((b, N_GPU))
-        for w, pricing in (("training", d.t_pricing), ("inference", d.i_pricing)):
-            gpu_idx, _, _, count = usage[w]
-            pick = (pricing == PRICING_INDEX[term])[:, None] & (gpu_idx[:, None] == onehot)
-            wanted += np.where(pick, count[:, None], 0.0)
-        active_now = commitments[:, k, :, t - 1]
-        shortfall = np.maximum(0, np.ceil(wanted) - active_now).astype(np.int64)
-        if shortfall.any():
-            if commitments is state.commitments:
-                commitments = commitments.copy()
-            end = min(t - 1 + scenario.term_periods[k], scenario.horizon)
-            commitments[:, k, :, t - 1 : end] += shortfall[:, :, None]
-            if ever_committed is state.committed:
-                ever_committed = ever_committed.copy()
-            ever_committed[:, k, :] |= shortfall > 0
-    committed = commitments[:, :, :, t - 1].astype(float)  # (b, term, gpu)
-    capacity_h = committed * hours
-    left = capacity_h.copy()
-    commit_rates = scenario.rates[[2, 3]]  # (term, gpu)
-    lines: dict[str, Line] = {}
-    used_by_term = np.zeros((b, 2, N_GPU))
-    tagged = d.p_tagging
-    waste_share = {
-        "training": np.where(
-            usage["training"][1] + usage["training"][2] > 0,
-            lost_gpu_h / np.maximum(usage["training"][1] + usage["training"][2], 1e-12),
-            0.0,
-        ),
-        "inference": inf_idle_share,
-        "dev": dev_idle_share,
-        "idle": np.ones(b),
-        "runaway": np.ones(b),
+    commitments = buy_commitments(scenario, period, state.commitments, state.committed, usage, d)
+    rates = current_rates(scenario, world.price_mult)
+    compute = bill_compute(usage, commitments.capacity_hours, rates, d.p_tagging)
+    shared_owner = np.where(d.p_allocation > 0, d.p_tagging, 0.0)
+    lines = {
+        **compute.lines,
+        **bill_commitments(commitments, compute, rates, shared_owner),
+        **bill_services(period, training, inference, d.p_tagging),
+        **bill_practices(level.practices, period, d, world.incident_cost),
     }
-    commit_used_cents_by_term = np.zeros((b, 2, N_GPU), dtype=np.int64)
-    any_commitment = bool(capacity_h.any())
-    for w in WORKLOADS:
-        gpu_idx, spot_h, od_h, _ = usage[w]
-        if not (od_h.any() or spot_h.any()):
-            continue  # nothing in the whole batch: no line to bill
-        remaining_h = od_h.copy()
-        list_rate = od_rate[rows, gpu_idx]
-        share = waste_share[w]
-        for k in (1, 0) if any_commitment else ():  # 3-year commitments are cheaper: first
-            avail = left[rows, k, gpu_idx]
-            take = np.minimum(remaining_h, avail)
-            left[rows, k, gpu_idx] = avail - take
-            used_by_term[rows, k, gpu_idx] += take
-            remaining_h = remaining_h - take
-            eff = _cents(take * commit_rates[k][gpu_idx])
-            np.add.at(commit_used_cents_by_term, (rows, k, gpu_idx), eff)
-            lines[f"{w}.{(COMMIT_1Y, COMMIT_3Y)[k]}"] = _usage_line(
-                take, _cents(take * list_rate), np.zeros(b, dtype=np.int64), eff, tagged, share
-            )
-        od_cents = _cents(remaining_h * list_rate)
-        lines[f"{w}.{ON_DEMAND}"] = _usage_line(
-            remaining_h, od_cents, od_cents, od_cents, tagged, share
-        )
-        spot_cents = _cents(spot_h * spot_rate[rows, gpu_idx])
-        lines[f"{w}.{SPOT}"] = _usage_line(
-            spot_h, _cents(spot_h * list_rate), spot_cents, spot_cents, tagged, share
-        )
 
-    # Purchases are billed in full; what no usage consumed is reported as Unused.
-    purchase = _cents(capacity_h * commit_rates[None, :, :])
-    unused = purchase - commit_used_cents_by_term
-    shared_owner = np.where(d.p_allocation > 0, tagged, 0.0)
-    zero = np.zeros(b, dtype=np.int64)
-    # (term, gpu): which commitments exist at all, in any game and any period. Kept as
-    # a small flag per game: scanning `commitments` of a thousand-game forecast each
-    # turn was a tenth of the forecast's time.
-    held = ever_committed.any(axis=0)
-    for k, term in enumerate((COMMIT_1Y, COMMIT_3Y)):
-        for g, gpu in enumerate(GPU_NAMES):
-            if not held[k, g]:
-                continue
-            lines[f"commitment.{term}.{gpu}"] = Line(
-                quantity=capacity_h[:, k, g],
-                list_cost=purchase[:, k, g],
-                billed=purchase[:, k, g],
-                effective=zero,
-                allocated=zero,
-                waste=zero,
-            )
-            lines[f"commitment.{term}.{gpu}.unused"] = Line(
-                quantity=left[:, k, g],
-                list_cost=zero,
-                billed=zero,
-                effective=unused[:, k, g],
-                allocated=_cents(unused[:, k, g] * shared_owner / 100.0),
-                waste=unused[:, k, g],
-            )
-
-    # Services that are not GPU-hours.
-    lines["training.storage"] = _owned_line(storage_usd, tagged, storage_gb * month_share)
-    lines["inference.api-input"] = _owned_line(api_in, tagged, api_in_tokens / 1e6)
-    lines["inference.api-output"] = _owned_line(api_out, tagged, api_out_tokens / 1e6)
-    lines["inference.cache"] = _owned_line(cache_usd, tagged)
-    practice_usd = {
-        "tagging": costs.tagging_usd * d.p_tagging,
-        "budget_alerts": costs.budget_alerts_usd * d.p_alerts,
-        "anomaly_detection": costs.anomaly_detection_usd * d.p_anomaly,
-        "shutdown_schedule": costs.shutdown_schedule_usd * d.p_shutdown,
-        "rightsizing": costs.rightsizing_usd * d.p_rightsizing,
-        "allocation": np.array([0.0, costs.showback_usd, costs.chargeback_usd])[d.p_allocation],
-        "safety_evaluation": costs.safety_evaluation_usd * d.p_safety,
-    }
-    # The practices' lines in one pass: seven rows of one array, not seven small arrays.
-    practice = _owned_line(
-        np.stack(np.broadcast_arrays(*practice_usd.values())) * month_share, np.ones(b)
-    )
-    for i, name in enumerate(practice_usd):
-        lines[f"practice.{name}"] = Line(*(getattr(practice, f.name)[i] for f in fields(Line)))
-    lines["incident.safety"] = _owned_line(incident_cost, np.ones(b))
-
-    # --- Totals and KPIs.
-    spend = sum(line.billed for line in lines.values())
-    effective = sum(line.effective for line in lines.values())
-    allocated = sum(line.allocated for line in lines.values())
-    waste = sum(line.waste for line in lines.values())
-    base_budget = level.budget_for(t)
-    budget = _cents(base_budget * budget_mult)
-    value_cents = _cents(value)
-    inference_cost = sum(lines[k].effective for k in lines if k.startswith("inference."))
-    commit_used_h = used_by_term.sum(axis=(1, 2))
-    commit_cap_h = capacity_h.sum(axis=(1, 2))
-    eligible_h = sum(usage[w][2] for w in WORKLOADS)
-    energy = (
-        train_energy
-        + inf_energy
-        + (usage["dev"][2] * scenario.power_w[dev_gpu_idx] * 0.3 / 1000.0)
-        + (usage["idle"][2] * scenario.power_w[idle_gpu_idx] * 0.1 / 1000.0)
-        + (usage["runaway"][2] * scenario.power_w[runaway_idx] / 1000.0)
-    ) * scenario.catalog.energy.pue
-    co2e = energy * scenario.catalog.energy.grid_kg_co2e_per_kwh
-
-    forecast_made = state.last_forecast > 0
-    spend_usd = spend / 100.0
-    forecast_error = np.where(
-        forecast_made,
-        np.abs(spend_usd - state.last_forecast) / np.maximum(state.last_forecast, 1e-9),
-        1.0,
-    )
-    counts_forecast = t > 1
-
-    new_state = replace(
-        state,
-        turn=t,
-        cum_spend=state.cum_spend + spend,
-        cum_value=state.cum_value + value_cents,
-        cum_budget=state.cum_budget + budget,
-        cum_overspend=state.cum_overspend + np.maximum(0, spend - budget),
-        cum_waste=state.cum_waste + waste,
-        cum_effective=state.cum_effective + effective,
-        cum_allocated=state.cum_allocated + allocated,
-        turns_in_budget=state.turns_in_budget + (spend <= budget),
-        forecast_turns=state.forecast_turns + int(counts_forecast),
-        forecast_error_sum=state.forecast_error_sum
-        + (np.minimum(forecast_error, 1.0) if counts_forecast else 0.0),
-        last_forecast=np.asarray(d.forecast, dtype=float).copy(),
-        tokens_done=tokens_done,
-        train_params=train_params,
-        quality=quality,
-        shipped_turn=shipped_turn,
-        ship_factor=ship_factor,
-        cum_requests=state.cum_requests + requests,
-        cum_missed=state.cum_missed + missed,
-        cum_served_quality=state.cum_served_quality + served_quality,
-        cum_inference_cost=state.cum_inference_cost + inference_cost,
-        energy_kwh=state.energy_kwh + energy,
-        co2e_kg=state.co2e_kg + co2e,
-        commit_used_hours=state.commit_used_hours + commit_used_h,
-        commit_capacity_hours=state.commit_capacity_hours + commit_cap_h,
-        incidents=state.incidents + (incident_cost > 0),
-        dev_gpus=dev_gpus,
-        idle_gpus=idle_gpus,
-        price_mult=price_mult,
-        budget_mult=budget_mult,
-        demand_mult=demand_mult,
-        commitments=commitments,
-        committed=ever_committed,
-    )
-
-    events: list[EventOutcome] = []
-    for (scheduled, i), (on, size) in occurred.items():
-        event = (level.events.scheduled if scheduled else level.events.random)[i]
-        ev_hours, ev_cost = np.zeros(b), np.zeros(b, dtype=np.int64)
-        if event.kind == "runaway_job":
-            ev_hours, ev_cost = (
-                runaway_hours,
-                _workload_cost(lines, "runaway", b),
-            )
-        elif event.kind == "idle_cluster":
-            ev_hours, ev_cost = (
-                idle_hours_new,
-                _cents(new_idle * idle_hours_new * od_rate[rows, idle_gpu_idx]),
-            )
-        elif event.kind == "safety_incident":
-            ev_cost = _cents(incident_cost)
-        events.append(EventOutcome(i, scheduled, on, size, ev_hours, ev_cost))
-
-    kpis = {
-        "spend_usd": spend / 100.0,
-        "budget_usd": budget / 100.0,
-        "value_usd": value_cents / 100.0,
-        "waste_usd": waste / 100.0,
-        "allocation_coverage": np.where(effective > 0, allocated / np.maximum(effective, 1), 1.0),
-        "commitment_coverage": np.where(
-            eligible_h > 0, commit_used_h / np.maximum(eligible_h, 1e-12), 0.0
+    totals = add_up(
+        scenario,
+        period,
+        lines,
+        world.budget_mult,
+        training.value + inference.value,
+        usage,
+        compute,
+        commitments,
+        (
+            training.energy_kwh,
+            inference.energy_kwh,
+            dev.energy_kwh,
+            idle.energy_kwh,
+            runaway.energy_kwh,
         ),
-        "commitment_utilization": np.where(
-            commit_cap_h > 0, commit_used_h / np.maximum(commit_cap_h, 1e-12), np.nan
-        ),
-        "forecast_variance": np.where(forecast_made, forecast_error, np.nan),
-        "loss": loss,
-        "model_quality": quality,
-        "tokens_trained": tokens_done,
-        "preemptions": preemptions.astype(float),
-        "lost_gpu_hours": lost_gpu_h,
-        "requests": requests,
-        "sla_miss_rate": np.where(requests > 0, missed / np.maximum(requests, 1e-12), 0.0),
-        "unit_cost_per_1k_requests": np.where(
-            requests > 0, inference_cost / 100.0 / np.maximum(requests, 1e-12) * 1000.0, 0.0
-        ),
-        "idle_gpus": idle_gpus,
-        "dev_gpus": dev_gpus,
-        "energy_kwh": energy,
-        "co2e_kg": co2e,
-    }
-    return new_state, TurnOutput(lines, events, kpis, spend, budget, value_cents)
-
-
-def _workload_cost(lines: dict[str, Line], workload: str, b: int) -> np.ndarray:
-    """The effective cost of one workload's compute, whichever way it was bought."""
-    total = np.zeros(b, dtype=np.int64)
-    for option in (ON_DEMAND, SPOT, COMMIT_1Y, COMMIT_3Y):
-        line = lines.get(f"{workload}.{option}")
-        if line is not None:
-            total = total + line.effective
-    return total
-
-
-def _usage_line(qty, list_cost, billed, effective, tagged, waste_share) -> Line:
-    return Line(
-        quantity=qty,
-        list_cost=list_cost,
-        billed=billed,
-        effective=effective,
-        allocated=_cents(effective * tagged / 100.0),
-        waste=_cents(effective * waste_share / 100.0),
+        state.last_forecast,
     )
-
-
-def _owned_line(usd: np.ndarray, tagged: np.ndarray, quantity=None) -> Line:
-    cents = _cents(usd)
-    return Line(
-        quantity=np.where(cents > 0, 1.0, 0.0) if quantity is None else quantity,
-        list_cost=cents,
-        billed=cents,
-        effective=cents,
-        allocated=_cents(cents * tagged / 100.0),
-        waste=np.zeros_like(cents),
+    new_state = next_state(
+        state, period, totals, d.forecast, world, training, inference, dev, idle, commitments
     )
-
-
-def _practice_on(d: DecisionArrays, practice: str) -> np.ndarray:
-    if practice == "tagging":
-        return d.p_tagging >= 0.5
-    if practice == "allocation":
-        return d.p_allocation > 0
-    attr = {
-        "budget_alerts": "p_alerts",
-        "anomaly_detection": "p_anomaly",
-        "shutdown_schedule": "p_shutdown",
-        "rightsizing": "p_rightsizing",
-        "safety_evaluation": "p_safety",
-    }[practice]
-    return np.asarray(getattr(d, attr), dtype=bool)
-
-
-def _event_of(level, kind: str):
-    for event in [*level.events.random, *level.events.scheduled]:
-        if event.kind == kind:
-            return event
-    return None
-
-
-def _event_gpu(level, event) -> int:
-    if event is not None and event.gpu is not None:
-        return GPU_NAMES.index(event.gpu)
-    if level.dev is not None:
-        return GPU_NAMES.index(level.dev.gpu)
-    return GPU_NAMES.index("a100-80gb")
+    return new_state, TurnOutput(
+        lines=lines,
+        events=event_outcomes(level, world, lines, runaway, idle, rates),
+        kpis=turn_kpis(totals, training, inference, dev, idle),
+        spend=totals.spend,
+        budget=totals.budget,
+        value=totals.value,
+    )

@@ -59,6 +59,8 @@ def test_changing_turn_3_does_not_change_the_events_of_turn_5(sandbox):
 
 @pytest.mark.parametrize("plan", ["par", "naive"])
 def test_the_ledger_sums_exactly_to_the_total(scenarios, plan):
+    """FOCUS 1.2: the BilledCost of a period's rows is its invoice; costs are never negative
+    (the game has no credits)."""
     for scenario in scenarios.values():
         state = play(scenario, 5, plan_decisions(scenario, scenario.level.plans[plan]))
         for record in state.history:
@@ -73,7 +75,9 @@ def test_the_ledger_sums_exactly_to_the_total(scenarios, plan):
 
 
 def test_focus_commitment_invariants(sandbox):
-    """Purchase rows have EffectiveCost 0; Used + Unused equals what was purchased."""
+    """FOCUS 1.2 (FinOps Open Cost and Usage Specification, 2025-05-30): a Purchase row
+    that covers future charges has EffectiveCost 0, and for each CommitmentDiscountId the
+    EffectiveCost of its Used and Unused rows equals the BilledCost of its Purchase rows."""
     decisions = _par(sandbox)
     # Commit for training on turns 1-3, then switch to spot: the commitment goes unused.
     committed = decisions[0].model_copy(

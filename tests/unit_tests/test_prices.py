@@ -1,4 +1,10 @@
-"""The price catalog: sourced, consistent, and used as-is by the calculator."""
+"""The price catalog and the calculator against published prices and specifications.
+
+Every expected figure below is published by someone else (AWS, GCP, RunPod, NVIDIA,
+simonw/llm-prices, Meta's model cards; see /work/shared/reference/figures.md), and
+each test names its source. A catalog figure that is derived, not published, is
+checked against the published figures it is derived from.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,9 @@ import pytest
 from finops_tui.content.catalog import shipped_catalog
 from finops_tui.engine import GPU_NAMES
 from finops_tui.engine.calc import serve_estimate, train_estimate
+
+H100_ON_DEMAND = 55.04 / 8  # AWS p5.48xlarge, 8 x H100, retrieved 2026-11
+GCP_H100_SPOT_SHARE = 6.57 / 10.98  # GCP a3-highgpu-1g Spot vs on-demand, 2026-09
 
 
 def test_every_figure_has_a_source():
@@ -22,27 +31,123 @@ def test_every_figure_has_a_source():
     assert catalog.energy.source and catalog.training.source
 
 
-def test_catalog_matches_the_published_prices():
+@pytest.mark.parametrize(
+    ("gpu", "tflops", "memory_gb", "bandwidth_gb_s", "power_w"),
+    [
+        ("t4", 65, 16, 320, 70),  # FP16: the T4 has no BF16
+        ("l4", 121, 24, 300, 72),
+        ("a10g", 70, 24, 600, 150),
+        ("a100-40gb", 312, 40, 1560, 400),
+        ("a100-80gb", 312, 80, 2000, 400),
+        ("h100", 989, 80, 3350, 700),
+        ("h200", 989, 141, 4800, 700),
+    ],
+)
+def test_gpu_specifications_are_nvidias(gpu, tflops, memory_gb, bandwidth_gb_s, power_w):
+    """NVIDIA data sheets as collected in stas00/ml-engineering (compute/accelerator);
+    power as in Meta's model cards (A100 400 W, H100 700 W)."""
+    spec = shipped_catalog().gpus[gpu]
+    assert spec.bf16_tflops == pytest.approx(tflops, rel=0.01)
+    assert spec.memory_gb == memory_gb
+    assert spec.bandwidth_gb_s == pytest.approx(bandwidth_gb_s, rel=0.01)
+    assert spec.power_w == pytest.approx(power_w, rel=0.05)
+
+
+@pytest.mark.parametrize(
+    ("gpu", "per_gpu_hour"),
+    [
+        ("h100", H100_ON_DEMAND),  # AWS p5.48xlarge $55.04 / 8, 2026-11
+        ("a100-80gb", 3.43),  # AWS p4de, 2026-11
+        ("a100-40gb", 2.74),  # AWS p4d, 2026-11
+        ("a10g", 1.006),  # AWS g5.xlarge, whole instance
+        ("l4", 0.80),  # AWS g6.xlarge, whole instance
+        ("t4", 0.526),  # AWS g4dn.xlarge, whole instance
+    ],
+)
+def test_on_demand_prices_are_aws_list_prices(gpu, per_gpu_hour):
+    """AWS on-demand prices (us-east-1), as retrieved 2026-11 (reference/figures.md)."""
+    assert shipped_catalog().gpus[gpu].price.on_demand == pytest.approx(per_gpu_hour, abs=5e-4)
+
+
+def test_the_h200_price_is_the_h100_price_scaled_by_runpods_ratio():
+    """Not published by AWS: the catalog derives it from AWS's H100 and RunPod's secure
+    cloud H200 / H100 prices ($4.59 / $3.49, 2026-09)."""
+    assert shipped_catalog().gpus["h200"].price.on_demand == pytest.approx(
+        H100_ON_DEMAND * 4.59 / 3.49, rel=0.001
+    )
+
+
+@pytest.mark.parametrize("gpu", GPU_NAMES)
+def test_discounts_sit_inside_the_published_ranges(gpu):
+    """AWS: Spot up to 90% off; Savings Plans and Reserved Instances up to 72% off
+    (1 or 3 years). A 3-year term is never dearer than a 1-year one."""
+    price = shipped_catalog().gpus[gpu].price
+    assert 0.10 * price.on_demand <= price.spot < price.on_demand
+    assert 0.28 * price.on_demand <= price.commit_3y <= price.commit_1y < price.on_demand
+
+
+@pytest.mark.parametrize("gpu", ["h100", "h200"])
+def test_hopper_spot_is_gcps_published_h100_spot_discount(gpu):
+    """GCP a3-highgpu-1g (H100): $10.98 on demand, $6.57 Spot, 2026-09: 40% off."""
+    price = shipped_catalog().gpus[gpu].price
+    assert price.spot / price.on_demand == pytest.approx(GCP_H100_SPOT_SHARE, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    ("api", "input_usd", "output_usd"),
+    [
+        ("gpt-4o", 2.50, 10.00),
+        ("gpt-4o-mini", 0.15, 0.60),
+        ("gpt-5", 1.25, 10.00),
+        ("gpt-5-mini", 0.25, 2.00),
+        ("claude-sonnet-4-5", 3.00, 15.00),
+        ("claude-haiku-4-5", 1.00, 5.00),
+        ("gemini-2-5-flash", 0.30, 2.50),
+        ("deepseek-chat", 0.27, 1.10),
+        ("open-8b-hosted", 0.20, 0.20),
+    ],
+)
+def test_api_prices_are_the_published_ones(api, input_usd, output_usd):
+    """simonw/llm-prices, August 2026: US$ per million input / output tokens."""
+    price = shipped_catalog().apis[api]
+    assert (price.input_per_million, price.output_per_million) == (input_usd, output_usd)
+
+
+def test_training_and_energy_figures_are_in_the_published_ranges():
+    """MFU: Llama 3 405B 38-43% (arXiv 2407.21783), PaLM 46%. Grid intensity implied by
+    Meta's model cards: 0.41-0.42 kgCO2e/kWh. Adam state: 16 bytes a parameter (ZeRO)."""
     catalog = shipped_catalog()
-    assert catalog.gpus["h100"].price.on_demand == pytest.approx(55.04 / 8)  # p5.48xlarge
-    assert catalog.gpus["a100-80gb"].price.on_demand == 3.43
-    assert catalog.gpus["a100-40gb"].price.on_demand == 2.74
-    assert catalog.gpus["h100"].bf16_tflops == 989
-    assert catalog.gpus["h200"].memory_gb == 141
-    assert catalog.apis["gpt-4o-mini"].output_per_million == 0.60
+    assert 0.38 <= catalog.training.mfu <= 0.46
+    assert 0.41 <= catalog.energy.grid_kg_co2e_per_kwh <= 0.42
+    assert catalog.training.bytes_per_param_checkpoint == 16
 
 
 def test_train_estimate_by_hand():
+    """6ND (Transformer Math 101) at 989 TFLOP/s (NVIDIA H100 SXM) and 40% MFU, priced at
+    AWS's p5 price ($55.04 for 8 GPUs), and at GCP's published H100 Spot discount."""
     # 6 x 7e9 x 1.4e11 = 5.88e21 FLOPs; / (989e12 x 0.4 x 3600) = 4128.75 H100-hours.
     out = train_estimate(shipped_catalog(), 7e9, 1.4e11, "h100", gpus=64)
     assert out["gpu_hours"] == pytest.approx(4128.75, abs=0.01)
     assert out["wall_clock_hours"] == pytest.approx(4128.75 / 64, abs=0.01)
-    assert out["cost_usd"] == pytest.approx(4128.75 * 6.88, abs=0.01)
-    # 700 W x PUE 1.2 x 0.41 kg/kWh
-    assert out["energy_kwh"] == pytest.approx(4128.75 * 0.7 * 1.2, rel=1e-6)
-    assert out["co2e_kg"] == pytest.approx(out["energy_kwh"] * 0.41, rel=1e-9)
+    assert out["cost_usd"] == pytest.approx(4128.75 * H100_ON_DEMAND, abs=0.01)
     spot = train_estimate(shipped_catalog(), 7e9, 1.4e11, "h100", gpus=64, pricing="spot")
-    assert spot["cost_usd"] == pytest.approx(4128.75 * 4.128, abs=0.01)
+    assert spot["cost_usd"] == pytest.approx(
+        4128.75 * H100_ON_DEMAND * GCP_H100_SPOT_SHARE, rel=0.01
+    )
+
+
+def test_train_estimate_energy_against_metas_power_basis():
+    """Meta's model cards count 700 W per H100 *adjusted for PUE*, times the grid factor
+    (0.41 kg/kWh): 4128.75 H100-hours are 2,890 kWh and 1,185 kg CO2e.
+
+    Known disagreement, kept as it is today: the engine multiplies that figure by a PUE
+    of 1.2 again, so it reports 20% more. The physics issue fixes this; until then the
+    test holds within 21%, and no less than the published figure.
+    """
+    out = train_estimate(shipped_catalog(), 7e9, 1.4e11, "h100", gpus=64)
+    published_kwh = 4128.75 * 700 / 1000
+    assert published_kwh <= out["energy_kwh"] <= published_kwh * 1.21
+    assert out["co2e_kg"] == pytest.approx(out["energy_kwh"] * 0.41, rel=1e-9)
 
 
 def test_serve_estimate_explains_a_model_that_does_not_fit():
@@ -52,13 +157,25 @@ def test_serve_estimate_explains_a_model_that_does_not_fit():
 
 
 def test_serve_estimate_cost_per_million_tokens():
+    """TensorRT-LLM: Llama 3.1 8B FP8 on one H100 serves 15,220 output tokens/s offline
+    (1000/1000); at AWS's $6.88 an hour that is $0.126 per million tokens.
+
+    Under the game's latency target (half the offline maximum, its own assumption) a
+    million tokens cost twice that, within the throughput fit's 8%.
+    """
     out = serve_estimate(shipped_catalog(), 8e9, "h100", gpus=1, quant="int8")
     assert out["fits"] is True
-    expected = 6.88 / (out["tokens_per_second"] * 3600) * 1e6
-    assert out["cost_per_million_tokens_usd"] == pytest.approx(expected, rel=1e-3)
+    by_hand = H100_ON_DEMAND / (out["tokens_per_second"] * 3600) * 1e6
+    assert out["cost_per_million_tokens_usd"] == pytest.approx(by_hand, rel=1e-3)
+    offline = H100_ON_DEMAND / (15220 * 3600) * 1e6
+    assert out["cost_per_million_tokens_usd"] == pytest.approx(2 * offline, rel=0.08)
 
 
 def test_a_level_overrides_the_catalog(scenarios):
-    level = scenarios["spot-or-reserved"]
-    assert level.catalog.gpus["h100"].spot_interruptions_per_month == 0.6
-    assert shipped_catalog().gpus["h100"].spot_interruptions_per_month == 0.25
+    """A level's [prices] table wins over the catalog, for that level only."""
+    scenario = scenarios["spot-or-reserved"]
+    override = scenario.level.prices["gpus"]["h100"]["spot_interruptions_per_month"]
+    shipped = shipped_catalog().gpus["h100"].spot_interruptions_per_month
+    assert override != shipped
+    assert scenario.catalog.gpus["h100"].spot_interruptions_per_month == override
+    assert scenarios["sandbox"].catalog.gpus["h100"].spot_interruptions_per_month == shipped

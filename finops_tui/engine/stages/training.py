@@ -1,0 +1,191 @@
+"""Stage 2, training: GPU-hours from 6ND, checkpoints, spot preemptions, then shipping.
+
+A run trains `tokens` this period on `gpus` GPUs. Checkpoints slow it down a little;
+each spot preemption loses the work since the last checkpoint. Once the Chinchilla
+loss reaches the target (or the game ends) the model ships, worth less when late.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from finops_tui.engine import physics
+from finops_tui.engine.batch_state import BatchState
+from finops_tui.engine.decision_arrays import DecisionArrays
+from finops_tui.engine.level import TrainingWorkload
+from finops_tui.engine.rng import STREAMS
+from finops_tui.engine.scenario import PRICING_INDEX, Scenario
+from finops_tui.engine.stages.period import Period
+from finops_tui.engine.stages.spot import interruptions, lost_wall_hours
+from finops_tui.engine.stages.usage import WorkloadUsage, no_usage
+
+MAX_PREEMPTIONS = STREAMS["preemption"][1] - 1
+
+
+class TrainingRun(NamedTuple):
+    """This period's training compute, over the batch."""
+
+    tokens: np.ndarray  # tokens trained this period
+    preemptions: np.ndarray  # int
+    lost_gpu_hours: np.ndarray  # GPU-hours redone after preemptions
+    usage: WorkloadUsage
+    energy_kwh: np.ndarray  # at the device, before PUE
+
+
+class Training(NamedTuple):
+    """The training stage's outcome: the run, the model, and what shipping earned."""
+
+    tokens_done: np.ndarray
+    train_params: np.ndarray
+    loss: np.ndarray
+    quality: np.ndarray  # 0..1 between the baseline and the target loss
+    shipped_turn: np.ndarray  # 0 while not shipped
+    ship_factor: np.ndarray
+    value: np.ndarray  # US$ earned by shipping this period
+    storage_gb: np.ndarray  # checkpoints kept
+    storage_usd: np.ndarray
+    preemptions: np.ndarray
+    lost_gpu_hours: np.ndarray
+    usage: WorkloadUsage
+    energy_kwh: np.ndarray
+
+
+def train(
+    scenario: Scenario,
+    period: Period,
+    state: BatchState,
+    d: DecisionArrays,
+    shortage: np.ndarray,
+    u_preemption: np.ndarray,
+) -> Training:
+    """Train for one period and ship the model when it is good enough."""
+    tr = scenario.level.training
+    b = state.size
+    if tr is None:
+        return Training(
+            tokens_done=state.tokens_done.copy(),
+            train_params=state.train_params,
+            loss=np.zeros(b),
+            quality=state.quality.copy(),
+            shipped_turn=state.shipped_turn.copy(),
+            ship_factor=state.ship_factor.copy(),
+            value=np.zeros(b),
+            storage_gb=np.zeros(b),
+            storage_usd=np.zeros(b),
+            preemptions=np.zeros(b, dtype=np.int64),
+            lost_gpu_hours=np.zeros(b),
+            usage=no_usage(np.zeros(b, dtype=np.int64)),
+            energy_kwh=np.zeros(b),
+        )
+    # A new model size starts a new run: the tokens trained so far do not carry over.
+    new_run = (d.t_params != state.train_params) & (state.tokens_done > 0)
+    tokens_done = np.where(new_run, 0.0, state.tokens_done)
+    train_params = np.where(d.t_gpus > 0, d.t_params, state.train_params)
+    active = (d.t_gpus > 0) & (d.t_tokens > 0) & (state.shipped_turn == 0)
+    run = run_training(scenario, period.hours, tr, d, active, shortage, u_preemption)
+    tokens_done = tokens_done + run.tokens
+    shipped = ship(tr, period.turn, scenario.level.turns, state, train_params, tokens_done)
+    ck = scenario.catalog.training
+    storage_gb = np.where(
+        shipped.keeps_checkpoints,
+        train_params * ck.bytes_per_param_checkpoint / 1e9 * ck.checkpoints_kept,
+        0.0,
+    )
+    return Training(
+        tokens_done=tokens_done,
+        train_params=train_params,
+        loss=shipped.loss,
+        quality=shipped.quality,
+        shipped_turn=shipped.shipped_turn,
+        ship_factor=shipped.ship_factor,
+        value=shipped.value,
+        storage_gb=storage_gb,
+        storage_usd=storage_gb * ck.storage_usd_per_gb_month * period.month_share,
+        preemptions=run.preemptions,
+        lost_gpu_hours=run.lost_gpu_hours,
+        usage=run.usage,
+        energy_kwh=run.energy_kwh,
+    )
+
+
+def run_training(
+    scenario: Scenario,
+    hours: float,
+    tr: TrainingWorkload,
+    d: DecisionArrays,
+    active: np.ndarray,
+    shortage: np.ndarray,
+    u_preemption: np.ndarray,
+) -> TrainingRun:
+    """The period's run: the work, the checkpoints, the preemptions and what they lost."""
+    gpus = np.where(active, d.t_gpus, 0.0)
+    is_spot = d.t_pricing == PRICING_INDEX["spot"]
+    mfu = tr.mfu or scenario.catalog.training.mfu
+    peak = scenario.peak_tflops[d.t_gpu]
+    work_gpu_h = physics.gpu_hours(physics.training_flops(d.t_params, d.t_tokens), peak, mfu)
+    work_wall = np.where(active, work_gpu_h / np.maximum(gpus, 1.0), 0.0)
+    ck = scenario.catalog.training
+    ckpt_h = physics.checkpoint_write_hours(
+        d.t_params, ck.bytes_per_param_checkpoint, ck.checkpoint_write_gb_s
+    )
+    wall0 = work_wall * (1.0 + ckpt_h / d.t_ckpt)
+    available = hours * (1.0 - shortage * is_spot)
+    exposed = np.minimum(wall0, available)
+    count = interruptions(
+        u_preemption[:, 0], scenario.hazard[d.t_gpu], gpus, exposed, is_spot, MAX_PREEMPTIONS
+    )
+    preemptions = np.where(active, count, 0)
+    lost_wall = lost_wall_hours(u_preemption[:, 1:], preemptions, d.t_ckpt, ck.restart_hours)
+    required = wall0 + lost_wall
+    run_wall = np.minimum(required, available)
+    progress = np.where(required > 0, run_wall / np.maximum(required, 1e-12), 0.0)
+    billed_h = gpus * run_wall
+    lost_gpu_h = gpus * np.minimum(lost_wall, run_wall)
+    spot_h = np.where(is_spot, billed_h, 0.0)
+    other_h = np.where(is_spot, 0.0, billed_h)
+    used_h = spot_h + other_h
+    waste_share = np.where(used_h > 0, lost_gpu_h / np.maximum(used_h, 1e-12), 0.0)
+    return TrainingRun(
+        tokens=d.t_tokens * progress * active,
+        preemptions=preemptions,
+        lost_gpu_hours=lost_gpu_h,
+        usage=WorkloadUsage(d.t_gpu, spot_h, other_h, gpus, waste_share),
+        energy_kwh=billed_h * scenario.power_w[d.t_gpu] / 1000.0,
+    )
+
+
+class Shipping(NamedTuple):
+    loss: np.ndarray
+    quality: np.ndarray
+    shipped_turn: np.ndarray
+    ship_factor: np.ndarray
+    value: np.ndarray  # US$
+    keeps_checkpoints: np.ndarray  # bool: still training, so checkpoints are stored
+
+
+def ship(
+    tr: TrainingWorkload,
+    turn: int,
+    last_turn: int,
+    state: BatchState,
+    params: np.ndarray,
+    tokens_done: np.ndarray,
+) -> Shipping:
+    """The model's loss and quality, and whether it ships now (at target, or at the end)."""
+    loss = np.where(tokens_done > 0, physics.chinchilla_loss(params, tokens_done), tr.baseline_loss)
+    quality = np.clip((tr.baseline_loss - loss) / (tr.baseline_loss - tr.target_loss), 0, 1)
+    lateness = np.clip(1.0 - tr.late_penalty * max(0, turn - tr.deadline_turn), 0.0, 1.0)
+    waiting = state.shipped_turn == 0
+    ship_now = waiting & (loss <= tr.target_loss)
+    last_chance = waiting & ~ship_now & (turn == last_turn)
+    shipping = ship_now | last_chance
+    return Shipping(
+        loss=loss,
+        quality=quality,
+        shipped_turn=np.where(shipping, turn, state.shipped_turn),
+        ship_factor=np.where(shipping, lateness, state.ship_factor),
+        value=np.where(shipping, tr.value_usd * quality * lateness, 0.0),
+        keeps_checkpoints=(tokens_done > 0) & ~(shipping | (state.shipped_turn > 0)),
+    )
