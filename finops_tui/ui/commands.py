@@ -10,7 +10,7 @@ from textual.await_complete import AwaitComplete
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.css.query import NoMatches
 
-from finops_tui.ui.codex import codex
+from finops_tui.gameplay.codex import codex
 
 Command = tuple[str, str, Callable[[], object]]
 

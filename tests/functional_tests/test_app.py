@@ -6,8 +6,8 @@ from textual.widgets import DataTable
 
 from finops_tui.content.saves import SaveStore
 from finops_tui.engine import plan_decisions
+from finops_tui.gameplay.codex import codex
 from finops_tui.ui.app import FinOpsApp, create_app, help_sections
-from finops_tui.ui.codex import codex
 from finops_tui.ui.commands import screen_commands
 from finops_tui.ui.screens.briefing import BriefingScreen
 from finops_tui.ui.screens.codex import CodexScreen

@@ -10,9 +10,9 @@ from finops_tui.content.catalog import shipped_catalog
 from finops_tui.content.saves import SaveStore
 from finops_tui.engine import GPU_NAMES, PRICING_OPTIONS
 from finops_tui.engine.calc import serve_estimate, train_estimate
+from finops_tui.gameplay.cost_calculator import parse_amount, per_million, table_usd, wall_clock
 from finops_tui.ui.app import create_app
 from finops_tui.ui.commands import screen_commands
-from finops_tui.ui.cost_calculator import parse_amount, per_million, table_usd, wall_clock
 from finops_tui.ui.screens.briefing import BriefingScreen
 from finops_tui.ui.screens.calculator import CalculatorScreen
 from finops_tui.ui.screens.export import ExportScreen

@@ -9,10 +9,10 @@ from textual.widgets import Input, OptionList, Static
 
 from finops_tui.content.saves import SaveStore
 from finops_tui.engine import plan_decisions, play
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.app import create_app
 from finops_tui.ui.screens.debrief import DebriefScreen
 from finops_tui.ui.screens.export import ExportScreen
-from finops_tui.ui.session import GameSession
 
 
 async def finished_game(pilot, scenario, seed: int) -> GameSession:
@@ -137,7 +137,7 @@ async def test_a_disk_that_refuses_is_a_message_not_a_crash(tmp_path, scenarios)
 def test_typed_names_and_paths_land_where_the_player_expects(
     tmp_path, monkeypatch, scenarios
 ) -> None:
-    from finops_tui.ui.exports import export_target, game_exports
+    from finops_tui.gameplay.exports import export_target, game_exports
 
     scenario = scenarios["tutorial"]
     kinds = game_exports(scenario, play(scenario, 1, []), "")

@@ -9,8 +9,9 @@ from textual.widgets import Button, TextArea
 from finops_tui.content.quiz import quiz_length
 from finops_tui.content.saves import MAX_JUSTIFICATION, SaveStore, verify_replay
 from finops_tui.engine import plan_decisions, play
+from finops_tui.gameplay.codex import DEFAULT_ENTRY, codex, entry
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.app import create_app, help_sections
-from finops_tui.ui.codex import DEFAULT_ENTRY, codex, entry
 from finops_tui.ui.screens.codex import CodexScreen
 from finops_tui.ui.screens.debrief import DebriefScreen
 from finops_tui.ui.screens.quiz import QuizScreen
@@ -20,7 +21,6 @@ from finops_tui.ui.screens.written import (
     JustificationScreen,
     ReflectionScreen,
 )
-from finops_tui.ui.session import GameSession
 
 PLAYER = "Team Red"
 

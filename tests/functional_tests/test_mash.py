@@ -9,8 +9,8 @@ from textual import events
 
 from finops_tui.content.saves import SaveStore
 from finops_tui.engine import plan_decisions, play
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.app import create_app
-from finops_tui.ui.session import GameSession
 
 KEYS = [
     *string.ascii_lowercase,

@@ -6,9 +6,9 @@ import random
 
 from finops_tui.content.saves import SaveStore
 from finops_tui.engine import plan_decisions, play
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.app import create_app
 from finops_tui.ui.screens.export import open_game_export
-from finops_tui.ui.session import GameSession
 
 from .test_mash import BURST, KEYS, key_event
 

@@ -32,8 +32,8 @@ from finops_tui.content.errors import ContentError
 from finops_tui.engine.game import InvalidDecisions, start_decisions
 from finops_tui.engine.level import Event
 from finops_tui.engine.scenario import Scenario
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.classroom.scoreboard import Scoreboard, phase_line
-from finops_tui.ui.session import GameSession
 
 POLL_SECONDS = 0.5
 

@@ -10,10 +10,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Markdown, Static
 
-from finops_tui.ui.format import period_name, target, usd
-from finops_tui.ui.roles import lead_keys, metric_label, role
+from finops_tui.gameplay.format import period_name, target, usd
+from finops_tui.gameplay.roles import lead_keys, metric_label, role
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.screens.base import LateKeySafe
-from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.footer import GameFooter
 
 

@@ -22,7 +22,7 @@ from textual.widgets import (
 
 from finops_tui.engine.game import InvalidDecisions, counterfactual, plan_decisions, play
 from finops_tui.engine.state import GameState
-from finops_tui.ui.format import (
+from finops_tui.gameplay.format import (
     KPI_INFO,
     kpi_concept,
     kpi_value,
@@ -31,10 +31,16 @@ from finops_tui.ui.format import (
     target,
     usd,
 )
+from finops_tui.gameplay.roles import (
+    lead_first,
+    lead_keys,
+    metric_concept,
+    metric_label,
+    metric_text,
+)
+from finops_tui.gameplay.roles import metric_value as lens_value
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.messages import PlansSimulated
-from finops_tui.ui.roles import lead_first, lead_keys, metric_concept, metric_label, metric_text
-from finops_tui.ui.roles import metric_value as lens_value
-from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.fitted_table import FittedTable
 from finops_tui.ui.widgets.footer import GameFooter
 from finops_tui.ui.widgets.spend_chart import SpendChart, SpendSeries

@@ -19,9 +19,9 @@ from textual.widgets.option_list import Option
 
 from finops_tui.content.quiz import QuizAnswer, quiz_length, quiz_score
 from finops_tui.engine.level import QuizQuestion
-from finops_tui.ui.codex import entry
+from finops_tui.gameplay.codex import entry
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.screens.base import LateKeySafe
-from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.footer import GameFooter
 
 DIFFICULTY = {1: "Basic", 2: "Intermediate", 3: "Advanced"}

@@ -14,9 +14,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from finops_tui.content.levels import LevelInfo
-from finops_tui.ui.format import stars
+from finops_tui.gameplay.format import stars
+from finops_tui.gameplay.roles import lens_name
 from finops_tui.ui.messages import BestScoresLoaded
-from finops_tui.ui.roles import lens_name
 from finops_tui.ui.widgets.footer import GameFooter
 
 TAGLINE = (

@@ -20,12 +20,12 @@ from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.game import InvalidDecisions, check_decisions, preview_turn
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import GameState, Problem, TurnRecord
-from finops_tui.ui.advisor import breakdown
-from finops_tui.ui.fields import FieldSpec, changes, decision_fields, with_decision
-from finops_tui.ui.format import period_name, stars
+from finops_tui.gameplay.advisor import breakdown
+from finops_tui.gameplay.fields import FieldSpec, changes, decision_fields, with_decision
+from finops_tui.gameplay.format import period_name, stars
+from finops_tui.gameplay.roles import lead_metrics, lens_name, metric_concept
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.messages import FanForecast
-from finops_tui.ui.roles import lead_metrics, lens_name, metric_concept
-from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.bill_table import BillTable
 from finops_tui.ui.widgets.decision_form import DecisionForm
 from finops_tui.ui.widgets.estimate import EstimatePanel, EstimateView, ProblemPanel

@@ -22,12 +22,12 @@ from finops_tui.engine.game import InvalidDecisions, start_decisions
 from finops_tui.engine.level import Plan
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import TurnRecord
-from finops_tui.ui.advisor import advise, breakdown, frame_tip
-from finops_tui.ui.fields import changes, decision_fields, decision_text
-from finops_tui.ui.format import period_name, stars, usd
-from finops_tui.ui.roles import lead_metrics
+from finops_tui.gameplay.advisor import advise, breakdown, frame_tip
+from finops_tui.gameplay.fields import changes, decision_fields, decision_text
+from finops_tui.gameplay.format import period_name, stars, usd
+from finops_tui.gameplay.roles import lead_metrics
+from finops_tui.gameplay.session import GameSession, random_seed
 from finops_tui.ui.screens.report import report_markdown, report_summary, tip_text
-from finops_tui.ui.session import GameSession, random_seed
 from finops_tui.ui.widgets.bill_table import BillTable
 from finops_tui.ui.widgets.footer import GameFooter
 from finops_tui.ui.widgets.kpi_table import KpiTable

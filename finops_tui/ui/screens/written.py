@@ -19,9 +19,9 @@ from textual.widgets import Button, Static, TextArea
 
 from finops_tui.content.saves import MAX_JUSTIFICATION, MAX_REFLECTION
 from finops_tui.engine.level import Level
-from finops_tui.ui.format import stars, usd
+from finops_tui.gameplay.format import stars, usd
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.screens.base import LateKeySafe
-from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.footer import GameFooter
 
 SAVE_DELAY = 1.0  # seconds of quiet typing before the text is saved

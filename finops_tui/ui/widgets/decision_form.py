@@ -13,7 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Switch
 
 from finops_tui.engine.decisions import Decisions
-from finops_tui.ui.fields import FieldSpec, read_decision
+from finops_tui.gameplay.fields import FieldSpec, read_decision
 from finops_tui.ui.widgets.number_input import NumberInput
 
 
