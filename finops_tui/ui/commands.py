@@ -11,6 +11,7 @@ from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.css.query import NoMatches
 
 from finops_tui.gameplay.codex import codex
+from finops_tui.ui.navigator import navigator
 
 Command = tuple[str, str, Callable[[], object]]
 
@@ -43,13 +44,13 @@ def screen_commands(provider: Provider) -> Iterator[Command]:
         yield (
             "Cost calculator",
             "Training and serving costs on every GPU and purchase option",
-            app.open_calculator,  # type: ignore[attr-defined]
+            navigator(app).open_calculator,
         )
     for item in codex().values():
         yield (
             f"Codex: {item.title}",
             "Read this concept",
-            partial(app.open_codex, item.id),  # type: ignore[attr-defined]
+            partial(navigator(app).open_codex, item.id),
         )
 
 

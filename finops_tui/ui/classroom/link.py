@@ -34,6 +34,7 @@ from finops_tui.engine.level import Event
 from finops_tui.engine.scenario import Scenario
 from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.classroom.scoreboard import Scoreboard, phase_line
+from finops_tui.ui.navigator import navigator
 
 POLL_SECONDS = 0.5
 
@@ -343,7 +344,7 @@ class ClassFollower:
         from finops_tui.ui.screens.turn import TurnScreen
 
         if session.state.finished:
-            self.app.show_debrief(session)  # type: ignore[attr-defined]
+            navigator(self.app).show_debrief(session)
             return
         for screen in self.app.screen_stack:
             if isinstance(screen, TurnScreen):

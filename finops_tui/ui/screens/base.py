@@ -7,8 +7,18 @@ from typing import Any
 from textual.await_complete import AwaitComplete
 from textual.screen import Screen
 
+from finops_tui.ui.navigator import Navigator, navigator
 
-class LateKeySafe(Screen):
+
+class GameScreen(Screen):
+    """A screen of the game: `self.game` is its app, typed as a `Navigator`."""
+
+    @property
+    def game(self) -> Navigator:
+        return navigator(self.app)
+
+
+class LateKeySafe(GameScreen):
     """A screen that ignores a dismiss arriving after it has already gone.
 
     Textual's `dismiss` pops whatever screen is on top. A second enter or click queued

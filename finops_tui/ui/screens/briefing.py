@@ -110,7 +110,7 @@ class BriefingScreen(LateKeySafe, Screen):
         except ContentError as exc:
             self.notify("\n".join(exc.problems), title="Cannot watch", severity="error")
             return
-        self.app.start_watch(session.scenario, *watching)  # type: ignore[attr-defined]
+        self.game.start_watch(session.scenario, *watching)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "start":
@@ -120,13 +120,13 @@ class BriefingScreen(LateKeySafe, Screen):
         return True
 
     def action_start(self) -> None:
-        self.app.begin_turns(self.session)  # type: ignore[attr-defined]
+        self.game.begin_turns(self.session)
 
     def action_back(self) -> None:
         if self.playing:
             self.dismiss(None)
         else:
-            self.app.show_title()  # type: ignore[attr-defined]
+            self.game.show_title()
 
     def codex_topic(self) -> str | None:
         return "training-compute" if self.session.level.training else "unit-economics"

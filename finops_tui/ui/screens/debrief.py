@@ -9,7 +9,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import (
     Button,
     DataTable,
@@ -21,6 +20,7 @@ from textual.widgets import (
 )
 
 from finops_tui.engine.game import InvalidDecisions, counterfactual, plan_decisions, play
+from finops_tui.engine.level import ScoreComponent
 from finops_tui.engine.state import GameState
 from finops_tui.gameplay.format import (
     KPI_INFO,
@@ -41,6 +41,7 @@ from finops_tui.gameplay.roles import (
 from finops_tui.gameplay.roles import metric_value as lens_value
 from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.messages import PlansSimulated
+from finops_tui.ui.screens.base import GameScreen
 from finops_tui.ui.widgets.fitted_table import FittedTable
 from finops_tui.ui.widgets.footer import GameFooter
 from finops_tui.ui.widgets.spend_chart import SpendChart, SpendSeries
@@ -79,7 +80,7 @@ def verdict(score: float, thresholds: tuple[float, float, float]) -> str:
     return "A hard lesson: compare your run with par below."
 
 
-class DebriefScreen(Screen):
+class DebriefScreen(GameScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "title", "Title screen", id="debrief.title", priority=True),
         Binding("a", "again", "Play again", id="debrief.again", tooltip="Same level, same seed"),
@@ -270,7 +271,7 @@ class DebriefScreen(Screen):
         row("Score", "", lambda s: f"{s.score:.1f}", "score")
         row("Stars", "", lambda s: stars(s.stars), "stars")
         row("Spend", "", lambda s: usd(s.spend_usd), "spend")
-        components = {c.kpi: c for c in level.scoring.components}
+        components: dict[str, ScoreComponent] = {c.kpi: c for c in level.scoring.components}
         role = getattr(self.app, "role", "")
         lens = lead_keys(role, level)
         for kpi in lead_first(relevant_kpis(self.session), role, level):
@@ -333,12 +334,10 @@ class DebriefScreen(Screen):
         )
 
     def action_title(self) -> None:
-        self.app.show_title()  # type: ignore[attr-defined]
+        self.game.show_title()
 
     def action_again(self) -> None:
-        self.app.start_game(  # type: ignore[attr-defined]
-            self.session.scenario, self.session.seed, self.session.player
-        )
+        self.game.start_game(self.session.scenario, self.session.seed, self.session.player)
 
     def action_export(self) -> None:
         from finops_tui.ui.screens.export import open_game_export

@@ -192,7 +192,7 @@ class QuizScreen(LateKeySafe, Screen):
             self.notify(f"Choose 1 to {len(q.choices)}.", timeout=2)
             return
         self.given = self.session.answer_quiz(self.question, choice)
-        problem = self.app.save_learning(self.session)  # type: ignore[attr-defined]
+        problem = self.game.save_learning(self.session)
         choices = self.query_one(OptionList)
         for n, text in enumerate(q.choices):
             mark = "✓ " if n == q.answer else ("✗ " if n == choice else "  ")
@@ -230,7 +230,7 @@ class QuizScreen(LateKeySafe, Screen):
 
     def action_retake(self) -> None:
         self.session.restart_quiz()
-        self.app.save_learning(self.session)  # type: ignore[attr-defined]
+        self.game.save_learning(self.session)
         self.show_next()
 
     def action_justify(self) -> None:

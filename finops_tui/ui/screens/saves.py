@@ -94,7 +94,8 @@ class SaveMenuScreen(LateKeySafe, ModalScreen[Any]):
 
     def action_delete(self) -> None:
         entry = self._current()
-        if entry is None:
+        store = self.game.store
+        if entry is None or store is None:  # no saves folder: the menu lists no save
             return
         from finops_tui.ui.screens.confirm import ConfirmScreen
 
@@ -102,7 +103,7 @@ class SaveMenuScreen(LateKeySafe, ModalScreen[Any]):
             if not yes:
                 return
             try:
-                self.app.store.delete(entry.path)  # type: ignore[attr-defined]
+                store.delete(entry.path)
             except ContentError as exc:
                 self.notify("\n".join(exc.problems), severity="error")
                 return

@@ -9,7 +9,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
@@ -26,6 +25,7 @@ from finops_tui.gameplay.format import period_name, stars
 from finops_tui.gameplay.roles import lead_metrics, lens_name, metric_concept
 from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.messages import FanForecast
+from finops_tui.ui.screens.base import GameScreen
 from finops_tui.ui.widgets.bill_table import BillTable
 from finops_tui.ui.widgets.decision_form import DecisionForm
 from finops_tui.ui.widgets.estimate import EstimatePanel, EstimateView, ProblemPanel
@@ -49,7 +49,7 @@ TAB_CONCEPTS = {
 }
 
 
-class TurnScreen(Screen):
+class TurnScreen(GameScreen):
     """Decide this period; the turn ends only when every decision can be played."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -339,7 +339,7 @@ class TurnScreen(Screen):
         if action == "last_report":
             return self.session.last_record is not None
         if action == "save":
-            return self.app.store is not None  # type: ignore[attr-defined]
+            return self.game.store is not None
         return True
 
     def action_end_turn(self) -> None:
@@ -360,12 +360,12 @@ class TurnScreen(Screen):
             self._show_problems()
             self._focus_first_problem()
             return
-        self.app.autosave(self.session)  # type: ignore[attr-defined]
-        self.app.show_report(self.session, record, after=self._after_report)  # type: ignore[attr-defined]
+        self.game.autosave(self.session)
+        self.game.show_report(self.session, record, after=self._after_report)
 
     def _after_report(self, _result: object = None) -> None:
         if self.session.state.finished:
-            self.app.show_debrief(self.session)  # type: ignore[attr-defined]
+            self.game.show_debrief(self.session)
         else:
             self.start_turn()
 
@@ -389,7 +389,7 @@ class TurnScreen(Screen):
     def action_last_report(self) -> None:
         record = self.session.last_record
         if record is not None:
-            self.app.show_report(self.session, record, after=None)  # type: ignore[attr-defined]
+            self.game.show_report(self.session, record, after=None)
 
     def action_next_tab(self) -> None:
         tabs = self.query_one(TabbedContent)
@@ -397,13 +397,13 @@ class TurnScreen(Screen):
         tabs.active = DASHBOARD_TABS[(current + 1) % len(DASHBOARD_TABS)]
 
     def action_briefing(self) -> None:
-        self.app.show_briefing(self.session, playing=True)  # type: ignore[attr-defined]
+        self.game.show_briefing(self.session, playing=True)
 
     def action_save(self) -> None:
-        self.app.save_game_as(self.session)  # type: ignore[attr-defined]
+        self.game.save_game_as(self.session)
 
     def action_leave(self) -> None:
-        self.app.confirm_leave()  # type: ignore[attr-defined]
+        self.game.confirm_leave()
 
     def codex_topic(self) -> str | None:
         focused: Widget | None = self.focused

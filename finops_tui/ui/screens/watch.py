@@ -12,7 +12,6 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Markdown, Static, TabbedContent, TabPane
 
@@ -27,6 +26,7 @@ from finops_tui.gameplay.fields import changes, decision_fields, decision_text
 from finops_tui.gameplay.format import period_name, stars, usd
 from finops_tui.gameplay.roles import lead_metrics
 from finops_tui.gameplay.session import GameSession, random_seed
+from finops_tui.ui.screens.base import GameScreen
 from finops_tui.ui.screens.report import report_markdown, report_summary, tip_text
 from finops_tui.ui.widgets.bill_table import BillTable
 from finops_tui.ui.widgets.footer import GameFooter
@@ -70,7 +70,7 @@ def decisions_markdown(session: GameSession, before: Decisions, now: Decisions, 
     return head + "\n\n" + "\n".join(f"- {line}" for line in body) + "\n"
 
 
-class WatchScreen(Screen):
+class WatchScreen(GameScreen):
     """A plan plays one period per key press; the last one leads to the debrief."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -136,7 +136,7 @@ class WatchScreen(Screen):
             return
         if self.finished:
             self._stop_auto()
-            self.app.show_debrief(self.session)  # type: ignore[attr-defined]
+            self.game.show_debrief(self.session)
             return
         turn = self.session.turn
         decisions = self.decisions[turn - 1]
@@ -260,11 +260,11 @@ class WatchScreen(Screen):
         tabs.active = WATCH_TABS[(current + 1) % len(WATCH_TABS)]
 
     def action_briefing(self) -> None:
-        self.app.show_briefing(self.session, playing=True)  # type: ignore[attr-defined]
+        self.game.show_briefing(self.session, playing=True)
 
     def action_leave(self) -> None:
         self._stop_auto()
-        self.app.confirm_leave()  # type: ignore[attr-defined]
+        self.game.confirm_leave()
 
     def on_screen_suspend(self) -> None:
         # A briefing or the codex over the screen pauses the auto-play.

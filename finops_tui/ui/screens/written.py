@@ -80,7 +80,7 @@ class WrittenScreen(LateKeySafe, Screen):
 
     def prepare(self) -> None:
         """What both screens do on mount: can it be saved at all, and a steady cursor."""
-        self.problem = self.app.save_problem(self.session)  # type: ignore[attr-defined]
+        self.problem = self.game.save_problem(self.session)
         if self.app.animation_level == "none":
             for area in self.query(TextArea):
                 area.cursor_blink = False  # steady screenshots, calmer over slow links
@@ -117,7 +117,7 @@ class WrittenScreen(LateKeySafe, Screen):
             return False
         self.keep(self.texts())
         self.pending = None
-        self.problem = self.app.save_learning(self.session)  # type: ignore[attr-defined]
+        self.problem = self.game.save_learning(self.session)
         self.show_count(saved=True)
         return True
 
@@ -157,7 +157,7 @@ class WrittenScreen(LateKeySafe, Screen):
             self._timer.stop()
         if self.pending is not None and not self.too_long(self.pending):
             self.keep(self.pending)
-            self.app.save_learning(self.session)  # type: ignore[attr-defined]
+            self.game.save_learning(self.session)
 
     def codex_topic(self) -> str | None:
         return "finops-principles"
