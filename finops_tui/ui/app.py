@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
@@ -108,8 +108,21 @@ class FinOpsApp(App[None]):
         self.store = store
         self.session: GameSession | None = None
         self._offered_resume = False
+        self.key_pressed: tuple[str, float] | None = None
         if not animate:
             self.animation_level = "none"
+
+    async def on_event(self, event: events.Event) -> None:
+        # The key being handled, and when it was pressed: a screen's leaving keys ignore
+        # keys typed before it was shown (ui.screens.seen).
+        if not isinstance(event, events.Key):
+            await super().on_event(event)
+            return
+        self.key_pressed = (event.key, event.time)
+        try:
+            await super().on_event(event)
+        finally:
+            self.key_pressed = None
 
     # -- start --------------------------------------------------------------------------
 

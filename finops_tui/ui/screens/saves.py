@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Input, Static
 
 from finops_tui.content.errors import ContentError
 from finops_tui.ui.screens.base import LateKeySafe
+from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.widgets.footer import GameFooter
 
 
@@ -23,7 +24,7 @@ def _status(entry: Any) -> str:
     return "finished" if entry.finished else f"after turn {entry.turn}"
 
 
-class SaveMenuScreen(LateKeySafe, ModalScreen[Any]):
+class SaveMenuScreen(LateKeySafe, SeenBeforeLeaving, ModalScreen[Any]):
     """A list of saves; enter loads one (dismisses with its SaveEntry)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -81,6 +82,7 @@ class SaveMenuScreen(LateKeySafe, ModalScreen[Any]):
         problem = entry.problem if entry is not None and entry.problem else ""
         self.query_one("#save-problem", Static).update(problem)
 
+    @leaves
     def action_load(self) -> None:
         entry = self._current()
         if entry is None:
@@ -90,6 +92,7 @@ class SaveMenuScreen(LateKeySafe, ModalScreen[Any]):
             return
         self.dismiss(entry)
 
+    @leaves
     def action_delete(self) -> None:
         entry = self._current()
         if entry is None:

@@ -9,13 +9,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from finops_tui.content.levels import LevelInfo
 from finops_tui.ui.format import stars
 from finops_tui.ui.messages import BestScoresLoaded
 from finops_tui.ui.roles import lens_name
+from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.widgets.footer import GameFooter
 
 TAGLINE = (
@@ -25,7 +25,7 @@ TAGLINE = (
 )
 
 
-class TitleScreen(Screen):
+class TitleScreen(SeenBeforeLeaving):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "play", "Play", id="title.play", priority=True),
         Binding("r", "resume", "Resume", id="title.resume", tooltip="Continue an unfinished game"),
@@ -129,6 +129,7 @@ class TitleScreen(Screen):
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
+    @leaves
     def action_play(self) -> None:
         level_id = self.selected_level()
         if level_id:
