@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -23,6 +24,9 @@ TAGLINE = (
     "practices, and read the bill line by line. The keys are at the bottom; ? explains "
     "them all, and ctrl+p finds any command by name."
 )
+
+
+BEST_WIDEST = f"100.0 {stars(3)}"
 
 
 class TitleScreen(SeenBeforeLeaving):
@@ -64,7 +68,9 @@ class TitleScreen(SeenBeforeLeaving):
         table.add_column("Level", key="level")
         table.add_column("Difficulty", key="difficulty")
         table.add_column(Text("Turns", justify="right"), key="turns")
-        table.add_column(Text("Best", justify="right"), key="best")
+        # Wide enough for the best there is: measured from what rows hold, the column
+        # could be left at the width of "-" and cut "100.0 ★★★" to "100.".
+        table.add_column(Text("Best", justify="right"), key="best", width=cell_len(BEST_WIDEST))
         self._fill()
         table.focus()
         self.app.load_best_scores(self)  # type: ignore[attr-defined]
