@@ -134,3 +134,21 @@ def test_events_injected_while_away_stay_in_the_teams_game(tmp_path, tutorial):
     state = resolve_turn(injected, state, start_decisions(injected)).state
     assert store.autosave(injected, state, "blue") == path
     assert read_save(path).injected == [surge] and read_save(path).turn == 2
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", ".hidden", "con", "tab\there", "x" * 65, "é?"])
+def test_play_refuses_a_player_name_a_save_name_could_not_be(capsys, name):
+    from finops_tui.cli.main import EXIT_USAGE, run
+
+    assert run(["play", "--player", name]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "argument --player: player name" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("name", ["Team Red", "équipe-3", "blue_2.0", "", "  padded  "])
+def test_player_names_that_saves_allow_are_kept(name):
+    from finops_tui.cli.main import build_parser
+
+    args = build_parser().parse_args(["play", "--player", name])
+    assert args.player == name.strip()
