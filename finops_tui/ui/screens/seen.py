@@ -56,8 +56,18 @@ class SeenBeforeLeaving(Screen):
         self.call_after_refresh(self._drawn, showing)
 
     def _drawn(self, showing: object) -> None:
-        if showing is not self._showing:
-            return
+        if showing is self._showing:
+            self._painted()
+
+    def _compositor_refresh(self) -> None:
+        # Where Textual sends a screen's frame to the terminal (it has no public hook for
+        # it): the first frame after a change is when the learner can see it, even if
+        # some widgets are still filling in. The after-refresh callback is the fallback.
+        super()._compositor_refresh()
+        if self._showing is not None:
+            self._painted()
+
+    def _painted(self) -> None:
         self._showing = None
         if self.is_current:  # drawn under another screen is not shown: resuming marks it
             self._shown_at = _now()
