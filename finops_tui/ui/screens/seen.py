@@ -106,4 +106,4 @@ def _now() -> float:
 
 
 def _key_name(key: str) -> str:
-    return {"space": "space", "enter": "enter", "escape": "esc"}.get(key, key)
+    return "esc" if key == "escape" else key  # as the footer shows it
