@@ -208,3 +208,56 @@ async def test_the_title_shows_best_scores_whole_at_80x24(tmp_path, scenarios) -
             title = scenarios[level_id].level.title
             [line] = [row for row in shown.splitlines() if title in row]
             assert line.rstrip().endswith(best), line
+
+
+async def test_a_hosted_teams_finished_game_survives_play_again_and_a_reconnect(
+    tmp_path, scenarios
+) -> None:
+    """In a class folder the team's autosave is its game: playing again must not erase it."""
+    from finops_tui.content.classroom import ClassDir, ClassSettings, Control
+    from finops_tui.ui.classroom.link import ClassLink
+
+    scenario = scenarios["tutorial"]
+    class_dir = ClassDir(tmp_path / "class")
+    class_dir.create(ClassSettings(level="tutorial", seed=SEED))
+    class_dir.write_control(Control(phase="playing", open_turn=scenario.level.turns))
+    store = SaveStore(class_dir.team_dir("blue"))
+
+    def team_app():
+        return create_app(
+            level="tutorial",
+            seed=SEED,
+            player="blue",
+            store=store,
+            animate=False,
+            class_link=ClassLink(class_dir, "blue"),
+        )
+
+    app = team_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")  # lobby -> briefing
+        await pilot.pause()
+        await finish_tutorial(pilot, scenario)
+        score = app.session.state.score
+        await pilot.press("j", *WORDS, "escape")
+        await pilot.pause()
+        await pilot.press("a")  # play again
+        await pilot.pause()
+        await one_new_turn(pilot, scenario)
+    [(record, save)] = finished_records(store)
+    assert record.score == score and save.justification == WORDS
+    assert [e.turn for e in store.unfinished()] == [1]
+
+    # The team reconnects: it is back on its finished game, with what it wrote.
+    app = team_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        assert app.session.learning.justification == WORDS
+        await pilot.press("r", *REFLECTION, "escape")  # and what it writes joins it
+        await pilot.pause()
+    [(again, save)] = finished_records(store)
+    assert again.path == record.path and save.justification == WORDS
+    assert list(save.reflections.values()) == [REFLECTION]
+    assert [e.turn for e in store.unfinished()] == [1]
