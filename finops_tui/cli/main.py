@@ -69,6 +69,17 @@ def fraction(text: str) -> float:
     return value
 
 
+def player(text: str) -> str:
+    """A player or team name: the rules of save names (letters, digits, spaces, - _ .)."""
+    from finops_tui.content.errors import ContentError
+    from finops_tui.content.saves import checked_player_name
+
+    try:
+        return checked_player_name(text)
+    except ContentError as exc:
+        raise argparse.ArgumentTypeError("; ".join(exc.problems)) from None
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="finops-tui",
@@ -83,7 +94,9 @@ def build_parser() -> Parser:
     play.add_argument(
         "--advanced", action="store_true", help="the advanced setting: tighter, more events"
     )
-    play.add_argument("--player", default="", help="player or team name, kept in saves")
+    play.add_argument(
+        "--player", type=player, default="", help="player or team name, kept in saves"
+    )
     play.add_argument("--class-dir", metavar="DIR", help="play as a team of a hosted class")
     play.add_argument(
         "--watch", metavar="PLAN", help="watch a plan (par, naive or a file) play turn by turn"

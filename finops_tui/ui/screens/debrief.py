@@ -9,7 +9,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import (
     Button,
     DataTable,
@@ -34,6 +33,7 @@ from finops_tui.ui.format import (
 from finops_tui.ui.messages import PlansSimulated
 from finops_tui.ui.roles import lead_first, lead_keys, metric_concept, metric_label, metric_text
 from finops_tui.ui.roles import metric_value as lens_value
+from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.fitted_table import FittedTable
 from finops_tui.ui.widgets.footer import GameFooter
@@ -73,7 +73,7 @@ def verdict(score: float, thresholds: tuple[float, float, float]) -> str:
     return "A hard lesson: compare your run with par below."
 
 
-class DebriefScreen(Screen):
+class DebriefScreen(SeenBeforeLeaving):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "title", "Title screen", id="debrief.title", priority=True),
         Binding("a", "again", "Play again", id="debrief.again", tooltip="Same level, same seed"),
@@ -326,9 +326,11 @@ class DebriefScreen(Screen):
             f"## The runs you are compared with\n\n{plans}\n"
         )
 
+    @leaves
     def action_title(self) -> None:
         self.app.show_title()  # type: ignore[attr-defined]
 
+    @leaves
     def action_again(self) -> None:
         self.app.start_game(  # type: ignore[attr-defined]
             self.session.scenario, self.session.seed, self.session.player

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from finops_tui.content.levels import LevelInfo
 from finops_tui.ui.format import stars
 from finops_tui.ui.messages import BestScoresLoaded
 from finops_tui.ui.roles import lens_name
+from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.widgets.footer import GameFooter
 
 TAGLINE = (
@@ -26,7 +27,10 @@ TAGLINE = (
 )
 
 
-class TitleScreen(Screen):
+BEST_WIDEST = f"100.0 {stars(3)}"
+
+
+class TitleScreen(SeenBeforeLeaving):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "play", "Play", id="title.play", priority=True),
         Binding("r", "resume", "Resume", id="title.resume", tooltip="Continue an unfinished game"),
@@ -65,7 +69,9 @@ class TitleScreen(Screen):
         table.add_column("Level", key="level")
         table.add_column("Difficulty", key="difficulty")
         table.add_column(Text("Turns", justify="right"), key="turns")
-        table.add_column(Text("Best", justify="right"), key="best")
+        # Wide enough for the best there is: measured from what rows hold, the column
+        # could be left at the width of "-" and cut "100.0 ★★★" to "100.".
+        table.add_column(Text("Best", justify="right"), key="best", width=cell_len(BEST_WIDEST))
         self._fill()
         table.focus()
         self.app.load_best_scores(self)  # type: ignore[attr-defined]
@@ -130,6 +136,7 @@ class TitleScreen(Screen):
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
+    @leaves
     def action_play(self) -> None:
         level_id = self.selected_level()
         if level_id:

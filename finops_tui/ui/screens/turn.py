@@ -9,7 +9,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
@@ -25,6 +24,7 @@ from finops_tui.ui.fields import FieldSpec, changes, decision_fields, with_decis
 from finops_tui.ui.format import period_name, stars
 from finops_tui.ui.messages import FanForecast
 from finops_tui.ui.roles import lead_metrics, lens_name, metric_concept
+from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.bill_table import BillTable
 from finops_tui.ui.widgets.decision_form import DecisionForm
@@ -49,7 +49,7 @@ TAB_CONCEPTS = {
 }
 
 
-class TurnScreen(Screen):
+class TurnScreen(SeenBeforeLeaving):
     """Decide this period; the turn ends only when every decision can be played."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -112,6 +112,7 @@ class TurnScreen(Screen):
 
     def start_turn(self) -> None:
         """A new period: decisions start from last period's, the dashboard shows the past."""
+        self.mark_unseen()  # a new period: `n` typed ahead on the report must not end it
         self.fan = None
         self.draft = self.session.previous_decisions()
         self.input_errors.clear()
@@ -342,6 +343,7 @@ class TurnScreen(Screen):
             return self.app.store is not None  # type: ignore[attr-defined]
         return True
 
+    @leaves
     def action_end_turn(self) -> None:
         if self.session.state.finished:
             return

@@ -12,7 +12,6 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Markdown, Static, TabbedContent, TabPane
 
@@ -27,6 +26,7 @@ from finops_tui.ui.fields import changes, decision_fields, decision_text
 from finops_tui.ui.format import period_name, stars, usd
 from finops_tui.ui.roles import lead_metrics
 from finops_tui.ui.screens.report import report_markdown, report_summary, tip_text
+from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.session import GameSession, random_seed
 from finops_tui.ui.widgets.bill_table import BillTable
 from finops_tui.ui.widgets.footer import GameFooter
@@ -70,7 +70,7 @@ def decisions_markdown(session: GameSession, before: Decisions, now: Decisions, 
     return head + "\n\n" + "\n".join(f"- {line}" for line in body) + "\n"
 
 
-class WatchScreen(Screen):
+class WatchScreen(SeenBeforeLeaving):
     """A plan plays one period per key press; the last one leads to the debrief."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -130,6 +130,7 @@ class WatchScreen(Screen):
     def finished(self) -> bool:
         return self.session.state.finished
 
+    @leaves
     def action_step(self) -> None:
         """The next period of the plan; after the last one, the debrief."""
         if self.stuck:
@@ -164,6 +165,7 @@ class WatchScreen(Screen):
     # -- what is on screen ----------------------------------------------------------------
 
     def show(self) -> None:
+        self.mark_unseen()  # a new period: space typed ahead must not skip it
         session, level, record = self.session, self.session.level, self.record
         period = period_name(level)
         decisions = self.query_one("#watch-decisions", Markdown)
