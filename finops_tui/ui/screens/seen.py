@@ -63,14 +63,17 @@ class SeenBeforeLeaving(Screen):
         # Where Textual sends a screen's frame to the terminal (it has no public hook for
         # it): the first frame after a change is when the learner can see it, even if
         # some widgets are still filling in. The after-refresh callback is the fallback.
+        # The clock is read before the frame is written: on a fast link a key can answer
+        # the frame before this thread returns from writing it.
+        started = _now()
         super()._compositor_refresh()
         if self._showing is not None:
-            self._painted()
+            self._painted(started)
 
-    def _painted(self) -> None:
+    def _painted(self, at: float | None = None) -> None:
         self._showing = None
         if self.is_current:  # drawn under another screen is not shown: resuming marks it
-            self._shown_at = _now()
+            self._shown_at = _now() if at is None else at
 
     def on_key(self, event: events.Key) -> None:
         # Keys a focused widget acts on (the quiz's choices take enter) reach the screen
