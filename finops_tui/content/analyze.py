@@ -282,7 +282,7 @@ def analyze_focus(path: Path, required_tags: tuple[str, ...] | list[str] = ()) -
             header = next(reader, None)
             if header is None:
                 missing = ", ".join(REQUIRED)
-                raise ContentError([f"{path}: empty file: expected a FOCUS header ({missing})"])
+                raise ContentError([f"{path}: empty file: no header; missing column(s) {missing}"])
             columns = _columns(path, header, summary)
             for cells in reader:
                 if cells:

@@ -124,7 +124,8 @@ def bill_level(summary: BillSummary, level_id: str, keep_names: bool = False) ->
         },
         "dev": {
             "gpu": gpu,
-            "gpus": round(max(0.0, count * idle), 2),
+            # Untagged GPUs become the dev notebooks nobody owns (already in `count`'s cost).
+            "gpus": round(count * _unallocated_share(summary) / 2, 2),
             "used_hours_per_week": 45,
             "sprawl_per_turn": 0.05,
             "overprovisioned_share": round(min(0.6, idle), 2),
@@ -165,6 +166,9 @@ def bill_level(summary: BillSummary, level_id: str, keep_names: bool = False) ->
                     {
                         "inference": {
                             **naive_inference,
+                            # Rightsized: caching serves a quarter of requests, and the
+                            # fleet was sized with headroom over the peak.
+                            "gpus": max(1, math.ceil(count * 0.7)),
                             "pricing": "commit-1y",
                             "caching": True,
                         },
@@ -211,6 +215,12 @@ def _idle_share(summary: BillSummary) -> float:
         return 0.0
     waste = summary.commitment_unused + (summary.unallocated if summary.has_tags else 0)
     return max(0.0, min(1.0, float(waste / summary.effective)))
+
+
+def _unallocated_share(summary: BillSummary) -> float:
+    if not summary.effective or not summary.has_tags:
+        return 0.0
+    return max(0.0, min(1.0, float(summary.unallocated / summary.effective)))
 
 
 def _requests_per_day(gpu: str, count: int) -> float:
