@@ -154,9 +154,7 @@ def bill_level(summary: BillSummary, level_id: str, keep_names: bool = False) ->
             "naive": {
                 "title": "What the bill says you do today",
                 "description": "Today's fleet, pricing and tag coverage; no other practice.",
-                "turn": [
-                    {"inference": naive_inference, "practices": _today_practices(tagging)}
-                ],
+                "turn": [{"inference": naive_inference, "practices": _today_practices(tagging)}],
             },
             "par": {
                 "title": "The same work, with FinOps",

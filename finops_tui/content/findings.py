@@ -145,9 +145,7 @@ def _commitments(s: BillSummary) -> Finding:
 
 
 def _allocation(s: BillSummary) -> Finding:
-    rule = (
-        "every required tag: " + ", ".join(s.required_tags) if s.required_tags else "any tag"
-    )
+    rule = "every required tag: " + ", ".join(s.required_tags) if s.required_tags else "any tag"
     if s.allocation_coverage is None:
         return Finding(
             "Allocation",

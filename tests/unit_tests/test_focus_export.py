@@ -178,6 +178,7 @@ def test_totals_still_match_the_ledger_to_the_cent(scenarios):
     scenario = scenarios["sandbox"]
     state = _committed_game(scenario)
     rows = _rows(scenario, state)
-    assert sum(Decimal(r["BilledCost"]) for r in rows) == Decimal(round(state.spend_usd * 100)) / 100
+    billed = Decimal(round(state.spend_usd * 100)) / 100
+    assert sum(Decimal(r["BilledCost"]) for r in rows) == billed
     effective = sum(line.effective_cost_cents for r in state.history for line in r.lines)
     assert sum(Decimal(r["EffectiveCost"]) for r in rows) == Decimal(effective) / 100
