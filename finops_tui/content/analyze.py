@@ -49,6 +49,10 @@ VERSION_MARKERS = (
     ("1.0", ("ChargeClass", "ListCost", "ContractedCost")),
 )
 MAX_PROBLEMS = 5
+# Parsed tag sets and GPU readings, by their text: bounded, cleared when full.
+CACHE_SIZE = 20_000
+_TAG_CACHE: dict[tuple[str, tuple[str, ...]], bool] = {}
+_GPU_CACHE: dict[tuple[str, str, str, str, str], tuple[str, Decimal]] = {}
 TOP = 10
 # Untagged resources are tallied in a bounded table so that a bill of millions of
 # distinct resources still runs in constant memory; past the bound the smallest go.
@@ -283,10 +287,10 @@ def analyze_focus(path: Path, required_tags: tuple[str, ...] | list[str] = ()) -
             if header is None:
                 missing = ", ".join(REQUIRED)
                 raise ContentError([f"{path}: empty file: no header; missing column(s) {missing}"])
-            columns = _columns(path, header, summary)
+            names, renamed = _columns(path, header, summary)
             for cells in reader:
                 if cells:
-                    _add_row(summary, cells, columns, reader.line_num, path, problems)
+                    _add_row(summary, cells, names, renamed, reader.line_num, path, problems)
                 if len(problems) >= MAX_PROBLEMS:
                     break
         except UnicodeDecodeError as exc:
@@ -313,13 +317,14 @@ def _open(path: Path):
         raise ContentError([f"{path}: cannot read: {exc.strerror}"]) from None
 
 
-def _columns(path: Path, header: list[str], summary: BillSummary) -> dict[str, int]:
-    """Column name -> index, older names read as FOCUS 1.2's; records the version assumed."""
+def _columns(
+    path: Path, header: list[str], summary: BillSummary
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The column names, and older names to read as FOCUS 1.2's; records the version."""
     names = [name.strip() for name in header]
-    index = {name: i for i, name in reversed(list(enumerate(names)))}
+    index = set(names)
     renamed = [old for old in RENAMED if old in index and RENAMED[old] not in index]
-    for old in renamed:
-        index[RENAMED[old]] = index[old]
+    index |= {RENAMED[old] for old in renamed}
     missing = [c for c in REQUIRED if c not in index]
     if missing:
         raise ContentError(
@@ -327,8 +332,7 @@ def _columns(path: Path, header: list[str], summary: BillSummary) -> dict[str, i
         )
     summary.version, summary.version_note = _version(names, renamed)
     summary.has_tags = "Tags" in index
-    index["#width"] = len(names)
-    return index
+    return names, [(old, RENAMED[old]) for old in renamed]
 
 
 def _version(names: list[str], renamed: list[str]) -> tuple[str, str]:
@@ -348,29 +352,34 @@ def _version(names: list[str], renamed: list[str]) -> tuple[str, str]:
 def _add_row(
     summary: BillSummary,
     cells: list[str],
-    columns: dict[str, int],
+    names: list[str],
+    renamed: list[tuple[str, str]],
     line: int,
     path: Path,
     problems: list[str],
 ) -> None:
-    if len(cells) > columns["#width"]:
+    if len(cells) > len(names):
         problems.append(f"{path}: line {line}: more cells than the header has columns")
         return
-    row = _Row(cells, columns)
+    row = dict(zip(names, cells, strict=False))
+    for old, new in renamed:
+        row[new] = row.get(old, "")
     billed = _decimal(row, "BilledCost", line, path, problems)
     effective = _decimal(row, "EffectiveCost", line, path, problems)
     if billed is None or effective is None:
         return
     summary.rows += 1
     summary.total.add(billed, effective)
-    listed = _decimal(row, "ListCost", line, path, []) if "ListCost" in columns else None
+    listed = _decimal(row, "ListCost", line, path, [])
     summary.list_cost += listed or 0
-    service = row.get("ServiceName") or row.get("ServiceCategory") or "(no service)"
-    charge = row.get("ChargeCategory") or "(none)"
+    service = row.get("ServiceName", "").strip() or row.get("ServiceCategory", "").strip()
+    service = service or "(no service)"
+    charge = row.get("ChargeCategory", "").strip() or "(none)"
     summary.services[service].add(billed, effective)
-    summary.pricing_categories[row.get("PricingCategory") or "(none)"].add(billed, effective)
+    pricing = row.get("PricingCategory", "").strip() or "(none)"
+    summary.pricing_categories[pricing].add(billed, effective)
     summary.charge_categories[charge].add(billed, effective)
-    period = row.get("BillingPeriodStart")[:10] or "(no period)"
+    period = row.get("BillingPeriodStart", "")[:10] or "(no period)"
     by_service = summary.periods.setdefault(period, defaultdict(Decimal))
     by_service[service] += effective
     if charge == "Usage":
@@ -380,22 +389,7 @@ def _add_row(
     _add_units(summary, row, charge, effective)
 
 
-class _Row:
-    """A row's cells by column name; a column the file lacks reads as empty."""
-
-    __slots__ = ("cells", "columns")
-
-    def __init__(self, cells: list[str], columns: dict[str, int]):
-        self.cells, self.columns = cells, columns
-
-    def get(self, name: str) -> str:
-        i = self.columns.get(name)
-        if i is None or i >= len(self.cells):
-            return ""
-        return self.cells[i].strip()
-
-
-def _decimal(row: _Row, column: str, line: int, path: Path, problems: list) -> Decimal | None:
+def _decimal(row: dict, column: str, line: int, path: Path, problems: list) -> Decimal | None:
     text = row.get(column)
     if not text:
         return Decimal(0)
@@ -410,7 +404,7 @@ def _decimal(row: _Row, column: str, line: int, path: Path, problems: list) -> D
     return value
 
 
-def _quantity(row: _Row, column: str) -> Decimal:
+def _quantity(row: dict, column: str) -> Decimal:
     try:
         value = Decimal(row.get(column) or 0)
     except InvalidOperation:
@@ -419,17 +413,17 @@ def _quantity(row: _Row, column: str) -> Decimal:
 
 
 def _add_commitment(
-    summary: BillSummary, row: _Row, charge: str, service: str, billed: Decimal, effective: Decimal
+    summary: BillSummary, row: dict, charge: str, service: str, billed: Decimal, effective: Decimal
 ) -> None:
-    key = row.get("CommitmentDiscountId")
+    key = row.get("CommitmentDiscountId", "")
     if not key:
         return
     commitment = summary.commitments.get(key)
     if commitment is None:
-        commitment = summary.commitments[key] = Commitment(row.get("CommitmentDiscountName"))
-    status = row.get("CommitmentDiscountStatus")
+        commitment = summary.commitments[key] = Commitment(row.get("CommitmentDiscountName", ""))
+    status = row.get("CommitmentDiscountStatus", "").strip()
     quantity = _quantity(row, "CommitmentDiscountQuantity") or _quantity(row, "PricingQuantity")
-    commitment.unit = commitment.unit or row.get("CommitmentDiscountUnit")
+    commitment.unit = commitment.unit or row.get("CommitmentDiscountUnit", "")
     if charge == "Purchase":
         commitment.purchased += billed
     elif status == "Used":
@@ -441,14 +435,14 @@ def _add_commitment(
         commitment.unused_quantity += quantity
 
 
-def _add_allocation(summary: BillSummary, row: _Row, effective: Decimal) -> None:
+def _add_allocation(summary: BillSummary, row: dict, effective: Decimal) -> None:
     if not summary.has_tags:
         return
-    if _allocated(row.get("Tags"), summary.required_tags):
+    if _allocated(row.get("Tags", ""), summary.required_tags):
         summary.allocated += effective
         return
     summary.unallocated += effective
-    resource = row.get("ResourceId") or "(no resource id)"
+    resource = row.get("ResourceId", "") or "(no resource id)"
     summary.untagged_resources[resource] += effective
     if len(summary.untagged_resources) > MAX_TRACKED_RESOURCES:
         kept = sorted(summary.untagged_resources.items(), key=lambda kv: -kv[1])
@@ -458,6 +452,17 @@ def _add_allocation(summary: BillSummary, row: _Row, effective: Decimal) -> None
 
 def _allocated(text: str, required: tuple[str, ...]) -> bool:
     """Any tag at all, or every required key with a value (FOCUS 1.2 Tags: a JSON object)."""
+    # Bills repeat the same few tag sets on most rows: parse each once.
+    key = (text, required)
+    known = _TAG_CACHE.get(key)
+    if known is None:
+        known = _TAG_CACHE[key] = _read_tags(text, required)
+        if len(_TAG_CACHE) > CACHE_SIZE:
+            _TAG_CACHE.clear()
+    return known
+
+
+def _read_tags(text: str, required: tuple[str, ...]) -> bool:
     if not text:
         return False
     try:
@@ -471,16 +476,16 @@ def _allocated(text: str, required: tuple[str, ...]) -> bool:
     return all(str(tags.get(key) or "").strip() for key in required)
 
 
-def _add_units(summary: BillSummary, row: _Row, charge: str, effective: Decimal) -> None:
+def _add_units(summary: BillSummary, row: dict, charge: str, effective: Decimal) -> None:
     """GPU-hours and tokens, where the bill says so (PricingUnit, SkuPriceDetails)."""
-    unit = row.get("PricingUnit").lower()
+    unit = row.get("PricingUnit", "").lower()
     gpu, count = _gpu_type_and_count(row) if unit in HOUR_UNITS else ("", Decimal(0))
     if count:
         summary.gpu_hours.cost += effective
-        if charge == "Usage" and row.get("CommitmentDiscountStatus") != "Unused":
+        if charge == "Usage" and row.get("CommitmentDiscountStatus", "") != "Unused":
             used = _quantity(row, "ConsumedQuantity") or _quantity(row, "PricingQuantity")
             summary.gpu_hours.quantity += used * count
-            summary.gpu_fleet[gpu, row.get("PricingCategory") or "Standard"] += used * count
+            summary.gpu_fleet[gpu, row.get("PricingCategory", "") or "Standard"] += used * count
         return
     match = TOKEN_UNIT.match(unit)
     scale = 1_000_000 if unit in MILLION_TOKENS else int(match.group(1) or 1) if match else 0
@@ -504,10 +509,27 @@ GPU_WORD = re.compile(r"(?<![a-z0-9])(h200|h100|a100[- ]80|a100|a10g|l4|t4)(?![0
 GPU_NAMES = {"a100-80": "a100-80gb", "a100 80": "a100-80gb", "a100": "a100-40gb"}
 
 
-def _gpu_type_and_count(row: _Row) -> tuple[str, Decimal]:
+def _gpu_type_and_count(row: dict) -> tuple[str, Decimal]:
     """GPU type and GPUs per priced hour: SkuPriceDetails' GpuCount, an instance name, or 1
     for a unit that says GPU. ("", 0) for an hour of anything else."""
-    details_text = row.get("SkuPriceDetails")
+    details_text = row.get("SkuPriceDetails", "")
+    key = (
+        details_text,
+        row.get("ChargeDescription", ""),
+        row.get("ResourceType", ""),
+        row.get("SkuMeter", ""),
+        row.get("PricingUnit", ""),
+    )
+    known = _GPU_CACHE.get(key)
+    if known is None:
+        known = _GPU_CACHE[key] = _read_gpu(key)
+        if len(_GPU_CACHE) > CACHE_SIZE:
+            _GPU_CACHE.clear()
+    return known
+
+
+def _read_gpu(key: tuple[str, str, str, str, str]) -> tuple[str, Decimal]:
+    details_text, unit = key[0], key[4]
     details: dict = {}
     if details_text.startswith("{"):
         try:
@@ -515,9 +537,7 @@ def _gpu_type_and_count(row: _Row) -> tuple[str, Decimal]:
             details = parsed if isinstance(parsed, dict) else {}
         except ValueError:
             details = {}
-    text = " ".join(
-        (details_text, row.get("ChargeDescription"), row.get("ResourceType"), row.get("SkuMeter"))
-    ).lower()
+    text = " ".join(key[:4]).lower()
     gpu = str(details.get("x_GpuType") or "")
     instance = INSTANCE.search(text)
     if not gpu and instance:
@@ -533,6 +553,6 @@ def _gpu_type_and_count(row: _Row) -> tuple[str, Decimal]:
         count = Decimal(0)
     if not count and instance:
         count = Decimal(INSTANCE_GPUS[instance.group(1)][1])
-    if not count and (row.get("PricingUnit").lower().startswith("gpu") or gpu):
+    if not count and (unit.lower().startswith("gpu") or gpu):
         count = Decimal(1)
     return (gpu or "gpu") if count else "", count
