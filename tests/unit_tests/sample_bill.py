@@ -44,6 +44,9 @@ COLUMNS = [
     "ListUnitPrice",
     "PricingCategory",
     "PricingCurrency",
+    "PricingCurrencyContractedUnitPrice",
+    "PricingCurrencyEffectiveCost",
+    "PricingCurrencyListUnitPrice",
     "PricingQuantity",
     "PricingUnit",
     "ProviderName",
@@ -81,7 +84,7 @@ def _row(period: str, **cells) -> dict:
         ChargePeriodEnd=end,
         ChargeFrequency="Usage-Based",
         ChargeCategory="Usage",
-        InvoiceIssuerName="Amazon Web Services, Inc.",
+        InvoiceIssuerName="AWS",
         ProviderName="AWS",
         PublisherName="AWS",
         PricingCurrency="USD",
@@ -92,6 +95,10 @@ def _row(period: str, **cells) -> dict:
         InvoiceId=f"INV-{period}",
     )
     base.update({k: str(v) for k, v in cells.items()})
+    # Billed in the currency it is priced in: the PricingCurrency* columns repeat them.
+    base["PricingCurrencyListUnitPrice"] = base["ListUnitPrice"]
+    base["PricingCurrencyContractedUnitPrice"] = base["ContractedUnitPrice"]
+    base["PricingCurrencyEffectiveCost"] = base["EffectiveCost"]
     return base
 
 
