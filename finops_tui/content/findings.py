@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from finops_tui.content.analyze import BillSummary, Costs
 
-WIDTH = 34
+WIDTH = 28  # a name column that keeps a table row within 80 columns
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def _bases(s: BillSummary) -> Finding:
 
 def _ranked(items, basis: str, total_billed, total_effective) -> list[str]:
     total = total_effective if basis == "effective" else total_billed
-    lines = [f"  {'':<{WIDTH}} {'effective':>14} {'billed':>14}  share ({basis})"]
+    lines = [f"  {'':<{WIDTH}} {'effective':>14} {'billed':>14}  share"]
     for name, costs in items:
         amount = getattr(costs, basis)
         lines.append(

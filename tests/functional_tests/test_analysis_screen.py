@@ -64,6 +64,17 @@ async def test_a_learner_walks_through_the_findings_and_writes_a_level(tmp_path)
         assert "i-untagged" not in level_file.read_text(encoding="utf-8")
 
 
+async def test_required_tag_keys_decide_who_owns_the_cost(tmp_path) -> None:
+    bill = write_sample_bill(tmp_path / "sample.csv")
+    app = create_app(seed=1, animate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, app, bill)
+        anything = screen.summary.allocated
+        screen = await _reopen(pilot, app, str(bill), tags="user:Owner, user:CostCenter")
+        assert screen.summary.required_tags == ("user:Owner", "user:CostCenter")
+        assert screen.summary.allocated < anything
+
+
 async def test_the_palette_offers_it_and_a_bad_file_is_one_line(tmp_path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("BilledCost,EffectiveCost,ChargeCategory,ServiceName\n1,[red]x,Usage,VM\n")
@@ -119,8 +130,9 @@ async def test_a_hosted_player_opens_files_only_in_its_folder(tmp_path, monkeypa
         assert screen.findings and screen.summary.rows == 11
 
 
-async def _reopen(pilot, app, typed: str) -> AnalysisScreen:
+async def _reopen(pilot, app, typed: str, tags: str = "") -> AnalysisScreen:
     screen = app.screen
+    screen.query_one("#analysis-tags", Input).value = tags
     field = screen.query_one("#analysis-path", Input)
     field.focus()
     field.value = typed

@@ -48,8 +48,12 @@ class AnalysisScreen(LateKeySafe, Screen):
     ]
 
     DEFAULT_CSS = """
-    AnalysisScreen #analysis-open { height: 1; margin: 1 0; }
-    AnalysisScreen #analysis-label { width: 12; }
+    AnalysisScreen .analysis-note { color: $text-muted; padding: 0 1; }
+    AnalysisScreen #analysis-open { height: 1; margin: 1 0 0 0; }
+    AnalysisScreen #analysis-title { margin-top: 1; }
+    AnalysisScreen #analysis-lesson { margin-top: 1; }
+    AnalysisScreen #analysis-tags-row { height: 1; }
+    AnalysisScreen #analysis-label, AnalysisScreen #analysis-tags-label { width: 12; }
     AnalysisScreen #analysis-scroll { height: 1fr; }
     AnalysisScreen #analysis-buttons { height: 1; }
     AnalysisScreen #analysis-buttons Button { margin-right: 2; }
@@ -73,15 +77,23 @@ class AnalysisScreen(LateKeySafe, Screen):
     def compose(self) -> ComposeResult:
         with Vertical(id="analysis-box"):
             yield Static(" Analyse a FOCUS bill · esc closes", classes="status-bar")
-            yield Static(INTRO, id="analysis-intro", classes="hint")
+            yield Static(INTRO, id="analysis-intro", classes="analysis-note")
             with Horizontal(id="analysis-open"):
                 yield Label("FOCUS file", id="analysis-label")
                 yield Input(self.initial, id="analysis-path", max_length=1000, compact=True)
+            with Horizontal(id="analysis-tags-row"):
+                yield Label("Owner tags", id="analysis-tags-label")
+                yield Input(
+                    id="analysis-tags",
+                    max_length=400,
+                    compact=True,
+                    placeholder="e.g. Owner, CostCenter (empty: any tag is an owner)",
+                )
             yield Static("", id="analysis-status")
             with VerticalScroll(id="analysis-scroll", can_focus=True):
                 yield Static("", id="analysis-title")
                 yield Static("", id="analysis-body")
-                yield Static("", id="analysis-lesson", classes="hint")
+                yield Static("", id="analysis-lesson", classes="analysis-note")
             with Horizontal(id="analysis-buttons"):
                 yield Button("Previous", id="analysis-prev", compact=True)
                 yield Button("Next", id="analysis-next", compact=True)
@@ -95,10 +107,15 @@ class AnalysisScreen(LateKeySafe, Screen):
 
     # -- opening ------------------------------------------------------------------------
 
-    @on(Input.Submitted, "#analysis-path")
+    @on(Input.Submitted, "#analysis-path, #analysis-tags")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.open(event.value)
+        self.open(self.query_one("#analysis-path", Input).value)
+
+    def required_tags(self) -> tuple[str, ...]:
+        """The tag keys typed, comma-separated: what counts as an owner."""
+        typed = self.query_one("#analysis-tags", Input).value
+        return tuple(dict.fromkeys(key.strip() for key in typed.split(",") if key.strip()))
 
     def open(self, typed: str) -> None:
         status = self.query_one("#analysis-status", Static)
@@ -108,7 +125,7 @@ class AnalysisScreen(LateKeySafe, Screen):
             status.update(Text(f"Not opened: {exc}.", style="bold"))
             return
         status.update(Text(f"Reading {path}...", style="dim"))
-        self._analyse(path)
+        self._analyse(path, self.required_tags())
 
     def _readable(self, typed: str) -> Path:
         from finops_tui.ui.exports import confine
@@ -124,11 +141,11 @@ class AnalysisScreen(LateKeySafe, Screen):
         return path
 
     @work(thread=True, exclusive=True, group="analysis")
-    def _analyse(self, path: Path) -> None:
+    def _analyse(self, path: Path, required: tuple[str, ...]) -> None:
         from finops_tui.content.analyze import analyze_focus
 
         try:
-            summary, problem = analyze_focus(path), ""
+            summary, problem = analyze_focus(path, required), ""
         except ContentError as exc:
             summary, problem = None, exc.problems[0]
         except (OSError, ValueError) as exc:  # a NUL byte in a name, a vanished disk
