@@ -50,7 +50,9 @@ VERSION_MARKERS = (
 )
 MAX_PROBLEMS = 5
 # Parsed tag sets and GPU readings, by their text: bounded, cleared when full.
-CACHE_SIZE = 20_000
+CACHE_SIZE, CACHE_TEXT = 20_000, 2_000
+# Distinct services, categories and commitments kept by name, and billing periods.
+MAX_NAMES, MAX_PERIODS = 10_000, 400
 _TAG_CACHE: dict[tuple[str, tuple[str, ...]], bool] = {}
 _GPU_CACHE: dict[tuple[str, str, str, str, str], tuple[str, Decimal]] = {}
 TOP = 10
@@ -373,13 +375,16 @@ def _add_row(
     listed = _decimal(row, "ListCost", line, path, [])
     summary.list_cost += listed or 0
     service = row.get("ServiceName", "").strip() or row.get("ServiceCategory", "").strip()
-    service = service or "(no service)"
+    service = _bounded(summary.services, service or "(no service)", "(other services)")
     charge = row.get("ChargeCategory", "").strip() or "(none)"
     summary.services[service].add(billed, effective)
     pricing = row.get("PricingCategory", "").strip() or "(none)"
+    pricing = _bounded(summary.pricing_categories, pricing, "(other)")
     summary.pricing_categories[pricing].add(billed, effective)
+    charge = _bounded(summary.charge_categories, charge, "(other)")
     summary.charge_categories[charge].add(billed, effective)
     period = row.get("BillingPeriodStart", "")[:10] or "(no period)"
+    period = _bounded(summary.periods, period, "(other periods)", MAX_PERIODS)
     by_service = summary.periods.setdefault(period, defaultdict(Decimal))
     by_service[service] += effective
     if charge == "Usage":
@@ -387,6 +392,13 @@ def _add_row(
     _add_commitment(summary, row, charge, service, billed, effective)
     _add_allocation(summary, row, effective)
     _add_units(summary, row, charge, effective)
+
+
+def _bounded(table: dict, key: str, other: str, limit: int | None = None) -> str:
+    """`key`, or `other` once the table is full: a hostile file cannot grow memory forever."""
+    if key in table or len(table) < (limit or MAX_NAMES):
+        return key
+    return other
 
 
 def _decimal(row: dict, column: str, line: int, path: Path, problems: list) -> Decimal | None:
@@ -418,6 +430,7 @@ def _add_commitment(
     key = row.get("CommitmentDiscountId", "")
     if not key:
         return
+    key = _bounded(summary.commitments, key, "(other commitments)")
     commitment = summary.commitments.get(key)
     if commitment is None:
         commitment = summary.commitments[key] = Commitment(row.get("CommitmentDiscountName", ""))
@@ -456,7 +469,9 @@ def _allocated(text: str, required: tuple[str, ...]) -> bool:
     key = (text, required)
     known = _TAG_CACHE.get(key)
     if known is None:
-        known = _TAG_CACHE[key] = _read_tags(text, required)
+        known = _read_tags(text, required)
+        if len(text) <= CACHE_TEXT:
+            _TAG_CACHE[key] = known
         if len(_TAG_CACHE) > CACHE_SIZE:
             _TAG_CACHE.clear()
     return known
@@ -522,7 +537,9 @@ def _gpu_type_and_count(row: dict) -> tuple[str, Decimal]:
     )
     known = _GPU_CACHE.get(key)
     if known is None:
-        known = _GPU_CACHE[key] = _read_gpu(key)
+        known = _read_gpu(key)
+        if sum(map(len, key)) <= CACHE_TEXT:
+            _GPU_CACHE[key] = known
         if len(_GPU_CACHE) > CACHE_SIZE:
             _GPU_CACHE.clear()
     return known

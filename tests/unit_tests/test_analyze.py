@@ -136,3 +136,20 @@ def test_names_from_the_bill_are_shown_as_plain_text(tmp_path):
     path.write_text(HEADER + "1,1,Usage,[bold red]boom[/]\x1b[2J\n", encoding="utf-8")
     text = findings_text("b", analyze_focus(path))
     assert "[bold red]boom[/]" in text and "\x1b" not in text
+
+
+def test_a_flood_of_distinct_names_stays_bounded(tmp_path, monkeypatch):
+    import finops_tui.content.analyze as analyze
+
+    monkeypatch.setattr(analyze, "MAX_NAMES", 50)
+    path = tmp_path / "flood.csv"
+    lines = [f"1,1,Usage,service-{i},ri-{i},Used,2026-{i % 12 + 1:02d}-01" for i in range(500)]
+    path.write_text(
+        "BilledCost,EffectiveCost,ChargeCategory,ServiceName,CommitmentDiscountId,"
+        "CommitmentDiscountStatus,BillingPeriodStart\n" + "\n".join(lines) + "\n",
+        encoding="utf-8",
+    )
+    s = analyze_focus(path)
+    assert len(s.services) == 51 and len(s.commitments) == 51
+    assert s.services["(other services)"].effective == 450
+    assert s.effective == 500
