@@ -182,3 +182,37 @@ def test_totals_still_match_the_ledger_to_the_cent(scenarios):
     assert sum(Decimal(r["BilledCost"]) for r in rows) == billed
     effective = sum(line.effective_cost_cents for r in state.history for line in r.lines)
     assert sum(Decimal(r["EffectiveCost"]) for r in rows) == Decimal(effective) / 100
+
+
+# FOCUS 1.2 SkuPriceDetails, "FOCUS-Defined Properties".
+FOCUS_SKU_PROPERTIES = {
+    "CoreCount",
+    "DiskIops",
+    "DiskSpace",
+    "DiskType",
+    "GpuCount",
+    "InstanceType",
+    "InstanceSeries",
+    "MemorySize",
+    "NetworkBandwidth",
+    "NetworkIops",
+    "OperatingSystem",
+    "Redundancy",
+    "StorageClass",
+}
+
+
+def test_sku_price_details_use_focus_keys_or_x_prefixed_ones(bills):
+    """FOCUS 1.2 SkuPriceDetails: KeyValueFormat (a JSON object); a key not defined by FOCUS
+    begins with "x_"; a numeric value is per PricingUnit (one GPU for one hour)."""
+    import json
+
+    for name, row in _all(bills):
+        if not row["SkuPriceDetails"]:
+            continue
+        details = json.loads(row["SkuPriceDetails"])
+        assert isinstance(details, dict) and row["SkuPriceId"], name
+        for key in details:
+            assert key in FOCUS_SKU_PROPERTIES or key.startswith("x_"), (name, key)
+        if "GpuCount" in details:
+            assert details["GpuCount"] == 1 and row["PricingUnit"] == "Hours"
