@@ -387,7 +387,8 @@ def _add_row(
     period = _bounded(summary.periods, period, "(other periods)", MAX_PERIODS)
     by_service = summary.periods.setdefault(period, defaultdict(Decimal))
     by_service[service] += effective
-    if charge == "Usage":
+    # Coverage is over usage that ran: a commitment's unused hours covered nothing.
+    if charge == "Usage" and row.get("CommitmentDiscountStatus", "").strip() != "Unused":
         summary.usage_by_service[service] += effective
     _add_commitment(summary, row, charge, service, billed, effective)
     _add_allocation(summary, row, effective)

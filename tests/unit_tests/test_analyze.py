@@ -153,3 +153,33 @@ def test_a_flood_of_distinct_names_stays_bounded(tmp_path, monkeypatch):
     assert len(s.services) == 51 and len(s.commitments) == 51
     assert s.services["(other services)"].effective == 450
     assert s.effective == 500
+
+
+def test_utilisation_and_coverage_on_the_game_bill_with_unused_hours(sandbox, tmp_path):
+    """FOCUS 1.2 CommitmentDiscountStatus: Unused rows are paid, not used, and not usage
+    a commitment could cover."""
+    from finops_tui.content.focus import focus_csv
+    from finops_tui.engine import plan_decisions, play
+
+    decisions = plan_decisions(sandbox, sandbox.level.plans["par"])
+    first = decisions[0].model_copy(
+        update={"training": decisions[0].training.model_copy(update={"pricing": "commit-1y"})}
+    )
+    state = play(sandbox, 3, [first, *decisions[1:]])
+    path = tmp_path / "bill.csv"
+    path.write_text(focus_csv(sandbox.level, state), encoding="utf-8")
+    s = analyze_focus(path)
+    lines = [line for r in state.history for line in r.lines]
+    used = sum(x.effective_cost_cents for x in lines if x.commitment_discount_status == "Used")
+    unused = sum(x.effective_cost_cents for x in lines if x.commitment_discount_status == "Unused")
+    assert s.commitment_utilization == pytest.approx(used / (used + unused))
+    ran = sum(
+        x.effective_cost_cents
+        for x in lines
+        if x.service_name == "GPU Compute"
+        and x.charge_category == "Usage"
+        and x.commitment_discount_status != "Unused"
+    )
+    assert s.commitment_coverage == pytest.approx(used / ran)
+    bought = sum(x.billed_cost_cents for x in lines if x.charge_category == "Purchase")
+    assert s.commitment_purchased == Decimal(bought) / 100
