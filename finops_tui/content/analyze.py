@@ -22,27 +22,8 @@ REQUIRED = ("BilledCost", "EffectiveCost", "ChargeCategory", "ServiceName")
 # FOCUS 0.5 names for what 1.0 renamed (FOCUS 1.0 changelog: ChargeType -> ChargeCategory,
 # AmortizedCost -> EffectiveCost): an older file is read under the new names.
 RENAMED = {"ChargeType": "ChargeCategory", "AmortizedCost": "EffectiveCost"}
-OPTIONAL = (
-    "BillingPeriodStart",
-    "CommitmentDiscountId",
-    "CommitmentDiscountName",
-    "CommitmentDiscountQuantity",
-    "CommitmentDiscountStatus",
-    "CommitmentDiscountUnit",
-    "ConsumedQuantity",
-    "ListCost",
-    "PricingCategory",
-    "PricingQuantity",
-    "PricingUnit",
-    "ResourceId",
-    "ResourceType",
-    "ServiceCategory",
-    "SkuMeter",
-    "SkuPriceDetails",
-    "Tags",
-    "ChargeDescription",
-)
-# The columns each FOCUS release added, newest first, to name the version a file is read as.
+# Columns each FOCUS release added (per its changelog), newest first, to name the version
+# a file is read as; every other column is optional here and read when present.
 VERSION_MARKERS = (
     ("1.2", ("InvoiceId", "PricingCurrency", "BillingAccountType", "SubAccountType")),
     ("1.1", ("ServiceSubcategory", "SkuMeter", "SkuPriceDetails", "CommitmentDiscountQuantity")),
