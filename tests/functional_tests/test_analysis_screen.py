@@ -140,3 +140,14 @@ async def _reopen(pilot, app, typed: str, tags: str = "") -> AnalysisScreen:
     await app.workers.wait_for_complete()
     await pilot.pause()
     return screen
+
+
+async def test_a_late_answer_for_an_earlier_file_is_dropped(tmp_path) -> None:
+    bill = write_sample_bill(tmp_path / "sample.csv")
+    app = create_app(seed=1, animate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, app, bill)
+        shown = _text(screen, "#analysis-status")
+        screen.post_message(AnalysisScreen.Analysed(0, Path("old.csv"), None, "old.csv: stale"))
+        await pilot.pause()
+        assert _text(screen, "#analysis-status") == shown and screen.findings

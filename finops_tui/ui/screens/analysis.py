@@ -62,9 +62,11 @@ class AnalysisScreen(LateKeySafe, Screen):
     class Analysed(Message):
         """The worker's answer: a summary, or the one line saying why not."""
 
-        def __init__(self, path: Path, summary: BillSummary | None, problem: str) -> None:
+        def __init__(
+            self, request: int, path: Path, summary: BillSummary | None, problem: str
+        ) -> None:
             super().__init__()
-            self.path, self.summary, self.problem = path, summary, problem
+            self.request, self.path, self.summary, self.problem = request, path, summary, problem
 
     def __init__(self, path: str = "") -> None:
         super().__init__()
@@ -73,6 +75,7 @@ class AnalysisScreen(LateKeySafe, Screen):
         self.summary: BillSummary | None = None
         self.findings: list[Finding] = []
         self.index = 0
+        self.request = 0  # the latest file asked for: an older answer arriving late is dropped
 
     def compose(self) -> ComposeResult:
         with Vertical(id="analysis-box"):
@@ -125,7 +128,8 @@ class AnalysisScreen(LateKeySafe, Screen):
             status.update(Text(f"Not opened: {exc}.", style="bold"))
             return
         status.update(Text(f"Reading {path}...", style="dim"))
-        self._analyse(path, self.required_tags())
+        self.request += 1
+        self._analyse(self.request, path, self.required_tags())
 
     def _readable(self, typed: str) -> Path:
         from finops_tui.ui.exports import confine
@@ -141,7 +145,7 @@ class AnalysisScreen(LateKeySafe, Screen):
         return path
 
     @work(thread=True, exclusive=True, group="analysis")
-    def _analyse(self, path: Path, required: tuple[str, ...]) -> None:
+    def _analyse(self, request: int, path: Path, required: tuple[str, ...]) -> None:
         from finops_tui.content.analyze import analyze_focus
 
         try:
@@ -150,10 +154,12 @@ class AnalysisScreen(LateKeySafe, Screen):
             summary, problem = None, exc.problems[0]
         except (OSError, ValueError) as exc:  # a NUL byte in a name, a vanished disk
             summary, problem = None, f"{path}: cannot read: {exc}"
-        self.post_message(self.Analysed(path, summary, problem))
+        self.post_message(self.Analysed(request, path, summary, problem))
 
     @on(Analysed)
     def _analysed(self, message: Analysed) -> None:
+        if message.request != self.request:
+            return
         status = self.query_one("#analysis-status", Static)
         if message.summary is None:
             status.update(Text(message.problem, style="bold"))
