@@ -130,6 +130,8 @@ class BillSummary:
     gpu_hours: UnitCost = field(default_factory=UnitCost)
     # GPU-hours used by (GPU type, PricingCategory): today's fleet, for level-from-bill.
     gpu_fleet: dict[tuple[str, str], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    # Effective cost by (GPU type, PricingCategory), unused commitment hours included.
+    gpu_cost: dict[tuple[str, str], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     tokens: UnitCost = field(default_factory=UnitCost)
     has_tags: bool = False
 
@@ -479,10 +481,14 @@ def _add_units(summary: BillSummary, row: dict, charge: str, effective: Decimal)
     gpu, count = _gpu_type_and_count(row) if unit in HOUR_UNITS else ("", Decimal(0))
     if count:
         summary.gpu_hours.cost += effective
+        category = row.get("PricingCategory", "").strip() or "Standard"
+        key = _bounded(summary.gpu_cost, (gpu, category), ("gpu", "Standard"))
+        summary.gpu_cost[key] += effective
         if charge == "Usage" and row.get("CommitmentDiscountStatus", "") != "Unused":
             used = _quantity(row, "ConsumedQuantity") or _quantity(row, "PricingQuantity")
             summary.gpu_hours.quantity += used * count
-            summary.gpu_fleet[gpu, row.get("PricingCategory", "") or "Standard"] += used * count
+            key = _bounded(summary.gpu_fleet, (gpu, category), ("gpu", "Standard"))
+            summary.gpu_fleet[key] += used * count
         return
     match = TOKEN_UNIT.match(unit)
     scale = 1_000_000 if unit in MILLION_TOKENS else int(match.group(1) or 1) if match else 0

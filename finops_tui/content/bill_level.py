@@ -73,10 +73,12 @@ def bill_level(summary: BillSummary, level_id: str, keep_names: bool = False) ->
     periods = max(1, sum(1 for p in summary.periods if p != "(no period)"))
     turns = min(12, max(3, periods))
     spend = float(summary.effective) / periods
-    gpu, count, pricing = _today_fleet(summary, periods)
+    gpu, count, pricing, running = _today_fleet(summary, periods)
     idle = _idle_share(summary)
     tagging = round(summary.allocation_coverage or 0.0, 2)
-    requests = _requests_per_day(gpu, count)
+    # The fleet is what the spend pays for; the demand is what the used hours served: a
+    # bill that pays for idle or unused GPUs becomes a level whose fleet sits idle too.
+    requests = _requests_per_day(gpu, running)
     # Value chosen so that today's way of working returns about 1.5x its spend.
     value = round(max(spend, 1.0) * 1.5 / (requests * PERIOD_HOURS / 24 / 1000), 4)
     naive_inference = {
@@ -122,14 +124,7 @@ def bill_level(summary: BillSummary, level_id: str, keep_names: bool = False) ->
             "max_gpus": max(64, 4 * count),
             "models": {MODEL: {"params": MODEL_PARAMS, "quality": 0.85, "label": "Open 8B"}},
         },
-        "dev": {
-            "gpu": gpu,
-            # Untagged GPUs become the dev notebooks nobody owns (already in `count`'s cost).
-            "gpus": round(count * _unallocated_share(summary) / 2, 2),
-            "used_hours_per_week": 45,
-            "sprawl_per_turn": 0.05,
-            "overprovisioned_share": round(min(0.6, idle), 2),
-        },
+        "dev": _dev_environment(summary, gpu, count, periods),
         "events": {
             "random": [
                 {
@@ -158,26 +153,18 @@ def bill_level(summary: BillSummary, level_id: str, keep_names: bool = False) ->
             },
             "par": {
                 "title": "The same work, with FinOps",
-                "description": "Commit the steady baseline, int8 with caching, tags, "
-                "alerts, anomaly detection, schedules, rightsizing, showback.",
+                "description": "Rightsized to the hours used, committed, int8 with caching; "
+                "tags, alerts, schedules, and the practices worth their cost at this spend.",
                 "turn": [
                     {
                         "inference": {
                             **naive_inference,
-                            # Rightsized: caching serves a quarter of requests, and the
-                            # fleet was sized with headroom over the peak.
-                            "gpus": max(1, math.ceil(count * 0.7)),
+                            # Rightsized to the hours the bill actually used.
+                            "gpus": max(1, math.ceil(running)),
                             "pricing": "commit-1y",
                             "caching": True,
                         },
-                        "practices": {
-                            "tagging": 0.95,
-                            "budget_alerts": True,
-                            "anomaly_detection": True,
-                            "shutdown_schedule": True,
-                            "rightsizing": True,
-                            "allocation": "showback",
-                        },
+                        "practices": _par_practices(spend),
                     }
                 ],
             },
@@ -185,26 +172,76 @@ def bill_level(summary: BillSummary, level_id: str, keep_names: bool = False) ->
     }
 
 
-def _today_fleet(summary: BillSummary, periods: int) -> tuple[str, int, str]:
-    """The GPU type with the most hours, how many run on average, and how they are bought."""
+def _hours_by_gpu(summary: BillSummary) -> dict[str, Decimal]:
+    """GPU-hours used by the game's GPU types; a type the game does not know is left out."""
     by_gpu: dict[str, Decimal] = {}
     for (gpu, _), hours in summary.gpu_fleet.items():
-        by_gpu[gpu] = by_gpu.get(gpu, Decimal(0)) + hours
-    known = {g: h for g, h in by_gpu.items() if g in GPU_NAMES}
+        if gpu in GPU_NAMES:
+            by_gpu[gpu] = by_gpu.get(gpu, Decimal(0)) + hours
+    return by_gpu
+
+
+def _cost_of(summary: BillSummary, gpu: str) -> Decimal:
+    return sum((v for (g, _), v in summary.gpu_cost.items() if g == gpu), Decimal(0))
+
+
+def _fleet_of(summary: BillSummary, gpu: str, periods: int) -> tuple[int, str, float]:
+    """How many of `gpu` the bill pays for, how they are bought, and how many ran."""
+    # Bought the way most of its effective cost was (a purchase's own effective cost is 0).
+    costs = {c: v for (g, c), v in summary.gpu_cost.items() if g == gpu}
+    category = max(costs, key=lambda c: (costs[c], c)) if costs else "Standard"
+    pricing = PRICING.get(category, "on-demand")
+    # As many as the bill's spend on this GPU pays for: idle and unused hours included.
+    rate = shipped_catalog().gpus[gpu].price.rate(pricing)
+    paid = float(_cost_of(summary, gpu)) / periods / PERIOD_HOURS / rate
+    running = float(_hours_by_gpu(summary)[gpu]) / periods / PERIOD_HOURS
+    return min(max(1, round(running), round(paid)), 4096), pricing, running
+
+
+def _today_fleet(summary: BillSummary, periods: int) -> tuple[str, int, str, float]:
+    """The GPU type the most money goes to, how many the bill pays for, how they are
+    bought, and how many of them ran on average."""
+    known = _hours_by_gpu(summary)
     if not known:
         # No GPU in the bill's words: a fleet priced like its compute spend, on A100s.
         rate = shipped_catalog().gpus["a100-80gb"].price.rate("on-demand")
         count = max(1, round(float(summary.effective) / periods / PERIOD_HOURS / rate))
-        return "a100-80gb", min(count, 4096), "on-demand"
-    gpu = max(known, key=lambda g: (known[g], g))
-    categories = {c: h for (g, c), h in summary.gpu_fleet.items() if g == gpu}
-    category = max(categories, key=lambda c: (categories[c], c))
-    pricing = PRICING.get(category, "on-demand")
-    # As many of them as the bill's GPU spend pays for: idle and unused hours included.
-    rate = shipped_catalog().gpus[gpu].price.rate(pricing)
-    paid = float(summary.gpu_hours.cost) / periods / PERIOD_HOURS / rate
-    count = max(1, round(float(known[gpu]) / periods / PERIOD_HOURS), round(paid))
-    return gpu, min(count, 4096), pricing
+        return "a100-80gb", min(count, 4096), "on-demand", float(count)
+    gpu = max(known, key=lambda g: (_cost_of(summary, g), known[g], g))
+    count, pricing, running = _fleet_of(summary, gpu, periods)
+    return gpu, count, pricing, running
+
+
+def _dev_environment(summary: BillSummary, gpu: str, count: int, periods: int) -> dict:
+    """The second GPU type of the bill, if any, as the dev notebooks; else the untagged share
+    of today's fleet. Idle hours are the bill's idle or unallocated share of the week."""
+    known = _hours_by_gpu(summary)
+    others = sorted((g for g in known if g != gpu), key=lambda g: (-_cost_of(summary, g), g))
+    if others:
+        dev_gpu = others[0]
+        dev_count = float(_fleet_of(summary, dev_gpu, periods)[0])
+    else:
+        dev_gpu, dev_count = gpu, round(count * _unallocated_share(summary) / 2, 2)
+    idle = _idle_share(summary)
+    return {
+        "gpu": dev_gpu,
+        "gpus": dev_count,
+        "used_hours_per_week": round(max(10.0, 168 * (1 - idle)), 1),
+        "sprawl_per_turn": 0.05,
+        "overprovisioned_share": round(min(0.6, idle), 2),
+    }
+
+
+def fleet_lines(summary: BillSummary, periods: int) -> list[str]:
+    """Today's fleet by GPU type and pricing category, as briefing bullets."""
+    lines = []
+    for (gpu, category), hours in sorted(summary.gpu_fleet.items(), key=lambda kv: -kv[1])[:8]:
+        average = float(hours) / periods / PERIOD_HOURS
+        lines.append(
+            f"  * {gpu}, {category}: {float(hours):,.0f} GPU-hours"
+            f" (about {average:,.1f} GPUs running)"
+        )
+    return lines
 
 
 def _idle_share(summary: BillSummary) -> float:
@@ -221,12 +258,25 @@ def _unallocated_share(summary: BillSummary) -> float:
     return max(0.0, min(1.0, float(summary.unallocated / summary.effective)))
 
 
-def _requests_per_day(gpu: str, count: int) -> float:
-    """Demand that keeps today's fleet about 80% busy at peak (the game's serving physics)."""
-    estimate = serve_estimate(shipped_catalog(), MODEL_PARAMS, gpu, max(count, 1), QUANT)
-    tokens_per_second = float(estimate["tokens_per_second"] or 1.0)
+def _requests_per_day(gpu: str, running: float) -> float:
+    """Demand that keeps `running` GPUs about 80% busy at peak (the game's serving physics)."""
+    estimate = serve_estimate(shipped_catalog(), MODEL_PARAMS, gpu, 8, QUANT)
+    per_gpu = float(estimate["tokens_per_second"] or 8.0) / 8
     per_request = INPUT_TOKENS + OUTPUT_TOKENS
+    tokens_per_second = per_gpu * max(running, 0.05)
     return max(100.0, round(tokens_per_second * 86400 * 0.8 / PEAK / per_request, -2))
+
+
+def _par_practices(spend: float) -> dict:
+    """The practices worth their cost at this spend: a $2,500 review pays on a large bill."""
+    return {
+        "tagging": 0.95,
+        "budget_alerts": True,
+        "anomaly_detection": spend >= 20_000,
+        "shutdown_schedule": True,
+        "rightsizing": spend >= 50_000,
+        "allocation": "showback" if spend >= 10_000 else "none",
+    }
 
 
 def _today_practices(tagging: float) -> dict:
@@ -267,7 +317,9 @@ def _briefing(
         "",
         f"* Effective spend: **${spend:,.0f} a period** (billed ${float(s.billed):,.0f} in"
         " all). That is your budget.",
-        f"* Today's fleet: about **{count} x {gpu}**, bought **{pricing}**.",
+        f"* Today's fleet: about **{count} x {gpu}**, bought **{pricing}**"
+        + (", from these GPU-hours:" if s.gpu_fleet else "."),
+        *fleet_lines(s, periods),
         "* Tag coverage: "
         + (f"**{coverage:.0%}** of spend has an owner." if coverage is not None else "no tags.")
         + (f" (required keys: {', '.join(s.required_tags)})" if s.required_tags else ""),

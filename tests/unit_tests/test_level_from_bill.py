@@ -3,6 +3,7 @@ simulate plays, keeping no resource ids or tag values unless asked."""
 
 from __future__ import annotations
 
+import json
 import tomllib
 
 import pytest
@@ -33,9 +34,12 @@ def _write(bill, out, capsys, *extra) -> dict:
     assert run(["level-from-bill", str(bill), "--out", str(out), *extra]) == 0
     capsys.readouterr()
     assert run(["validate", str(out)]) == 0
+    scores = {}
     for plan in ("naive", "par"):
+        capsys.readouterr()
         assert run(["simulate", str(out), "--plan", plan, "--json"]) == 0
-    capsys.readouterr()
+        scores[plan] = json.loads(capsys.readouterr().out)["score"]
+    assert scores["par"] > scores["naive"], scores  # the sound plan beats today's habits
     return tomllib.loads(out.read_text(encoding="utf-8"))
 
 
@@ -48,8 +52,12 @@ def test_a_generated_bill_becomes_a_playable_level(game_bill, tmp_path, capsys):
     spend = float(summary.effective) / periods
     assert spend <= level["budget"]["per_period_usd"] < spend * 1.01
     naive = level["plans"]["naive"]["turn"][0]
-    # Today's fleet: the GPU with the most hours (L4, mostly committed in this bill).
-    assert naive["inference"]["gpu"] == "l4" and naive["inference"]["pricing"] == "commit-1y"
+    # Today's fleet: the GPU the most money goes to, an H100 commitment used at 0.4% here,
+    # as many as that money pays for; demand is what the used hours served.
+    assert naive["inference"]["gpu"] == "h100" and naive["inference"]["pricing"] == "commit-1y"
+    paid = float(sum(v for (g, _), v in summary.gpu_cost.items() if g == "h100")) / periods / 730
+    assert naive["inference"]["gpus"] == round(paid / 4.334)  # the 1-year H100 rate
+    assert level["plans"]["par"]["turn"][0]["inference"]["gpus"] < naive["inference"]["gpus"]
     assert naive["practices"]["tagging"] == round(summary.allocation_coverage, 2)
     assert "par" in level["plans"]
     text = (tmp_path / "my-org.toml").read_text(encoding="utf-8")
