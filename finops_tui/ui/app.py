@@ -335,6 +335,13 @@ class FinOpsApp(HostedApp, App[None]):
         if not isinstance(self.screen, CalculatorScreen):
             self.push_screen(CalculatorScreen())
 
+    def open_analysis(self, path: str = "") -> None:
+        """Open a FOCUS bill and walk through its findings (esc comes back)."""
+        from finops_tui.ui.screens.analysis import AnalysisScreen
+
+        if not isinstance(self.screen, AnalysisScreen):
+            self.push_screen(AnalysisScreen(path))
+
     def open_codex(self, concept: str | None) -> None:
         from finops_tui.ui.screens.codex import CodexScreen
 

@@ -45,6 +45,16 @@ def screen_commands(provider: Provider) -> Iterator[Command]:
             "Training and serving costs on every GPU and purchase option",
             app.open_calculator,  # type: ignore[attr-defined]
         )
+    if (
+        not any(action == "analysis" for _, action in seen)
+        and type(screen).__name__ != "AnalysisScreen"
+        and hasattr(app, "open_analysis")
+    ):
+        yield (
+            "Analyse a FOCUS bill",
+            "Open a cost export and walk through what it says",
+            app.open_analysis,  # type: ignore[attr-defined]
+        )
     for item in codex().values():
         yield (
             f"Codex: {item.title}",

@@ -46,6 +46,13 @@ class TitleScreen(SeenBeforeLeaving):
             key_display="a",
             tooltip="The AI project cost calculator: training and serving on every GPU",
         ),
+        Binding(
+            "f",
+            "analysis",
+            "Analyse a bill",
+            id="title.analysis",
+            tooltip="Open a FOCUS cost export and walk through what it says",
+        ),
         Binding("q", "app.quit", "Quit", id="title.quit"),
     ]
 
@@ -155,6 +162,9 @@ class TitleScreen(SeenBeforeLeaving):
 
     def action_calculator(self) -> None:
         self.app.open_calculator()  # type: ignore[attr-defined]
+
+    def action_analysis(self) -> None:
+        self.app.open_analysis()  # type: ignore[attr-defined]
 
     def codex_topic(self) -> str | None:
         return "finops-phases"
