@@ -31,36 +31,29 @@ def export(args: argparse.Namespace) -> int:
 
 
 def analyze(args: argparse.Namespace) -> int:
-    summary = analyze_focus(Path(args.file))
+    summary = analyze_focus(Path(args.file), tuple(args.require_tag or ()))
     if args.json:
-        print(json.dumps(summary.as_json(), indent=2))
+        print(json.dumps(summary.as_json(args.basis), indent=2))
     else:
-        print(summary_table(args.file, summary))
+        print(summary_table(args.file, summary, args.basis))
     return 0
 
 
-def summary_table(name: str, s: BillSummary) -> str:
-    total = s.billed or 1
-    rows = [f"{name}: {s.rows:,} rows, billed ${s.billed:,.2f}, effective ${s.effective:,.2f}", ""]
-    rows.append("Spend by service")
-    for service, amount in sorted(s.by_service.items(), key=lambda kv: -kv[1])[:15]:
-        rows.append(f"  {service[:40]:<40} ${amount:>14,.2f}  {amount / total:>6.1%}")
-    rows += ["", "Spend by pricing category"]
-    for category, amount in sorted(s.by_pricing_category.items(), key=lambda kv: -kv[1]):
-        rows.append(f"  {category:<40} ${amount:>14,.2f}  {amount / total:>6.1%}")
-    rows.append("")
-    if s.allocation_coverage is None:
-        rows.append("Allocation: the file has no Tags column")
-    else:
-        rows.append(
-            f"Allocated ${s.allocated:,.2f}, unallocated ${s.unallocated:,.2f}: "
-            f"{s.allocation_coverage:.1%} of spend has an owner"
-        )
-    utilization = s.commitment_utilization
-    rows.append(
-        "Commitments: none in this bill"
-        if utilization is None
-        else f"Commitment utilization {utilization:.1%} "
-        f"(used ${s.commitment_used:,.2f}, unused ${s.commitment_unused:,.2f})"
-    )
-    return "\n".join(rows)
+def level_from_bill(args: argparse.Namespace) -> int:
+    from finops_tui.content.bill_level import write_bill_level
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".toml":
+        raise UsageError("finops-tui level-from-bill: --out takes a .toml file name")
+    summary = analyze_focus(Path(args.file), tuple(args.require_tag or ()))
+    level_id = write_bill_level(out, summary, Path(args.file), keep_names=args.keep_names)
+    print(f"wrote {out}: level {level_id!r}, calibrated on {summary.rows:,} rows")
+    print(f"try: finops-tui validate {out} && finops-tui simulate {out} --plan naive")
+    return 0
+
+
+def summary_table(name: str, s: BillSummary, basis: str = "effective") -> str:
+    """The analysis as text: every amount says which cost basis it is on."""
+    from finops_tui.content.findings import findings_text
+
+    return findings_text(name, s, basis)

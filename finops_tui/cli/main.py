@@ -69,6 +69,17 @@ def fraction(text: str) -> float:
     return value
 
 
+def player(text: str) -> str:
+    """A player or team name: the rules of save names (letters, digits, spaces, - _ .)."""
+    from finops_tui.content.errors import ContentError
+    from finops_tui.content.saves import checked_player_name
+
+    try:
+        return checked_player_name(text)
+    except ContentError as exc:
+        raise argparse.ArgumentTypeError("; ".join(exc.problems)) from None
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="finops-tui",
@@ -83,7 +94,9 @@ def build_parser() -> Parser:
     play.add_argument(
         "--advanced", action="store_true", help="the advanced setting: tighter, more events"
     )
-    play.add_argument("--player", default="", help="player or team name, kept in saves")
+    play.add_argument(
+        "--player", type=player, default="", help="player or team name, kept in saves"
+    )
     play.add_argument("--class-dir", metavar="DIR", help="play as a team of a hosted class")
     play.add_argument(
         "--watch", metavar="PLAN", help="watch a plan (par, naive or a file) play turn by turn"
@@ -148,9 +161,23 @@ def build_parser() -> Parser:
     export.add_argument("--focus", metavar="FILE.csv", help="the bill as FOCUS 1.2 rows")
     export.add_argument("--report", metavar="FILE.md", help="an executive summary (.md or .html)")
 
-    analyze = sub.add_parser("analyze", help="summarize any FOCUS cost export")
+    analyze = sub.add_parser("analyze", help="read any FOCUS cost export like a practitioner")
     analyze.add_argument("file", metavar="FOCUS.csv")
     analyze.add_argument("--json", action="store_true")
+    analyze.add_argument(
+        "--require-tag", action="append", metavar="KEY", help="a tag key cost must carry"
+    )
+    analyze.add_argument(
+        "--basis", choices=("effective", "billed"), default="effective", help="rank on this cost"
+    )
+
+    from_bill = sub.add_parser("level-from-bill", help="a sandbox level calibrated on a bill")
+    from_bill.add_argument("file", metavar="FOCUS.csv")
+    from_bill.add_argument("--out", required=True, metavar="FILE.toml")
+    from_bill.add_argument("--require-tag", action="append", metavar="KEY")
+    from_bill.add_argument(
+        "--keep-names", action="store_true", help="keep resource ids and tag values in the level"
+    )
 
     host = sub.add_parser("host", help="host a class over SSH")
     host.add_argument("--bind", default="127.0.0.1", help="address to listen on (loopback)")
@@ -225,6 +252,7 @@ def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
         "host": host.host,
         "web": web.web,
         "analyze": export.analyze,
+        "level-from-bill": export.level_from_bill,
         "verify": replays.verify,
         "leaderboard": replays.leaderboard,
     }

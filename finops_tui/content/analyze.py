@@ -1,9 +1,16 @@
-"""Summarize any FOCUS cost export, streamed row by row so a huge file is no problem."""
+"""Read any FOCUS cost export in one streamed pass and say what a practitioner would look at.
+
+Two cost bases, never mixed (FOCUS 1.2 section 2, BilledCost and EffectiveCost):
+billed is what the invoice says (a commitment bought up front is all in its purchase
+month); effective is amortised (the purchase spread over the usage it covers, and the part
+nobody used shown as "Unused"). Rankings use effective cost unless told otherwise.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -12,25 +19,154 @@ from pathlib import Path
 from finops_tui.content.errors import ContentError
 
 REQUIRED = ("BilledCost", "EffectiveCost", "ChargeCategory", "ServiceName")
-OPTIONAL = ("ServiceCategory", "PricingCategory", "Tags", "CommitmentDiscountStatus")
+# FOCUS 0.5 names for what 1.0 renamed (FOCUS 1.0 changelog: ChargeType -> ChargeCategory,
+# AmortizedCost -> EffectiveCost): an older file is read under the new names.
+RENAMED = {"ChargeType": "ChargeCategory", "AmortizedCost": "EffectiveCost"}
+# Columns each FOCUS release added (per its changelog), newest first, to name the version
+# a file is read as; every other column is optional here and read when present.
+VERSION_MARKERS = (
+    ("1.2", ("InvoiceId", "PricingCurrency", "BillingAccountType", "SubAccountType")),
+    ("1.1", ("ServiceSubcategory", "SkuMeter", "SkuPriceDetails", "CommitmentDiscountQuantity")),
+    ("1.0", ("ChargeClass", "ListCost", "ContractedCost")),
+)
 MAX_PROBLEMS = 5
+# Parsed tag sets and GPU readings, by their text: bounded, cleared when full.
+CACHE_SIZE, CACHE_TEXT = 20_000, 2_000
+# Distinct services, categories and commitments kept by name, and billing periods.
+MAX_NAMES, MAX_PERIODS = 10_000, 400
+_TAG_CACHE: dict[tuple[str, tuple[str, ...]], bool] = {}
+_GPU_CACHE: dict[tuple[str, str, str, str, str], tuple[str, Decimal]] = {}
+TOP = 10
+# Untagged resources are tallied in a bounded table so that a bill of millions of
+# distinct resources still runs in constant memory; past the bound the smallest go.
+MAX_TRACKED_RESOURCES = 50_000
 # csv's default field limit is 128 KiB; a FOCUS Tags cell can be long, not endless.
 csv.field_size_limit(1 << 20)
+TOKEN_UNIT = re.compile(r"^(?:(\d+)\s+)?tokens$", re.IGNORECASE)
+HOUR_UNITS = {"hours", "hour", "gpu-hour", "gpu-hours"}
+# The engine's and older exports' token unit, before FOCUS's UnitFormat.
+MILLION_TOKENS = {"1m tokens"}
+
+
+@dataclass
+class Costs:
+    """One slice of the bill on both cost bases."""
+
+    billed: Decimal = Decimal(0)
+    effective: Decimal = Decimal(0)
+
+    def add(self, billed: Decimal, effective: Decimal) -> None:
+        self.billed += billed
+        self.effective += effective
+
+    def as_json(self) -> dict[str, float]:
+        return {"billed": float(self.billed), "effective": float(self.effective)}
+
+
+@dataclass
+class Commitment:
+    """What one commitment cost and how much of it was used (FOCUS 1.2 CommitmentDiscount*)."""
+
+    name: str = ""
+    purchased: Decimal = Decimal(0)
+    used: Decimal = Decimal(0)
+    unused: Decimal = Decimal(0)
+    used_quantity: Decimal = Decimal(0)
+    unused_quantity: Decimal = Decimal(0)
+    unit: str = ""
+
+    @property
+    def amortised(self) -> Decimal:
+        return self.used + self.unused
+
+    @property
+    def utilisation(self) -> float | None:
+        return float(self.used / self.amortised) if self.amortised else None
+
+    def as_json(self) -> dict:
+        return {
+            "name": self.name,
+            "purchased_billed": float(self.purchased),
+            "amortised_effective": float(self.amortised),
+            "used_effective": float(self.used),
+            "unused_effective": float(self.unused),
+            "used_quantity": float(self.used_quantity),
+            "unused_quantity": float(self.unused_quantity),
+            "unit": self.unit,
+            "utilisation": self.utilisation,
+        }
+
+
+@dataclass
+class UnitCost:
+    """Effective cost of the rows that carry a quantity, and that quantity."""
+
+    cost: Decimal = Decimal(0)
+    quantity: Decimal = Decimal(0)
+
+    def per(self, scale: int = 1) -> float | None:
+        return float(self.cost / self.quantity * scale) if self.quantity else None
 
 
 @dataclass
 class BillSummary:
     rows: int = 0
-    billed: Decimal = Decimal(0)
-    effective: Decimal = Decimal(0)
-    by_service: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
-    by_pricing_category: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    version: str = "1.2"
+    version_note: str = ""
+    required_tags: tuple[str, ...] = ()
+    total: Costs = field(default_factory=Costs)
+    list_cost: Decimal = Decimal(0)
+    services: dict[str, Costs] = field(default_factory=lambda: defaultdict(Costs))
+    pricing_categories: dict[str, Costs] = field(default_factory=lambda: defaultdict(Costs))
+    charge_categories: dict[str, Costs] = field(default_factory=lambda: defaultdict(Costs))
+    periods: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    commitments: dict[str, Commitment] = field(default_factory=dict)
+    usage_by_service: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    covered_by_service: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     allocated: Decimal = Decimal(0)
     unallocated: Decimal = Decimal(0)
-    commitment_used: Decimal = Decimal(0)
-    commitment_unused: Decimal = Decimal(0)
+    untagged_resources: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    untagged_pruned: bool = False
+    gpu_hours: UnitCost = field(default_factory=UnitCost)
+    # GPU-hours used by (GPU type, PricingCategory): today's fleet, for level-from-bill.
+    gpu_fleet: dict[tuple[str, str], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    # Effective cost by (GPU type, PricingCategory), unused commitment hours included.
+    gpu_cost: dict[tuple[str, str], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    tokens: UnitCost = field(default_factory=UnitCost)
     has_tags: bool = False
-    has_commitments: bool = False
+
+    # The first analyzer's names, kept for scripts and tests that use them.
+    @property
+    def billed(self) -> Decimal:
+        return self.total.billed
+
+    @property
+    def effective(self) -> Decimal:
+        return self.total.effective
+
+    @property
+    def by_service(self) -> dict[str, Decimal]:
+        return {name: costs.billed for name, costs in self.services.items()}
+
+    @property
+    def by_pricing_category(self) -> dict[str, Decimal]:
+        return {name: costs.billed for name, costs in self.pricing_categories.items()}
+
+    @property
+    def commitment_used(self) -> Decimal:
+        return sum((c.used for c in self.commitments.values()), Decimal(0))
+
+    @property
+    def commitment_unused(self) -> Decimal:
+        return sum((c.unused for c in self.commitments.values()), Decimal(0))
+
+    @property
+    def commitment_purchased(self) -> Decimal:
+        return sum((c.purchased for c in self.commitments.values()), Decimal(0))
+
+    @property
+    def has_commitments(self) -> bool:
+        return bool(self.commitments)
 
     @property
     def allocation_coverage(self) -> float | None:
@@ -42,48 +178,104 @@ class BillSummary:
         total = self.commitment_used + self.commitment_unused
         return float(self.commitment_used / total) if total else None
 
-    def as_json(self) -> dict:
+    @property
+    def commitment_coverage(self) -> float | None:
+        """Share of the usage of services that have commitments that a commitment covered."""
+        services = [s for s, covered in self.covered_by_service.items() if covered]
+        eligible = sum((self.usage_by_service[s] for s in services), Decimal(0))
+        covered = sum((self.covered_by_service[s] for s in services), Decimal(0))
+        return float(covered / eligible) if eligible else None
+
+    def ranked_services(self, basis: str = "effective") -> list[tuple[str, Costs]]:
+        return sorted(self.services.items(), key=lambda kv: (-getattr(kv[1], basis), kv[0]))
+
+    def top_untagged(self, count: int = TOP) -> list[tuple[str, Decimal]]:
+        ranked = sorted(self.untagged_resources.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [(resource, cost) for resource, cost in ranked if cost][:count]
+
+    def movers(self, count: int = 5) -> tuple[str, str, list[tuple[str, Decimal, Decimal]]]:
+        """Services whose effective cost changed most between the last two billing periods."""
+        if len(self.periods) < 2:
+            return "", "", []
+        before, after = sorted(self.periods)[-2:]
+        old, new = self.periods[before], self.periods[after]
+        changes = [(s, old.get(s, Decimal(0)), new.get(s, Decimal(0))) for s in {*old, *new}]
+        changes.sort(key=lambda c: (-abs(c[2] - c[1]), c[0]))
+        return before, after, [c for c in changes if c[2] != c[1]][:count]
+
+    def as_json(self, basis: str = "effective") -> dict:
+        before, after, movers = self.movers()
         return {
             "rows": self.rows,
+            "focus_version": self.version,
+            "focus_version_note": self.version_note,
+            "cost_bases": {
+                "billed": "what the invoices say; commitment purchases when billed",
+                "effective": "amortised: purchases spread over the usage they cover",
+            },
             "billed_cost": float(self.billed),
             "effective_cost": float(self.effective),
-            "by_service": _sorted(self.by_service),
-            "by_pricing_category": _sorted(self.by_pricing_category),
-            "allocated_cost": float(self.allocated) if self.has_tags else None,
-            "unallocated_cost": float(self.unallocated) if self.has_tags else None,
+            "list_cost": float(self.list_cost),
+            "ranked_on": basis,
+            "by_service": {s: c.as_json() for s, c in self.ranked_services(basis)},
+            "by_pricing_category": _costs_json(self.pricing_categories, basis),
+            "by_charge_category": _costs_json(self.charge_categories, basis),
+            "commitments": {
+                "purchased_billed": float(self.commitment_purchased),
+                "used_effective": float(self.commitment_used),
+                "unused_effective": float(self.commitment_unused),
+                "utilization": self.commitment_utilization,
+                "coverage": self.commitment_coverage,
+                "by_commitment": {k: c.as_json() for k, c in sorted(self.commitments.items())},
+            },
+            "allocation": {
+                "required_tags": list(self.required_tags),
+                "allocated_effective": float(self.allocated) if self.has_tags else None,
+                "unallocated_effective": float(self.unallocated) if self.has_tags else None,
+                "coverage": self.allocation_coverage,
+                "top_untagged_resources": {r: float(c) for r, c in self.top_untagged()},
+            },
             "allocation_coverage": self.allocation_coverage,
             "commitment_utilization": self.commitment_utilization,
+            "unit_economics": {
+                "gpu_hours": float(self.gpu_hours.quantity),
+                "effective_per_gpu_hour": self.gpu_hours.per(),
+                "tokens": float(self.tokens.quantity),
+                "effective_per_million_tokens": self.tokens.per(1_000_000),
+            },
+            "movers": {
+                "from": before,
+                "to": after,
+                "services": [
+                    {"service": s, "from": float(a), "to": float(b), "change": float(b - a)}
+                    for s, a, b in movers
+                ],
+            },
         }
 
 
-def _sorted(amounts: dict[str, Decimal]) -> dict[str, float]:
-    return {k: float(v) for k, v in sorted(amounts.items(), key=lambda kv: -kv[1])}
+def _costs_json(slices: dict[str, Costs], basis: str) -> dict[str, dict[str, float]]:
+    ranked = sorted(slices.items(), key=lambda kv: (-getattr(kv[1], basis), kv[0]))
+    return {name: costs.as_json() for name, costs in ranked}
 
 
-def analyze_focus(path: Path) -> BillSummary:
-    """Read a FOCUS CSV once, in constant memory; ContentError names file, row and column."""
+def analyze_focus(path: Path, required_tags: tuple[str, ...] | list[str] = ()) -> BillSummary:
+    """Read a FOCUS CSV once, in constant memory; ContentError names file, line and column."""
     path = Path(path)
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except FileNotFoundError:
-        raise ContentError([f"{path}: file not found"]) from None
-    except IsADirectoryError:
-        raise ContentError([f"{path}: is a folder, expected a FOCUS CSV file"]) from None
-    except OSError as exc:
-        raise ContentError([f"{path}: cannot read: {exc.strerror}"]) from None
-    summary = BillSummary()
+    handle = _open(path)
+    summary = BillSummary(required_tags=tuple(required_tags))
     problems: list[str] = []
+    reader = csv.reader(handle)
     with handle:
         try:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            missing = [c for c in REQUIRED if c not in header]
-            if missing:
-                raise ContentError(
-                    [f"{path}: header: not a FOCUS file; missing column(s) {', '.join(missing)}"]
-                )
-            for row in reader:
-                _add_row(summary, row, reader.line_num, path, problems)
+            header = next(reader, None)
+            if header is None:
+                missing = ", ".join(REQUIRED)
+                raise ContentError([f"{path}: empty file: no header; missing column(s) {missing}"])
+            names, renamed = _columns(path, header, summary)
+            for cells in reader:
+                if cells:
+                    _add_row(summary, cells, names, renamed, reader.line_num, path, problems)
                 if len(problems) >= MAX_PROBLEMS:
                     break
         except UnicodeDecodeError as exc:
@@ -99,35 +291,102 @@ def analyze_focus(path: Path) -> BillSummary:
     return summary
 
 
-def _add_row(summary: BillSummary, row: dict, line: int, path: Path, problems: list) -> None:
-    if None in row:
+def _open(path: Path):
+    try:
+        return path.open(encoding="utf-8-sig", newline="")
+    except FileNotFoundError:
+        raise ContentError([f"{path}: file not found"]) from None
+    except IsADirectoryError:
+        raise ContentError([f"{path}: is a folder, expected a FOCUS CSV file"]) from None
+    except OSError as exc:
+        raise ContentError([f"{path}: cannot read: {exc.strerror}"]) from None
+
+
+def _columns(
+    path: Path, header: list[str], summary: BillSummary
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The column names, and older names to read as FOCUS 1.2's; records the version."""
+    names = [name.strip() for name in header]
+    index = set(names)
+    renamed = [old for old in RENAMED if old in index and RENAMED[old] not in index]
+    index |= {RENAMED[old] for old in renamed}
+    missing = [c for c in REQUIRED if c not in index]
+    if missing:
+        raise ContentError(
+            [f"{path}: header: not a FOCUS file; missing column(s) {', '.join(missing)}"]
+        )
+    summary.version, summary.version_note = _version(names, renamed)
+    summary.has_tags = "Tags" in index
+    return names, [(old, RENAMED[old]) for old in renamed]
+
+
+def _version(names: list[str], renamed: list[str]) -> tuple[str, str]:
+    present = set(names)
+    if renamed:
+        return "0.5", (
+            f"read as FOCUS 0.5 ({', '.join(renamed)} read as "
+            f"{', '.join(RENAMED[r] for r in renamed)})"
+        )
+    for version, markers in VERSION_MARKERS:
+        found = [m for m in markers if m in present]
+        if found:
+            return version, f"read as FOCUS {version} (it has {', '.join(found)})"
+    return "1.0", "read as FOCUS 1.0: none of the columns later versions added"
+
+
+def _add_row(
+    summary: BillSummary,
+    cells: list[str],
+    names: list[str],
+    renamed: list[tuple[str, str]],
+    line: int,
+    path: Path,
+    problems: list[str],
+) -> None:
+    if len(cells) > len(names):
         problems.append(f"{path}: line {line}: more cells than the header has columns")
         return
+    row = dict(zip(names, cells, strict=False))
+    for old, new in renamed:
+        row[new] = row.get(old, "")
     billed = _decimal(row, "BilledCost", line, path, problems)
     effective = _decimal(row, "EffectiveCost", line, path, problems)
     if billed is None or effective is None:
         return
     summary.rows += 1
-    summary.billed += billed
-    summary.effective += effective
-    service = row.get("ServiceName") or row.get("ServiceCategory") or "(no service)"
-    summary.by_service[service] += billed
-    summary.by_pricing_category[row.get("PricingCategory") or "(none)"] += billed
-    if "Tags" in row:
-        summary.has_tags = True
-        if _has_tags(row.get("Tags") or ""):
-            summary.allocated += effective
-        else:
-            summary.unallocated += effective
-    status = row.get("CommitmentDiscountStatus") or ""
-    if status == "Used":
-        summary.commitment_used += effective
-    elif status == "Unused":
-        summary.commitment_unused += effective
+    summary.total.add(billed, effective)
+    listed = _decimal(row, "ListCost", line, path, [])
+    summary.list_cost += listed or 0
+    service = row.get("ServiceName", "").strip() or row.get("ServiceCategory", "").strip()
+    service = _bounded(summary.services, service or "(no service)", "(other services)")
+    charge = row.get("ChargeCategory", "").strip() or "(none)"
+    summary.services[service].add(billed, effective)
+    pricing = row.get("PricingCategory", "").strip() or "(none)"
+    pricing = _bounded(summary.pricing_categories, pricing, "(other)")
+    summary.pricing_categories[pricing].add(billed, effective)
+    charge = _bounded(summary.charge_categories, charge, "(other)")
+    summary.charge_categories[charge].add(billed, effective)
+    period = row.get("BillingPeriodStart", "")[:10] or "(no period)"
+    period = _bounded(summary.periods, period, "(other periods)", MAX_PERIODS)
+    by_service = summary.periods.setdefault(period, defaultdict(Decimal))
+    by_service[service] += effective
+    # Coverage is over usage that ran: a commitment's unused hours covered nothing.
+    if charge == "Usage" and row.get("CommitmentDiscountStatus", "").strip() != "Unused":
+        summary.usage_by_service[service] += effective
+    _add_commitment(summary, row, charge, service, billed, effective)
+    _add_allocation(summary, row, effective)
+    _add_units(summary, row, charge, effective)
+
+
+def _bounded(table: dict, key: str, other: str, limit: int | None = None) -> str:
+    """`key`, or `other` once the table is full: a hostile file cannot grow memory forever."""
+    if key in table or len(table) < (limit or MAX_NAMES):
+        return key
+    return other
 
 
 def _decimal(row: dict, column: str, line: int, path: Path, problems: list) -> Decimal | None:
-    text = (row.get(column) or "").strip()
+    text = row.get(column)
     if not text:
         return Decimal(0)
     try:
@@ -141,12 +400,164 @@ def _decimal(row: dict, column: str, line: int, path: Path, problems: list) -> D
     return value
 
 
-def _has_tags(text: str) -> bool:
-    text = text.strip()
+def _quantity(row: dict, column: str) -> Decimal:
+    try:
+        value = Decimal(row.get(column) or 0)
+    except InvalidOperation:
+        return Decimal(0)
+    return value if value.is_finite() else Decimal(0)
+
+
+def _add_commitment(
+    summary: BillSummary, row: dict, charge: str, service: str, billed: Decimal, effective: Decimal
+) -> None:
+    key = row.get("CommitmentDiscountId", "")
+    if not key:
+        return
+    key = _bounded(summary.commitments, key, "(other commitments)")
+    commitment = summary.commitments.get(key)
+    if commitment is None:
+        commitment = summary.commitments[key] = Commitment(row.get("CommitmentDiscountName", ""))
+    status = row.get("CommitmentDiscountStatus", "").strip()
+    quantity = _quantity(row, "CommitmentDiscountQuantity") or _quantity(row, "PricingQuantity")
+    commitment.unit = commitment.unit or row.get("CommitmentDiscountUnit", "")
+    if charge == "Purchase":
+        commitment.purchased += billed
+    elif status == "Used":
+        commitment.used += effective
+        commitment.used_quantity += quantity
+        summary.covered_by_service[service] += effective
+    elif status == "Unused":
+        commitment.unused += effective
+        commitment.unused_quantity += quantity
+
+
+def _add_allocation(summary: BillSummary, row: dict, effective: Decimal) -> None:
+    if not summary.has_tags:
+        return
+    if _allocated(row.get("Tags", ""), summary.required_tags):
+        summary.allocated += effective
+        return
+    summary.unallocated += effective
+    resource = row.get("ResourceId", "") or "(no resource id)"
+    summary.untagged_resources[resource] += effective
+    if len(summary.untagged_resources) > MAX_TRACKED_RESOURCES:
+        kept = sorted(summary.untagged_resources.items(), key=lambda kv: -kv[1])
+        summary.untagged_resources = defaultdict(Decimal, kept[: MAX_TRACKED_RESOURCES // 5])
+        summary.untagged_pruned = True
+
+
+def _allocated(text: str, required: tuple[str, ...]) -> bool:
+    """Any tag at all, or every required key with a value (FOCUS 1.2 Tags: a JSON object)."""
+    # Bills repeat the same few tag sets on most rows: parse each once.
+    key = (text, required)
+    known = _TAG_CACHE.get(key)
+    if known is None:
+        known = _read_tags(text, required)
+        if len(text) <= CACHE_TEXT:
+            _TAG_CACHE[key] = known
+        if len(_TAG_CACHE) > CACHE_SIZE:
+            _TAG_CACHE.clear()
+    return known
+
+
+def _read_tags(text: str, required: tuple[str, ...]) -> bool:
     if not text:
         return False
     try:
         tags = json.loads(text)
     except ValueError:
-        return True  # tags in a provider's own format: present, if unparsed
-    return bool(tags)
+        return not required  # tags in a provider's own format: present, if unparsed
+    if not isinstance(tags, dict):
+        return False
+    if not required:
+        return bool(tags)
+    return all(str(tags.get(key) or "").strip() for key in required)
+
+
+def _add_units(summary: BillSummary, row: dict, charge: str, effective: Decimal) -> None:
+    """GPU-hours and tokens, where the bill says so (PricingUnit, SkuPriceDetails)."""
+    unit = row.get("PricingUnit", "").lower()
+    gpu, count = _gpu_type_and_count(row) if unit in HOUR_UNITS else ("", Decimal(0))
+    if count:
+        summary.gpu_hours.cost += effective
+        category = row.get("PricingCategory", "").strip() or "Standard"
+        key = _bounded(summary.gpu_cost, (gpu, category), ("gpu", "Standard"))
+        summary.gpu_cost[key] += effective
+        if charge == "Usage" and row.get("CommitmentDiscountStatus", "") != "Unused":
+            used = _quantity(row, "ConsumedQuantity") or _quantity(row, "PricingQuantity")
+            summary.gpu_hours.quantity += used * count
+            key = _bounded(summary.gpu_fleet, (gpu, category), ("gpu", "Standard"))
+            summary.gpu_fleet[key] += used * count
+        return
+    match = TOKEN_UNIT.match(unit)
+    scale = 1_000_000 if unit in MILLION_TOKENS else int(match.group(1) or 1) if match else 0
+    if scale and charge == "Usage":
+        summary.tokens.cost += effective
+        summary.tokens.quantity += _quantity(row, "PricingQuantity") * scale
+
+
+# Instance families whose name says the GPU and how many an instance has (AWS naming).
+INSTANCE_GPUS = {
+    "p5e": ("h200", 8),
+    "p5": ("h100", 8),
+    "p4de": ("a100-80gb", 8),
+    "p4d": ("a100-40gb", 8),
+    "g6": ("l4", 1),
+    "g5": ("a10g", 1),
+    "g4dn": ("t4", 1),
+}
+INSTANCE = re.compile(r"\b(p5e|p5|p4de|p4d|g6|g5|g4dn)\.\d*x?large\b")
+GPU_WORD = re.compile(r"(?<![a-z0-9])(h200|h100|a100[- ]80|a100|a10g|l4|t4)(?![0-9])")
+GPU_NAMES = {"a100-80": "a100-80gb", "a100 80": "a100-80gb", "a100": "a100-40gb"}
+
+
+def _gpu_type_and_count(row: dict) -> tuple[str, Decimal]:
+    """GPU type and GPUs per priced hour: SkuPriceDetails' GpuCount, an instance name, or 1
+    for a unit that says GPU. ("", 0) for an hour of anything else."""
+    details_text = row.get("SkuPriceDetails", "")
+    key = (
+        details_text,
+        row.get("ChargeDescription", ""),
+        row.get("ResourceType", ""),
+        row.get("SkuMeter", ""),
+        row.get("PricingUnit", ""),
+    )
+    known = _GPU_CACHE.get(key)
+    if known is None:
+        known = _read_gpu(key)
+        if sum(map(len, key)) <= CACHE_TEXT:
+            _GPU_CACHE[key] = known
+        if len(_GPU_CACHE) > CACHE_SIZE:
+            _GPU_CACHE.clear()
+    return known
+
+
+def _read_gpu(key: tuple[str, str, str, str, str]) -> tuple[str, Decimal]:
+    details_text, unit = key[0], key[4]
+    details: dict = {}
+    if details_text.startswith("{"):
+        try:
+            parsed = json.loads(details_text)
+            details = parsed if isinstance(parsed, dict) else {}
+        except ValueError:
+            details = {}
+    text = " ".join(key[:4]).lower()
+    gpu = str(details.get("x_GpuType") or "")
+    instance = INSTANCE.search(text)
+    if not gpu and instance:
+        gpu = INSTANCE_GPUS[instance.group(1)][0]
+    if not gpu:
+        word = GPU_WORD.search(text)
+        gpu = GPU_NAMES.get(word.group(1), word.group(1)) if word else ""
+    try:
+        count = Decimal(str(details.get("GpuCount") or 0))
+    except InvalidOperation:
+        count = Decimal(0)
+    if not count.is_finite() or count < 0:
+        count = Decimal(0)
+    if not count and instance:
+        count = Decimal(INSTANCE_GPUS[instance.group(1)][1])
+    if not count and (unit.lower().startswith("gpu") or gpu):
+        count = Decimal(1)
+    return (gpu or "gpu") if count else "", count

@@ -33,6 +33,7 @@ import json
 import math
 import os
 import re
+import secrets
 import stat
 import tempfile
 import unicodedata
@@ -68,6 +69,8 @@ SAVES_ENV = "FINOPS_TUI_SAVES"
 AUTOSAVE_PREFIX = "autosave"
 MAX_NAME = 64
 MAX_PLAYER = 64
+# Games of one level and player, each in a file of its own (SaveStore.new_autosave_path).
+MAX_NEW_GAME_NAMES = 9999
 # Real saves are a few kB per turn; anything far bigger is not a save and is not parsed.
 MAX_SAVE_BYTES = 1_000_000
 # KPIs may differ in the last bits between CPUs (numpy's SIMD exp/log); 1e-9 is far below
@@ -599,26 +602,39 @@ def _shown(name: str) -> str:
     return repr(name if len(name) <= 40 else name[:40] + "...")
 
 
-def _name_problem(name: str) -> str | None:
+def _name_problem(name: str, noun: str = "a save name") -> str | None:
     if not name:
         return "a save needs a name"
     if len(name) > MAX_NAME:
         return f"at most {MAX_NAME} characters, got {len(name)}"
     if "/" in name or "\\" in name:
-        return "a save name cannot name a folder: '/' and '\\' are not allowed"
+        return f"{noun} cannot name a folder: '/' and '\\' are not allowed"
     if name.startswith("."):
-        return "a save name cannot start with a dot"
+        return f"{noun} cannot start with a dot"
     for c in name:
         if unicodedata.category(c)[0] in "LN" or c in " -_.":
             continue
         return f"{c!r} is not allowed; use letters, digits, spaces, dashes, underscores and dots"
     if name.endswith("."):
-        return "a save name cannot end with a dot"
+        return f"{noun} cannot end with a dot"
     if name.split(".")[0].strip().lower() in _WINDOWS_RESERVED:
         return f"{name!r} is a reserved device name on Windows"
-    if name.lower().startswith(AUTOSAVE_PREFIX):
+    if noun == "a save name" and name.lower().startswith(AUTOSAVE_PREFIX):
         return f"names starting with {AUTOSAVE_PREFIX!r} are kept for autosaves"
     return None
+
+
+def checked_player_name(name: str) -> str:
+    """A player or team name typed on a command line, held to the rules of save names
+    (a team's name also names its folder in a class); "" for none. ContentError if not.
+    """
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        raise ContentError([f"player name {_shown(name)}: control characters are not allowed"])
+    kept = player_name(name)
+    problem = _name_problem(kept, "a player name") if kept else None
+    if problem is not None:
+        raise ContentError([f"player name {_shown(name)}: {problem}"])
+    return kept
 
 
 def safe_save_name(name: str) -> str:
@@ -700,14 +716,65 @@ class SaveStore:
         state: GameState,
         player: str = "",
         extras: Learning | Mapping[str, object] | None = None,
+        path: Path | None = None,
     ) -> Path:
-        """Save after a resolved turn (and after the debrief's quiz and writing): one file
-        per (level, player), overwritten each time."""
+        """Save a game after a resolved turn (and after the debrief's quiz and writing);
+        returns the file written.
+
+        `path` is the game's own autosave (what the first call returned, or the save it was
+        resumed from). Without one, the game continues the autosave it plays on (same level,
+        setting, seed and player, whose turns begin this game's), else gets a file of its
+        own. A file is only ever replaced by the game it holds, played on or written about:
+        a finished game is a record that a new game never overwrites.
+        """
         player = player_name(player)
-        level = scenario.level
-        path = self.folder / f"{autosave_stem(level.id, player, level.setting)}.toml"
-        write_save(path, save_from_state(scenario, state, player, extras))
-        return path
+        save = save_from_state(scenario, state, player, extras)
+        if path is None or not self._holds_start_of(Path(path), save):
+            path = self._continued_by(save) if path is None else None
+        if path is None:
+            path = self.new_autosave_path(scenario.level.id, player, scenario.level.setting)
+        write_save(Path(path), save)
+        return Path(path)
+
+    def new_autosave_path(self, level_id: str, player: str = "", setting: str = "standard") -> Path:
+        """A file no save has yet, for a new game: STEM.toml, else STEM-2.toml, STEM-3.toml..."""
+        stem = autosave_stem(level_id, player_name(player), setting)
+        for n in range(1, MAX_NEW_GAME_NAMES + 1):
+            path = self.folder / (f"{stem}.toml" if n == 1 else f"{stem}-{n}.toml")
+            if not path.exists():
+                return path
+        # Thousands of games of one level: a random name rather than a loop without end.
+        return self.folder / f"{stem}-{secrets.token_hex(4)}.toml"
+
+    def _holds_start_of(self, path: Path, save: SaveFile) -> bool:
+        """Whether `path` is free or holds the start of `save`'s game: writing loses nothing."""
+        if not path.exists():
+            return True
+        try:
+            held = read_save(path)
+        except ContentError:
+            return False  # a damaged or edited file is left as it is, for its owner to see
+        if held.integrity.checksum != save_checksum(held):
+            return False
+        return _same_game(held, save) and list(save.turns[: held.turn]) == list(held.turns)
+
+    def _continued_by(self, save: SaveFile) -> Path | None:
+        """The autosave `save` plays on from (the longest, then the newest); None if none."""
+        best: tuple[int, float, Path] | None = None
+        try:
+            paths = [p for p in self.folder.glob(f"{AUTOSAVE_PREFIX}*.toml") if p.is_file()]
+        except OSError:
+            return None
+        for path in paths:
+            if not self._holds_start_of(path, save):
+                continue
+            try:
+                key = (read_save(path).turn, path.stat().st_mtime, path)
+            except (ContentError, OSError):
+                continue
+            if best is None or key[:2] > best[:2]:
+                best = key
+        return best[2] if best is not None else None
 
     def path_for(self, name: str) -> Path:
         """Where a named save goes (to ask before overwriting); ContentError if unsafe."""
@@ -816,6 +883,21 @@ class SaveStore:
             self._replayed[done] = (state.score, state.stars)
         score, stars = self._replayed[done]
         return SaveEntry(**base, **info, finished=finished, problem=None, score=score, stars=stars)
+
+
+def _same_game(a: SaveFile, b: SaveFile) -> bool:
+    """Two saves of one game (perhaps at different turns): same world, same player."""
+    return (
+        a.level == b.level
+        and a.setting == b.setting
+        and a.seed == b.seed
+        and a.player == b.player
+        and a.prices_hash == b.prices_hash
+        # A hosted team's game gains the events injected while it was away (and so a new
+        # level hash); otherwise a changed level is another game.
+        and a.injected == b.injected[: len(a.injected)]
+        and (a.level_hash == b.level_hash or a.injected != b.injected)
+    )
 
 
 def _lines(exc: ContentError) -> str:

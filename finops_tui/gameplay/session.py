@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from finops_tui.content.quiz import QuizAnswer, answer, next_question
 from finops_tui.content.saves import Learning, QuizRecord
@@ -34,10 +35,15 @@ class GameSession:
     watched: str = ""
     # In a hosted class, why a turn cannot be ended yet (None when it can).
     gate: Callable[[int], str | None] | None = None
+    # This game's own autosave, once it has one (or the autosave it was resumed from).
+    save_path: Path | None = None
+    # A game started here: its first autosave is a new file, never another game's.
+    fresh: bool = False
 
     @classmethod
     def start(cls, scenario: Scenario, seed: int | None = None, player: str = "") -> GameSession:
-        return cls(scenario, new_game(scenario, random_seed() if seed is None else seed), player)
+        state = new_game(scenario, random_seed() if seed is None else seed)
+        return cls(scenario, state, player, fresh=True)
 
     @property
     def level(self) -> Level:

@@ -116,8 +116,21 @@ class FinOpsApp(HostedApp, App[None]):
         self.store = store
         self.session: GameSession | None = None
         self._offered_resume = False
+        self.key_pressed: tuple[str, float] | None = None
         if not animate:
             self.animation_level = "none"
+
+    async def on_event(self, event: events.Event) -> None:
+        # The key being handled, and when it was pressed: a screen's leaving keys ignore
+        # keys typed before it was shown (ui.screens.seen).
+        if not isinstance(event, events.Key):
+            await super().on_event(event)
+            return
+        self.key_pressed = (event.key, event.time)
+        try:
+            await super().on_event(event)
+        finally:
+            self.key_pressed = None
 
     # -- start --------------------------------------------------------------------------
 
@@ -322,6 +335,13 @@ class FinOpsApp(HostedApp, App[None]):
         if not isinstance(self.screen, CalculatorScreen):
             self.push_screen(CalculatorScreen())
 
+    def open_analysis(self, path: str = "") -> None:
+        """Open a FOCUS bill and walk through its findings (esc comes back)."""
+        from finops_tui.ui.screens.analysis import AnalysisScreen
+
+        if not isinstance(self.screen, AnalysisScreen):
+            self.push_screen(AnalysisScreen(path))
+
     def open_codex(self, concept: str | None) -> None:
         from finops_tui.ui.screens.codex import CodexScreen
 
@@ -418,9 +438,15 @@ class FinOpsApp(HostedApp, App[None]):
         problem = self.save_problem(session)
         if problem is not None:
             return problem
+        path = session.save_path
+        if path is None and session.fresh:
+            # A new game gets a file of its own: never the autosave of a game played before.
+            path = self.store.new_autosave_path(
+                session.level.id, session.player, session.level.setting
+            )
         try:
-            self.store.autosave(
-                session.scenario, session.state, session.player, extras=session.learning
+            session.save_path = self.store.autosave(
+                session.scenario, session.state, session.player, session.learning, path=path
             )
         except (OSError, ContentError) as exc:
             problems = exc.problems if isinstance(exc, ContentError) else [str(exc)]
@@ -470,7 +496,13 @@ class FinOpsApp(HostedApp, App[None]):
         except ContentError as exc:
             self.notify("\n".join(exc.problems), title="Cannot load", severity="error")
             return
-        self.resume_game(GameSession(scenario, state, save.player, learning=save.learning))
+        # An autosave goes on being the game's; a named save is a snapshot the player
+        # kept, so a game loaded from one autosaves in a new file of its own.
+        own = entry.path if entry.autosave else None
+        session = GameSession(
+            scenario, state, save.player, learning=save.learning, save_path=own, fresh=own is None
+        )
+        self.resume_game(session)
 
     def save_game_as(self, session: GameSession) -> None:
         """Ask for a name, then keep the game under it (the turn screen's `s`)."""
@@ -507,17 +539,13 @@ class FinOpsApp(HostedApp, App[None]):
 
     @work(thread=True, exclusive=True, group="best-scores")
     def _best_scores(self, screen: Screen) -> None:
-        """Each level's best finished score, replayed from the saves (never trusted as typed)."""
+        """Each level's best finished game, as the listing replayed it (never trusted as typed)."""
         best: dict[str, tuple[float, int]] = {}
         for entry in self._entries():
-            if entry.problem is not None or not entry.finished:
+            if entry.problem is not None or not entry.finished or entry.score is None:
                 continue
-            try:
-                _, state, _ = self.store.load(entry.path)
-            except ContentError:
-                continue
-            if entry.level not in best or state.score > best[entry.level][0]:
-                best[entry.level] = (state.score, state.stars)
+            if entry.level not in best or entry.score > best[entry.level][0]:
+                best[entry.level] = (entry.score, entry.stars or 0)
         screen.post_message(BestScoresLoaded(best))
 
 

@@ -46,6 +46,16 @@ def screen_commands(provider: Provider) -> Iterator[Command]:
             "Training and serving costs on every GPU and purchase option",
             navigator(app).open_calculator,
         )
+    if (
+        not any(action == "analysis" for _, action in seen)
+        and type(screen).__name__ != "AnalysisScreen"
+        and hasattr(app, "open_analysis")
+    ):
+        yield (
+            "Analyse a FOCUS bill",
+            "Open a cost export and walk through what it says",
+            navigator(app).open_analysis,
+        )
     for item in codex().values():
         yield (
             f"Codex: {item.title}",

@@ -80,6 +80,7 @@ def test_turn_wide(snap_compare) -> None:
 
 async def _par_turns(pilot, turns: int) -> None:
     scenario = pilot.app.start_scenario
+    await pilot.pause()  # a key pressed before the first screen is drawn does not count
     await pilot.press("enter")
     await pilot.pause()
     for decisions in plan_decisions(scenario, scenario.level.plans["par"])[:turns]:
@@ -95,6 +96,7 @@ async def _par_turns(pilot, turns: int) -> None:
 def test_report(snap_compare) -> None:
     async def one_turn(pilot) -> None:
         scenario = pilot.app.start_scenario
+        await pilot.pause()  # a key pressed before the first screen is drawn does not count
         await pilot.press("enter")
         await pilot.pause()
         await enter_decisions(pilot, plan_decisions(scenario, scenario.level.plans["par"])[0])
@@ -138,6 +140,7 @@ def test_justification(snap_compare) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_watch(snap_compare, size) -> None:
     async def one_period(pilot) -> None:
+        await pilot.pause()  # a key pressed before the first screen is drawn does not count
         await pilot.press("space")
         await settle(pilot)
 

@@ -14,6 +14,7 @@ import pytest
 from finops_tui.content.levels import load_scenario
 from finops_tui.content.saves import (
     SaveStore,
+    learning_from,
     load_save,
     read_save,
     save_from_state,
@@ -94,3 +95,87 @@ def test_killing_a_writer_mid_save_never_loses_the_previous_save(tmp_path):
     # The kills must really land mid-save, or the test proves nothing.
     assert mid_write >= KILLS // 5, f"only {mid_write} of {KILLS} kills landed mid-write"
     assert len(seen_turns) >= 2
+
+
+# A learner's folder as the app writes it: the finished game's record rewritten with
+# what is typed after the debrief, while a new game of the same level autosaves next to
+# it, turn after turn, and is deleted now and then.
+DRAFTS = """
+drafts = [
+    {"quiz": [{"question": 0, "choice": n % 3, "correct": n % 3 == 0}] * (1 + n % 3),
+     "justification": f"draft {n} " + "why " * (50 * n),
+     "reflections": {"What surprised you?": f"reflection {n}"}}
+    for n in range(4)
+]
+"""
+RECORD_WRITER = """
+import itertools, sys
+from pathlib import Path
+from finops_tui.content.levels import load_scenario
+from finops_tui.content.saves import SaveStore
+from finops_tui.engine import plan_decisions, play
+folder, record = Path(sys.argv[1]), Path(sys.argv[2])
+scenario = load_scenario("tutorial")
+store = SaveStore(folder)
+finished = play(scenario, 5, plan_decisions(scenario, scenario.level.plans["par"]))
+naive = plan_decisions(scenario, scenario.level.plans["naive"])
+new_game = [play(scenario, 5, naive[:turn]) for turn in (1, 2)]
+{drafts}
+print("ready", flush=True)
+for n in itertools.count():
+    store.autosave(scenario, finished, "kill", drafts[n % len(drafts)], path=record)
+    path = store.new_autosave_path("tutorial", "kill")
+    for state in new_game:
+        path = store.autosave(scenario, state, "kill", path=path)
+    store.delete(path)
+""".replace("{drafts}", DRAFTS)
+RECORD_KILLS = 30
+
+
+def test_killing_mid_save_never_loses_or_cuts_a_finished_games_record(tmp_path):
+    scenario = load_scenario("tutorial")
+    finished = play(scenario, 5, plan_decisions(scenario, scenario.level.plans["par"]))
+    folder = tmp_path / "saves"
+    store = SaveStore(folder)
+    scope: dict = {}
+    exec(DRAFTS, {}, scope)  # the writer's drafts, to know each one when it is read back
+    drafts = scope["drafts"]
+    record = store.autosave(scenario, finished, "kill", drafts[0])
+    written = [learning_from(d) for d in drafts]
+    rng = random.Random(20261130)
+    started = time.monotonic()
+    mid_write = 0
+    drafts_seen: set[str] = set()
+    for kill in range(RECORD_KILLS):
+        assert time.monotonic() - started < DEADLINE_S, f"only {kill} kills in {DEADLINE_S}s"
+        writer = subprocess.Popen(
+            [sys.executable, "-c", RECORD_WRITER, str(folder), str(record)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert writer.stdout is not None
+        ready = writer.stdout.readline()
+        assert ready == "ready\n", writer.stderr.read() if writer.stderr else ""
+        time.sleep(rng.uniform(0, 0.08))
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait(timeout=30)
+        assert writer.returncode == -signal.SIGKILL
+
+        # The record is whole, replays to the finished game, and holds one of the drafts.
+        _, state, save = load_save(record)
+        assert state.finished and state.score == finished.score, f"kill {kill}"
+        assert save.learning in written, f"kill {kill}: {save.justification[:20]!r}"
+        drafts_seen.add(save.justification.split()[1])
+        temps = [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+        mid_write += len(temps)
+        # Nothing else in the folder is cut short, and the only finished game is the record.
+        entries = store.list()
+        assert all(e.problem is None for e in entries), [e.problem for e in entries]
+        assert [e.path for e in entries if e.finished] == [record], f"kill {kill}"
+        for temp in temps:
+            temp.unlink()
+
+    print(f"{RECORD_KILLS} kills, {mid_write} mid-write, drafts seen {sorted(drafts_seen)}")
+    assert mid_write >= RECORD_KILLS // 5, f"only {mid_write} of {RECORD_KILLS} kills mid-write"
+    assert len(drafts_seen) >= 2

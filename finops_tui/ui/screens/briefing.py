@@ -7,13 +7,13 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Markdown, Static
 
 from finops_tui.gameplay.format import period_name, target, usd
 from finops_tui.gameplay.roles import lead_keys, metric_label, role
 from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.screens.base import LateKeySafe
+from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.widgets.footer import GameFooter
 
 
@@ -51,7 +51,7 @@ def lens_markdown(session: GameSession, role_id: str | None) -> str:
     )
 
 
-class BriefingScreen(LateKeySafe, Screen):
+class BriefingScreen(LateKeySafe, SeenBeforeLeaving):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "start", "Start", id="briefing.start", priority=True),
         Binding("enter", "back", "Back to the game", id="briefing.return", priority=True),
@@ -119,9 +119,11 @@ class BriefingScreen(LateKeySafe, Screen):
             return True
         return True
 
+    @leaves
     def action_start(self) -> None:
         self.game.begin_turns(self.session)
 
+    @leaves
     def action_back(self) -> None:
         if self.playing:
             self.dismiss(None)

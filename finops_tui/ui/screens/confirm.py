@@ -12,9 +12,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from finops_tui.ui.screens.base import LateKeySafe
+from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 
 
-class ConfirmScreen(LateKeySafe, ModalScreen[bool]):
+class ConfirmScreen(LateKeySafe, SeenBeforeLeaving, ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
@@ -40,6 +41,7 @@ class ConfirmScreen(LateKeySafe, ModalScreen[bool]):
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
 
+    @leaves
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
 

@@ -41,7 +41,7 @@ from finops_tui.gameplay.roles import (
 from finops_tui.gameplay.roles import metric_value as lens_value
 from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.messages import PlansSimulated
-from finops_tui.ui.screens.base import GameScreen
+from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.widgets.fitted_table import FittedTable
 from finops_tui.ui.widgets.footer import GameFooter
 from finops_tui.ui.widgets.spend_chart import SpendChart, SpendSeries
@@ -80,7 +80,7 @@ def verdict(score: float, thresholds: tuple[float, float, float]) -> str:
     return "A hard lesson: compare your run with par below."
 
 
-class DebriefScreen(GameScreen):
+class DebriefScreen(SeenBeforeLeaving):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "title", "Title screen", id="debrief.title", priority=True),
         Binding("a", "again", "Play again", id="debrief.again", tooltip="Same level, same seed"),
@@ -333,9 +333,11 @@ class DebriefScreen(GameScreen):
             f"## The runs you are compared with\n\n{plans}\n"
         )
 
+    @leaves
     def action_title(self) -> None:
         self.game.show_title()
 
+    @leaves
     def action_again(self) -> None:
         self.game.start_game(self.session.scenario, self.session.seed, self.session.player)
 

@@ -13,7 +13,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -22,6 +21,7 @@ from finops_tui.engine.level import QuizQuestion
 from finops_tui.gameplay.codex import entry
 from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.screens.base import LateKeySafe
+from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.widgets.footer import GameFooter
 
 DIFFICULTY = {1: "Basic", 2: "Intermediate", 3: "Advanced"}
@@ -67,8 +67,10 @@ def summary_markdown(session: GameSession) -> str:
     return "\n".join(lines) + "\n"
 
 
-class QuizScreen(LateKeySafe, Screen):
+class QuizScreen(LateKeySafe, SeenBeforeLeaving):
     """Answer by number (or arrows and enter); enter goes on once the explanation is read."""
+
+    LEAVING_KEYS = frozenset({"enter"})  # the choices' own enter answers the question
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -126,6 +128,7 @@ class QuizScreen(LateKeySafe, Screen):
         """The next question the answers so far call for, or the summary when none is left."""
         self.question = self.session.next_quiz_question()
         self.given = None
+        self.mark_unseen()  # a new question (or the results): keys typed ahead wait for it
         choices = self.query_one(OptionList)
         feedback = self.query_one("#quiz-feedback", Markdown)
         if self.question is None:
@@ -184,6 +187,7 @@ class QuizScreen(LateKeySafe, Screen):
         event.stop()
         self.action_answer(event.option_index)
 
+    @leaves
     def action_answer(self, choice: int) -> None:
         if self.question is None or self.given is not None:
             return
@@ -192,6 +196,7 @@ class QuizScreen(LateKeySafe, Screen):
             self.notify(f"Choose 1 to {len(q.choices)}.", timeout=2)
             return
         self.given = self.session.answer_quiz(self.question, choice)
+        self.mark_unseen()  # the explanation: enter typed ahead must not skip it
         problem = self.game.save_learning(self.session)
         choices = self.query_one(OptionList)
         for n, text in enumerate(q.choices):
@@ -224,15 +229,18 @@ class QuizScreen(LateKeySafe, Screen):
             return f"1-{len(self.session.level.quiz[self.question].choices)}"
         return None
 
+    @leaves
     def action_next(self) -> None:
         if self.given is not None:
             self.show_next()
 
+    @leaves
     def action_retake(self) -> None:
         self.session.restart_quiz()
         self.game.save_learning(self.session)
         self.show_next()
 
+    @leaves
     def action_justify(self) -> None:
         from finops_tui.ui.screens.written import JustificationScreen
 

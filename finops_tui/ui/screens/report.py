@@ -7,7 +7,6 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Markdown, Static
 
 from finops_tui.engine.scenario import Scenario
@@ -16,6 +15,7 @@ from finops_tui.gameplay.advisor import Tip, advise, frame_tip, large_lines
 from finops_tui.gameplay.codex import entry
 from finops_tui.gameplay.format import period_name, stars, usd
 from finops_tui.ui.screens.base import LateKeySafe
+from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.widgets.footer import GameFooter
 
 
@@ -59,7 +59,7 @@ def tip_text(tip: Tip) -> str:
     return f'{tip.text}\n\nc: read "{concept.title}" in the codex'
 
 
-class ReportScreen(LateKeySafe, Screen):
+class ReportScreen(LateKeySafe, SeenBeforeLeaving):
     """Read after every turn, and again from the turn screen with `r`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -105,6 +105,7 @@ class ReportScreen(LateKeySafe, Screen):
     def _lens_changed(self, _role: str) -> None:
         self.query_one("#advisor", Static).update(tip_text(self.framed_tip()))
 
+    @leaves
     def action_continue(self) -> None:
         self.dismiss(None)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -13,17 +14,36 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
 from finops_tui.content.errors import ContentError
+from finops_tui.gameplay.format import stars
 from finops_tui.ui.screens.base import LateKeySafe
+from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.widgets.footer import GameFooter
 
 
 def _status(entry: Any) -> str:
     if entry.problem is not None:
         return "cannot be loaded"
-    return "finished" if entry.finished else f"after turn {entry.turn}"
+    if not entry.finished:
+        return f"after turn {entry.turn}"
+    # Several finished games of one level are told apart by how they went.
+    score = getattr(entry, "score", None)
+    return "finished" if score is None else f"finished {score:.1f} {stars(entry.stars or 0)}"
 
 
-class SaveMenuScreen(LateKeySafe, ModalScreen[Any]):
+def _delete_question(entry: Any) -> str:
+    what = "save" if not getattr(entry, "autosave", False) else "autosave"
+    # ConfirmScreen shows markup; a player name is text someone typed.
+    who = f", {escape(entry.player)}" if entry.player else ""
+    lost = ""
+    if entry.finished and entry.problem is None:
+        lost = " The finished game goes, with its quiz answers and writing."
+    return (
+        f"Delete the {what} {escape(repr(entry.path.name))} ({entry.level or '?'}{who}, "
+        f"{_status(entry)})?{lost}"
+    )
+
+
+class SaveMenuScreen(LateKeySafe, SeenBeforeLeaving, ModalScreen[Any]):
     """A list of saves; enter loads one (dismisses with its SaveEntry)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -83,6 +103,7 @@ class SaveMenuScreen(LateKeySafe, ModalScreen[Any]):
         problem = entry.problem if entry is not None and entry.problem else ""
         self.query_one("#save-problem", Static).update(problem)
 
+    @leaves
     def action_load(self) -> None:
         entry = self._current()
         if entry is None:
@@ -92,6 +113,7 @@ class SaveMenuScreen(LateKeySafe, ModalScreen[Any]):
             return
         self.dismiss(entry)
 
+    @leaves
     def action_delete(self) -> None:
         entry = self._current()
         store = self.game.store
@@ -111,7 +133,7 @@ class SaveMenuScreen(LateKeySafe, ModalScreen[Any]):
             self._fill()
 
         self.app.push_screen(
-            ConfirmScreen(f"Delete the save {entry.name!r} ({entry.level})?", "Delete", "Keep"),
+            ConfirmScreen(_delete_question(entry), "Delete", "Keep"),
             answered,
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.text import Text
 from textual import on
@@ -16,7 +17,7 @@ from finops_tui.content.levels import LevelInfo
 from finops_tui.gameplay.format import stars
 from finops_tui.gameplay.roles import lens_name
 from finops_tui.ui.messages import BestScoresLoaded
-from finops_tui.ui.screens.base import GameScreen
+from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.widgets.footer import GameFooter
 
 TAGLINE = (
@@ -26,7 +27,10 @@ TAGLINE = (
 )
 
 
-class TitleScreen(GameScreen):
+BEST_WIDEST = f"100.0 {stars(3)}"
+
+
+class TitleScreen(SeenBeforeLeaving):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "play", "Play", id="title.play", priority=True),
         Binding("r", "resume", "Resume", id="title.resume", tooltip="Continue an unfinished game"),
@@ -41,6 +45,13 @@ class TitleScreen(GameScreen):
             id="title.calculator",
             key_display="a",
             tooltip="The AI project cost calculator: training and serving on every GPU",
+        ),
+        Binding(
+            "f",
+            "analysis",
+            "Analyse a bill",
+            id="title.analysis",
+            tooltip="Open a FOCUS cost export and walk through what it says",
         ),
         Binding("q", "app.quit", "Quit", id="title.quit"),
     ]
@@ -65,7 +76,9 @@ class TitleScreen(GameScreen):
         table.add_column("Level", key="level")
         table.add_column("Difficulty", key="difficulty")
         table.add_column(Text("Turns", justify="right"), key="turns")
-        table.add_column(Text("Best", justify="right"), key="best")
+        # Wide enough for the best there is: measured from what rows hold, the column
+        # could be left at the width of "-" and cut "100.0 ★★★" to "100.".
+        table.add_column(Text("Best", justify="right"), key="best", width=cell_len(BEST_WIDEST))
         self._fill()
         table.focus()
         self.game.load_best_scores(self)
@@ -130,6 +143,7 @@ class TitleScreen(GameScreen):
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
+    @leaves
     def action_play(self) -> None:
         level_id = self.selected_level()
         if level_id:
@@ -148,6 +162,9 @@ class TitleScreen(GameScreen):
 
     def action_calculator(self) -> None:
         self.game.open_calculator()
+
+    def action_analysis(self) -> None:
+        self.game.open_analysis()
 
     def codex_topic(self) -> str | None:
         return "finops-phases"

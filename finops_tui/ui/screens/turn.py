@@ -25,7 +25,7 @@ from finops_tui.gameplay.format import period_name, stars
 from finops_tui.gameplay.roles import lead_metrics, lens_name, metric_concept
 from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.messages import FanForecast
-from finops_tui.ui.screens.base import GameScreen
+from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.widgets.bill_table import BillTable
 from finops_tui.ui.widgets.decision_form import DecisionForm
 from finops_tui.ui.widgets.estimate import EstimatePanel, EstimateView, ProblemPanel
@@ -49,7 +49,7 @@ TAB_CONCEPTS = {
 }
 
 
-class TurnScreen(GameScreen):
+class TurnScreen(SeenBeforeLeaving):
     """Decide this period; the turn ends only when every decision can be played."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -112,6 +112,7 @@ class TurnScreen(GameScreen):
 
     def start_turn(self) -> None:
         """A new period: decisions start from last period's, the dashboard shows the past."""
+        self.mark_unseen()  # a new period: `n` typed ahead on the report must not end it
         self.fan = None
         self.draft = self.session.previous_decisions()
         self.input_errors.clear()
@@ -342,6 +343,7 @@ class TurnScreen(GameScreen):
             return self.game.store is not None
         return True
 
+    @leaves
     def action_end_turn(self) -> None:
         if self.session.state.finished:
             return

@@ -26,8 +26,8 @@ from finops_tui.gameplay.fields import changes, decision_fields, decision_text
 from finops_tui.gameplay.format import period_name, stars, usd
 from finops_tui.gameplay.roles import lead_metrics
 from finops_tui.gameplay.session import GameSession, random_seed
-from finops_tui.ui.screens.base import GameScreen
 from finops_tui.ui.screens.report import report_markdown, report_summary, tip_text
+from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.widgets.bill_table import BillTable
 from finops_tui.ui.widgets.footer import GameFooter
 from finops_tui.ui.widgets.kpi_table import KpiTable
@@ -70,7 +70,7 @@ def decisions_markdown(session: GameSession, before: Decisions, now: Decisions, 
     return head + "\n\n" + "\n".join(f"- {line}" for line in body) + "\n"
 
 
-class WatchScreen(GameScreen):
+class WatchScreen(SeenBeforeLeaving):
     """A plan plays one period per key press; the last one leads to the debrief."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -130,6 +130,7 @@ class WatchScreen(GameScreen):
     def finished(self) -> bool:
         return self.session.state.finished
 
+    @leaves
     def action_step(self) -> None:
         """The next period of the plan; after the last one, the debrief."""
         if self.stuck:
@@ -164,6 +165,7 @@ class WatchScreen(GameScreen):
     # -- what is on screen ----------------------------------------------------------------
 
     def show(self) -> None:
+        self.mark_unseen()  # a new period: space typed ahead must not skip it
         session, level, record = self.session, self.session.level, self.record
         period = period_name(level)
         decisions = self.query_one("#watch-decisions", Markdown)

@@ -1,0 +1,218 @@
+"""The analysis of a bill as findings: a title, the figures, and what they mean.
+
+The same findings are printed by `finops-tui analyze` and walked through on the app's
+analysis screen, so a learner and a script read the same thing. Plain text only: names
+from the bill are data, and the screen shows them as text, never as markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from finops_tui.content.analyze import BillSummary, Costs
+
+WIDTH = 28  # a name column that keeps a table row within 80 columns
+
+
+@dataclass(frozen=True)
+class Finding:
+    title: str
+    lines: tuple[str, ...]
+    lesson: str
+
+
+def _usd(amount) -> str:
+    return f"${amount:,.2f}"
+
+
+def _share(part, whole) -> str:
+    return f"{part / whole:6.1%}" if whole else "     -"
+
+
+def _name(text: str) -> str:
+    # A cell from the bill, shortened and with control characters made visible.
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if len(text) <= WIDTH else text[: WIDTH - 1] + "~"
+
+
+def bill_findings(s: BillSummary, basis: str = "effective") -> list[Finding]:
+    """Every finding about a bill, in the order a practitioner would read them."""
+    return [
+        _bases(s),
+        _services(s, basis),
+        _pricing(s, basis),
+        _commitments(s),
+        _allocation(s),
+        _units(s),
+        _movers(s),
+    ]
+
+
+def _bases(s: BillSummary) -> Finding:
+    purchases = s.charge_categories.get("Purchase", Costs())
+    lines = [
+        f"{s.rows:,} rows; {s.version_note}",
+        f"Billed    {_usd(s.billed):>16}  what the invoices say",
+        f"Effective {_usd(s.effective):>16}  amortised: purchases spread over their use",
+    ]
+    if s.list_cost:
+        lines.append(f"List      {_usd(s.list_cost):>16}  at public prices, before any discount")
+    if purchases.billed:
+        lines.append(
+            f"Purchases {_usd(purchases.billed):>16} billed up front or per period"
+            f" (effective {_usd(purchases.effective)})"
+        )
+    return Finding(
+        "Two cost bases",
+        tuple(lines),
+        "Billed cost follows the invoice; effective cost follows the use. Rank and "
+        "allocate on effective cost, reconcile with finance on billed (FOCUS 1.2, "
+        "BilledCost and EffectiveCost).",
+    )
+
+
+def _ranked(items, basis: str, total_billed, total_effective) -> list[str]:
+    total = total_effective if basis == "effective" else total_billed
+    lines = [f"  {'':<{WIDTH}} {'effective':>14} {'billed':>14}  share"]
+    for name, costs in items:
+        amount = getattr(costs, basis)
+        lines.append(
+            f"  {_name(name):<{WIDTH}} {_usd(costs.effective):>14} {_usd(costs.billed):>14}"
+            f"  {_share(amount, total)}"
+        )
+    return lines
+
+
+def _services(s: BillSummary, basis: str) -> Finding:
+    ranked = s.ranked_services(basis)
+    lines = _ranked(ranked[:15], basis, s.billed, s.effective)
+    if len(ranked) > 15:
+        lines.append(f"  ... and {len(ranked) - 15} more services")
+    return Finding(
+        f"Spend by service, ranked on {basis} cost",
+        tuple(lines),
+        "A service whose billed cost is far above its effective cost bought a commitment "
+        "this period; one far below is using a commitment paid for earlier.",
+    )
+
+
+def _pricing(s: BillSummary, basis: str) -> Finding:
+    items = sorted(s.pricing_categories.items(), key=lambda kv: -getattr(kv[1], basis))
+    return Finding(
+        "Spend by pricing category",
+        tuple(_ranked(items, basis, s.billed, s.effective)),
+        "Standard is the agreed rate, Dynamic a price that moves (spot), Committed usage "
+        "covered by a commitment: its billed cost is 0, its effective cost is not "
+        "(FOCUS 1.2, PricingCategory).",
+    )
+
+
+def _commitments(s: BillSummary) -> Finding:
+    if not s.commitments:
+        return Finding(
+            "Commitments",
+            ("None in this bill (no CommitmentDiscountId).",),
+            "Steady usage with no commitment pays full price for its predictability.",
+        )
+    utilisation, coverage = s.commitment_utilization, s.commitment_coverage
+    lines = [
+        f"Bought {_usd(s.commitment_purchased)} (billed); amortised "
+        f"{_usd(s.commitment_used + s.commitment_unused)}: used {_usd(s.commitment_used)}, "
+        f"unused {_usd(s.commitment_unused)}",
+        "Utilisation "
+        + (f"{utilisation:.1%}" if utilisation is not None else "-")
+        + ", coverage "
+        + (f"{coverage:.1%}" if coverage is not None else "-")
+        + " of the usage of the services they apply to",
+        f"  {'commitment':<{WIDTH}} {'bought':>12} {'used':>12} {'unused':>12} {'util':>6}",
+    ]
+    ranked = sorted(s.commitments.items(), key=lambda kv: -(kv[1].purchased + kv[1].amortised))
+    for key, c in ranked[:10]:
+        util = f"{c.utilisation:6.1%}" if c.utilisation is not None else "     -"
+        lines.append(
+            f"  {_name(c.name or key):<{WIDTH}} {_usd(c.purchased):>12} {_usd(c.used):>12}"
+            f" {_usd(c.unused):>12} {util}"
+        )
+    if len(ranked) > 10:
+        lines.append(f"  ... and {len(ranked) - 10} more commitments")
+    return Finding(
+        "Commitments",
+        tuple(lines),
+        "Utilisation is the share of what was bought that was used; coverage the share "
+        "of eligible usage a commitment paid for. Unused commitment is waste paid in advance "
+        "(FOCUS 1.2, CommitmentDiscountStatus).",
+    )
+
+
+def _allocation(s: BillSummary) -> Finding:
+    rule = "every required tag: " + ", ".join(s.required_tags) if s.required_tags else "any tag"
+    if s.allocation_coverage is None:
+        return Finding(
+            "Allocation",
+            ("The file has no Tags column: nothing can be allocated.",),
+            "Without tags nobody owns the cost, and nobody acts on it.",
+        )
+    lines = [
+        f"Rule: cost is allocated when it carries {rule}",
+        f"Allocated {_usd(s.allocated)}, unallocated {_usd(s.unallocated)} (effective): "
+        f"{s.allocation_coverage:.1%} has an owner",
+    ]
+    top = s.top_untagged()
+    if top:
+        lines.append("Top untagged resources (effective)")
+        lines += [f"  {_name(r):<{WIDTH}} {_usd(c):>14}" for r, c in top]
+    if s.untagged_pruned:
+        lines.append("  (ranking approximate: the bill has too many untagged resources to list)")
+    return Finding(
+        "Allocation",
+        tuple(lines),
+        "Any tag is not an owner: require the keys your organisation charges back on "
+        "(--require-tag Owner --require-tag CostCenter).",
+    )
+
+
+def _units(s: BillSummary) -> Finding:
+    lines = []
+    if s.gpu_hours.quantity:
+        lines.append(
+            f"{_usd(s.gpu_hours.per())} per GPU-hour used ({s.gpu_hours.quantity:,.0f} GPU-hours,"
+            f" {_usd(s.gpu_hours.cost)} effective incl. unused commitment)"
+        )
+    if s.tokens.quantity:
+        lines.append(
+            f"{_usd(s.tokens.per(1_000_000))} per 1M tokens ({s.tokens.quantity:,.0f} tokens,"
+            f" {_usd(s.tokens.cost)} effective)"
+        )
+    if not lines:
+        lines.append("No GPU-hours or tokens in this bill's units (PricingUnit, SkuPriceDetails).")
+    return Finding(
+        "Unit economics",
+        tuple(lines),
+        "A unit cost moves with efficiency, not with volume: it is the number to "
+        "watch as usage grows.",
+    )
+
+
+def _movers(s: BillSummary) -> Finding:
+    before, after, movers = s.movers()
+    if not movers:
+        return Finding(
+            "Top movers",
+            ("One billing period only, or nothing changed.",),
+            "Compare periods to see what grew.",
+        )
+    lines = [f"{before} -> {after}, effective"]
+    for service, old, new in movers:
+        lines.append(f"  {_name(service):<{WIDTH}} {_usd(old):>14} -> {_usd(new):>14}")
+    return Finding(
+        "Top movers",
+        tuple(lines),
+        "A mover is a question for its owner: more value, or waste?",
+    )
+
+
+def findings_text(name: str, s: BillSummary, basis: str = "effective") -> str:
+    parts = [f"{name}"]
+    for finding in bill_findings(s, basis):
+        parts += ["", finding.title, *finding.lines]
+    return "\n".join(parts)
