@@ -86,10 +86,13 @@ Verdict = VerifiedReplay | ContentError
 
 def play_digest(save: SaveFile) -> str:
     """A digest of level, setting, seed and every decision: equal for identical play."""
-    blob = json.dumps(
-        [save.level, save.setting, save.seed, [d.model_dump() for d in save.turns]],
-        sort_keys=True,
-    )
+    # Field values in field order, floats by repr (exact): the same in every process.
+    turns = [
+        [tuple(part.__dict__.values()) for part in (d.training, d.inference, d.practices)]
+        + [d.forecast_usd]
+        for d in save.turns
+    ]
+    blob = repr([save.level, save.setting, save.seed, turns])
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -307,7 +310,10 @@ def _play(scenario: Scenario, saves: list[SaveFile]) -> list[tuple[Claimed, int]
 def _choices(decisions: Decisions) -> tuple:
     """Decisions but the player's forecast, which no check looks at and every player
     types differently: converted and checked once for all the games that share them."""
-    return (decisions.training, decisions.inference, decisions.practices)
+    return tuple(
+        tuple(part.__dict__.values())
+        for part in (decisions.training, decisions.inference, decisions.practices)
+    )
 
 
 def _static_refusals(scenario: Scenario, saves: list[SaveFile]) -> dict[tuple, bool]:
