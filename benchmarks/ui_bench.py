@@ -308,22 +308,52 @@ def fan_inside_the_app(count: int) -> tuple[list[float], list[float]]:
         turn.forecast_fan, SpendChart._draw_strips = forecast, render
 
 
+def p95(values: list[float]) -> float:
+    return sorted(values)[int(0.95 * (len(values) - 1))]
+
+
+def fan_figures(fans, alone, typed_on, compute, in_app, painted, during) -> dict[str, float]:
+    return {
+        "median": statistics.median(fans),
+        "p95": p95(fans),
+        "max": max(fans),
+        "choice_only_median": statistics.median(alone),
+        "choice_only_p95": p95(alone),
+        "key_typed_on_median": statistics.median(typed_on),
+        "key_typed_on_p95": p95(typed_on),
+        "forecast_median": statistics.median(compute),
+        "in_app_forecast_median": statistics.median(in_app),
+        "result_to_painted_median": statistics.median(painted),
+        "result_to_painted_max": max(painted),
+        "key_during_forecast_median": statistics.median(during),
+        "key_during_forecast_p95": p95(during),
+        "key_during_forecast_max": max(during),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="launches to time")
     parser.add_argument("--keys", type=int, default=40, help="key presses to time")
     parser.add_argument("--fans", type=int, default=40, help="decision changes to time")
+    parser.add_argument(
+        "--in-app", type=int, default=10, help="decision changes timed inside the app"
+    )
+    parser.add_argument("--fan-only", action="store_true", help="only the fan's figures")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
+    fans, compute, during = fan_redraws(args.fans)
+    alone, typed_on = fans[0::2], fans[1::2]  # even flips: the choice only
+    in_app, painted = fan_inside_the_app(args.in_app)
+    if args.fan_only:
+        print(json.dumps(fan_figures(fans, alone, typed_on, compute, in_app, painted, during)))
+        return 0
     starts = first_screen(args.runs)
     presses = key_presses(args.keys)
     keys = [first for first, _ in presses]
     settled = [last for _, last in presses]
     rss = memory_after_a_game()
-    fans, compute, during = fan_redraws(args.fans)
-    alone, typed_on = fans[0::2], fans[1::2]  # even flips: the choice only
-    in_app, painted = fan_inside_the_app(args.fans)
     figures = {
         "first_screen_s": {"median": statistics.median(starts), "max": max(starts)},
         "key_press_ms": {
@@ -334,21 +364,7 @@ def main() -> int:
             "settled_max": max(settled),
         },
         "peak_rss_mb": rss,
-        "fan_redraw_ms": {
-            "median": statistics.median(fans),
-            "p95": sorted(fans)[int(0.95 * (len(fans) - 1))],
-            "max": max(fans),
-            "choice_only_median": statistics.median(alone),
-            "choice_only_p95": sorted(alone)[int(0.95 * (len(alone) - 1))],
-            "key_typed_on_median": statistics.median(typed_on),
-            "key_typed_on_p95": sorted(typed_on)[int(0.95 * (len(typed_on) - 1))],
-            "forecast_median": statistics.median(compute),
-            "in_app_forecast_median": statistics.median(in_app),
-            "result_to_painted_median": statistics.median(painted),
-            "result_to_painted_max": max(painted),
-            "key_during_forecast_median": statistics.median(during),
-            "key_during_forecast_max": max(during),
-        },
+        "fan_redraw_ms": fan_figures(fans, alone, typed_on, compute, in_app, painted, during),
     }
     if args.json:
         print(json.dumps(figures, indent=2))
