@@ -105,26 +105,6 @@ async def test_each_new_period_forecasts_the_periods_left(scenarios) -> None:
         assert_fan_shown(screen, expected_fan(app, screen.draft))
 
 
-def test_threads_take_quick_turns_while_a_fan_computes_and_the_usual_ones_after() -> None:
-    import sys
-
-    from finops_tui.ui.screens.turn import FAN_SWITCH_INTERVAL, quick_turns
-
-    usual = sys.getswitchinterval()
-    with quick_turns():
-        assert sys.getswitchinterval() == FAN_SWITCH_INTERVAL
-        with quick_turns():  # two fans at once (one cancelled, still finishing)
-            assert sys.getswitchinterval() == FAN_SWITCH_INTERVAL
-        assert sys.getswitchinterval() == FAN_SWITCH_INTERVAL
-    assert sys.getswitchinterval() == usual
-    try:
-        with quick_turns():
-            raise RuntimeError("the worker failed")
-    except RuntimeError:
-        pass
-    assert sys.getswitchinterval() == usual
-
-
 async def test_a_draft_is_drawn_with_its_fan_in_one_pass() -> None:
     """The chart is not drawn with the old fan and then again with the new one."""
     app = create_app(level="sandbox", seed=1, animate=False)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import sys
-import threading
-from collections.abc import Iterator
 from typing import ClassVar
 
 from textual import on, work
@@ -44,32 +40,6 @@ FAN_FUTURES = 1000  # futures in the forecast fan (about 20 ms of batch engine)
 # A new draft is drawn with its new fan, in one pass, when the fan comes within this
 # many seconds; else the estimate goes first and the chart follows with the fan.
 FAN_WAIT = 0.05
-# While a fan computes, threads take turns with the interpreter this often (Python's
-# default is 5 ms): a key typed meanwhile waits at most this long for the worker.
-FAN_SWITCH_INTERVAL = 0.001
-_switching = threading.Lock()
-_fans_computing = 0
-_usual_switch_interval = sys.getswitchinterval()
-
-
-@contextlib.contextmanager
-def quick_turns(interval: float = FAN_SWITCH_INTERVAL) -> Iterator[None]:
-    """Shorter turns between threads while any fan computes; the usual ones after."""
-    global _fans_computing, _usual_switch_interval
-    with _switching:
-        if _fans_computing == 0:
-            _usual_switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(interval, _usual_switch_interval))
-        _fans_computing += 1
-    try:
-        yield
-    finally:
-        with _switching:
-            _fans_computing -= 1
-            if _fans_computing == 0:
-                sys.setswitchinterval(_usual_switch_interval)
-
-
 DASHBOARD_TABS = ("tab-spend", "tab-bill", "tab-kpis", "tab-events")
 TAB_CONCEPTS = {
     "tab-spend": "budgets-alerts",
@@ -230,8 +200,7 @@ class TurnScreen(Screen):
     @work(thread=True, exclusive=True, group="fan", exit_on_error=False)
     def forecast(self, scenario: Scenario, state: GameState, decisions: Decisions) -> None:
         """Spend over 1,000 futures under these decisions, off the event loop."""
-        with quick_turns():
-            fan = forecast_fan(scenario, state.batch, decisions, futures=FAN_FUTURES)
+        fan = forecast_fan(scenario, state.batch, decisions, futures=FAN_FUTURES)
         if not get_current_worker().is_cancelled:
             self.post_message(FanForecast(fan, state.turn, decisions))
 
