@@ -40,6 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXE = Path(sys.executable).with_name("finops-tui")
 QUIET = 0.03  # seconds without output that end a redraw
+SETTLED = 0.1  # seconds without output before a timed key: any animation is over
 TYPE_AHEAD = 0.01  # seconds after a choice before the key pressed while the fan computes
 
 
@@ -92,7 +93,7 @@ class Terminal:
     def key(self, data: bytes) -> tuple[float, float]:
         """Milliseconds from writing a key to the first byte of its redraw, and to the
         last (the end of any animation it starts, such as a tab's underline sliding)."""
-        self.drain(0.2)
+        self.drain(SETTLED)
         sent = time.perf_counter()
         os.write(self.fd, data)
         if not self._read(2.0):
@@ -221,7 +222,7 @@ def fan_redraws(count: int) -> tuple[list[float], list[float], list[float]]:
         target, move = "spot", b"\x1b[B"
         for i in range(count):
             term.key(move)  # highlight the other option: not yet a decision
-            term.drain(0.2)
+            term.drain(SETTLED)
             since = len(term.output)
             sent = time.perf_counter()
             os.write(term.fd, b" ")  # choose it: the decision changes
@@ -230,7 +231,7 @@ def fan_redraws(count: int) -> tuple[list[float], list[float], list[float]]:
                 time.sleep(TYPE_AHEAD)
                 during.append(term.key_now(b"\t"))  # focus moves to the next decision
             times.append((term.wait_for(shown[target], since) - sent) * 1000)
-            term.drain(0.3)
+            term.drain(0.15)  # the rest of the redraw
             if i % 2:
                 term.key(b"\x1b[Z")  # shift+tab: back to "Buy as"
             if target == "spot":
