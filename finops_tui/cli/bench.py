@@ -50,12 +50,16 @@ def bench(args: argparse.Namespace) -> int:
         ("verify", lambda: verify_figures(args.quick)),
         ("ui", lambda: ui_figures(args.quick)),
     ]
+    took: dict[str, float] = {}
     for name, step in steps:
         if not args.json:
             print(f"measuring {name}...", file=sys.stderr)
+        step_started = time.perf_counter()
         figures = step()
+        took[name] = round(time.perf_counter() - step_started, 1)
         results.update(figures if isinstance(figures, dict) else {name: figures})
     results["bench_s"] = round(time.perf_counter() - started, 1)
+    results["bench_steps_s"] = took  # where the bench's own time goes
     if args.json:
         print(json.dumps(results, indent=2))
     else:

@@ -205,7 +205,7 @@ def build_parser() -> Parser:
 
 # Each command's module and function: only the command run is imported, so a headless
 # command never pays for another's imports (asyncssh, the exporters, the bench...).
-COMMANDS = {
+COMMANDS: dict[str, tuple[str, str]] = {
     "levels": ("content", "levels"),
     "validate": ("content", "validate"),
     "schema": ("content", "schema"),

@@ -108,9 +108,12 @@ def verify_replays(paths: Sequence[Path | str], processes: int | None = None) ->
         return _verify_here(paths)
     size = -(-len(paths) // processes)
     chunks = [list(paths[i : i + size]) for i in range(0, len(paths), size)]
-    # fork: the children have the engine imported already, and nothing to re-read.
-    with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
-        parts = pool.map(_verify_sent, chunks)
+    try:
+        # fork: the children have the engine imported already, and nothing to re-read.
+        with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
+            parts = pool.map(_verify_sent, chunks)
+    except OSError:  # no process to be had (a limit, no memory): verify them here
+        return _verify_here(paths)
     return [ContentError(v[1]) if isinstance(v, tuple) else v for part in parts for v in part]
 
 
