@@ -20,6 +20,7 @@ import json
 import multiprocessing
 import os
 import stat
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -104,7 +105,8 @@ def verify_replays(paths: Sequence[Path | str], processes: int | None = None) ->
     if processes is None:
         processes = min(os.cpu_count() or 1, 8) if len(paths) >= PARALLEL_FROM else 1
     processes = max(1, min(processes, len(paths)))
-    if processes == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    # Forking a process that has loaded numpy is safe on Linux, not on macOS or Windows.
+    if processes == 1 or not sys.platform.startswith("linux"):
         return _verify_here(paths)
     size = -(-len(paths) // processes)
     chunks = [list(paths[i : i + size]) for i in range(0, len(paths), size)]
