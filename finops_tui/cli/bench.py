@@ -366,6 +366,11 @@ def table(results: dict[str, object]) -> str:
             f"{results['loop_seeds']} seeds, {results['batch_game_ms']:g} ms in a batch of "
             f"{results['batch_seeds']}"
         )
+    if results.get("verify_replays") is not None:  # what verify_s and leaderboard_s cover
+        rows.append(
+            f"{'':<22}verify_s and leaderboard_s ({results['leaderboard_s']:g} s): "
+            f"{results['verify_replays']:,} replays of one level and seed"
+        )
     typed_on = results.get("fan_redraw_typed_on_ms")
     if typed_on is not None:  # the fan's p95 when a key follows the decision at once
         rows.append(f"{'fan_redraw_typed_on_ms':<22}{typed_on:>12g}")
