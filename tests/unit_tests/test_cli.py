@@ -442,3 +442,17 @@ def test_the_bench_table_judges_the_new_bars():
     rows = {line.split()[0]: line.split() for line in text.splitlines() if line.strip()}
     assert rows["simulate_import_ratio"][1:] == ["2", "<=", "2", "ok"]
     assert rows["verify_s"][-1] == "MISSED" and rows["bench_s"][-1] == "ok"
+
+
+def test_every_command_of_the_parser_has_a_function():
+    """A command the parser accepts but no table runs would fail only when a user types it."""
+    import argparse
+
+    from finops_tui.cli.main import COMMANDS, build_parser, command_function
+
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    apps = {"play", "facilitate", "scoreboard"}  # Textual programs, started by run() itself
+    assert set(commands.choices) - apps == set(COMMANDS)
+    for name in COMMANDS:
+        assert callable(command_function(name)), name
