@@ -40,6 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXE = Path(sys.executable).with_name("finops-tui")
 QUIET = 0.03  # seconds without output that end a redraw
+SETTLED = 0.1  # seconds without output before a timed key: any animation is over
 TYPE_AHEAD = 0.01  # seconds after a choice before the key pressed while the fan computes
 
 
@@ -92,7 +93,7 @@ class Terminal:
     def key(self, data: bytes) -> tuple[float, float]:
         """Milliseconds from writing a key to the first byte of its redraw, and to the
         last (the end of any animation it starts, such as a tab's underline sliding)."""
-        self.drain(0.2)
+        self.drain(SETTLED)
         sent = time.perf_counter()
         os.write(self.fd, data)
         if not self._read(2.0):
@@ -221,7 +222,7 @@ def fan_redraws(count: int) -> tuple[list[float], list[float], list[float]]:
         target, move = "spot", b"\x1b[B"
         for i in range(count):
             term.key(move)  # highlight the other option: not yet a decision
-            term.drain(0.2)
+            term.drain(SETTLED)
             since = len(term.output)
             sent = time.perf_counter()
             os.write(term.fd, b" ")  # choose it: the decision changes
@@ -230,7 +231,7 @@ def fan_redraws(count: int) -> tuple[list[float], list[float], list[float]]:
                 time.sleep(TYPE_AHEAD)
                 during.append(term.key_now(b"\t"))  # focus moves to the next decision
             times.append((term.wait_for(shown[target], since) - sent) * 1000)
-            term.drain(0.3)
+            term.drain(0.15)  # the rest of the redraw
             if i % 2:
                 term.key(b"\x1b[Z")  # shift+tab: back to "Buy as"
             if target == "spot":
@@ -308,22 +309,52 @@ def fan_inside_the_app(count: int) -> tuple[list[float], list[float]]:
         turn.forecast_fan, SpendChart._draw_strips = forecast, render
 
 
+def p95(values: list[float]) -> float:
+    return sorted(values)[int(0.95 * (len(values) - 1))]
+
+
+def fan_figures(fans, alone, typed_on, compute, in_app, painted, during) -> dict[str, float]:
+    return {
+        "median": statistics.median(fans),
+        "p95": p95(fans),
+        "max": max(fans),
+        "choice_only_median": statistics.median(alone),
+        "choice_only_p95": p95(alone),
+        "key_typed_on_median": statistics.median(typed_on),
+        "key_typed_on_p95": p95(typed_on),
+        "forecast_median": statistics.median(compute),
+        "in_app_forecast_median": statistics.median(in_app),
+        "result_to_painted_median": statistics.median(painted),
+        "result_to_painted_max": max(painted),
+        "key_during_forecast_median": statistics.median(during),
+        "key_during_forecast_p95": p95(during),
+        "key_during_forecast_max": max(during),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="launches to time")
     parser.add_argument("--keys", type=int, default=40, help="key presses to time")
     parser.add_argument("--fans", type=int, default=40, help="decision changes to time")
+    parser.add_argument(
+        "--in-app", type=int, default=10, help="decision changes timed inside the app"
+    )
+    parser.add_argument("--fan-only", action="store_true", help="only the fan's figures")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
+    fans, compute, during = fan_redraws(args.fans)
+    alone, typed_on = fans[0::2], fans[1::2]  # even flips: the choice only
+    in_app, painted = fan_inside_the_app(args.in_app)
+    if args.fan_only:
+        print(json.dumps(fan_figures(fans, alone, typed_on, compute, in_app, painted, during)))
+        return 0
     starts = first_screen(args.runs)
     presses = key_presses(args.keys)
     keys = [first for first, _ in presses]
     settled = [last for _, last in presses]
     rss = memory_after_a_game()
-    fans, compute, during = fan_redraws(args.fans)
-    alone, typed_on = fans[0::2], fans[1::2]  # even flips: the choice only
-    in_app, painted = fan_inside_the_app(args.fans)
     figures = {
         "first_screen_s": {"median": statistics.median(starts), "max": max(starts)},
         "key_press_ms": {
@@ -334,21 +365,7 @@ def main() -> int:
             "settled_max": max(settled),
         },
         "peak_rss_mb": rss,
-        "fan_redraw_ms": {
-            "median": statistics.median(fans),
-            "p95": sorted(fans)[int(0.95 * (len(fans) - 1))],
-            "max": max(fans),
-            "choice_only_median": statistics.median(alone),
-            "choice_only_p95": sorted(alone)[int(0.95 * (len(alone) - 1))],
-            "key_typed_on_median": statistics.median(typed_on),
-            "key_typed_on_p95": sorted(typed_on)[int(0.95 * (len(typed_on) - 1))],
-            "forecast_median": statistics.median(compute),
-            "in_app_forecast_median": statistics.median(in_app),
-            "result_to_painted_median": statistics.median(painted),
-            "result_to_painted_max": max(painted),
-            "key_during_forecast_median": statistics.median(during),
-            "key_during_forecast_max": max(during),
-        },
+        "fan_redraw_ms": fan_figures(fans, alone, typed_on, compute, in_app, painted, during),
     }
     if args.json:
         print(json.dumps(figures, indent=2))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable
 
@@ -237,25 +238,30 @@ def build_parser() -> Parser:
     return parser
 
 
-def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
-    from finops_tui.cli import balance, bench, calc, content, export, host, replays, simulate, web
+# Each command's module and function: only the command run is imported, so a headless
+# command never pays for another's imports (asyncssh, the exporters, the bench...).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "levels": ("content", "levels"),
+    "validate": ("content", "validate"),
+    "schema": ("content", "schema"),
+    "simulate": ("simulate", "simulate"),
+    "calc": ("calc", "calc"),
+    "bench": ("bench", "bench"),
+    "balance": ("balance", "balance"),
+    "export": ("export", "export"),
+    "host": ("host", "host"),
+    "web": ("web", "web"),
+    "analyze": ("export", "analyze"),
+    "level-from-bill": ("export", "level_from_bill"),
+    "verify": ("replays", "verify"),
+    "leaderboard": ("replays", "leaderboard"),
+}
 
-    return {
-        "levels": content.levels,
-        "validate": content.validate,
-        "schema": content.schema,
-        "simulate": simulate.simulate,
-        "calc": calc.calc,
-        "bench": bench.bench,
-        "balance": balance.balance,
-        "export": export.export,
-        "host": host.host,
-        "web": web.web,
-        "analyze": export.analyze,
-        "level-from-bill": export.level_from_bill,
-        "verify": replays.verify,
-        "leaderboard": replays.leaderboard,
-    }
+
+def command_function(command: str) -> Callable[[argparse.Namespace], int]:
+    """The function that runs `command`, its module imported only now."""
+    module, function = COMMANDS[command]
+    return getattr(importlib.import_module(f"finops_tui.cli.{module}"), function)
 
 
 def run(argv: list[str]) -> int:
@@ -277,7 +283,7 @@ def run(argv: list[str]) -> int:
             from finops_tui.cli.classroom import classroom_app
 
             return classroom_app(command, args)
-        return _commands()[command](args)
+        return command_function(command)(args)
     except ContentError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -1,14 +1,14 @@
 """`verify` and `leaderboard`: replays re-simulated, checked and ranked.
 
 A replay is only believed once the engine has replayed it and got what it claims;
-the leaderboard ranks what the engine computed, never what a file says.
+the leaderboard ranks what the engine computed, never what a file says. Replays of
+the same level and seed are played together by the batch engine (content/verify.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import io
 import json
 import sys
@@ -17,7 +17,8 @@ from pathlib import Path
 
 from finops_tui.content.csv_safety import safe_row
 from finops_tui.content.errors import ContentError
-from finops_tui.content.saves import atomic_write_text, verify_replay
+from finops_tui.content.saves import atomic_write_text
+from finops_tui.content.verify import VerifiedReplay, verify_replays
 
 TIE_BREAK = (
     "higher score first; on equal scores, lower total spend (to the cent); then fewer "
@@ -45,26 +46,27 @@ class Row:
         return (-self.score, round(self.spend_usd, 2), self.turns_over_budget)
 
 
-def check(name: str) -> Row:
-    """One replay, verified; ContentError with its first problem."""
-    _, state, save = verify_replay(Path(name))
+def checked(names: list[str]) -> list[Row | ContentError]:
+    """Every replay verified (in batches), in order: its row, or its ContentError."""
+    return [
+        verdict if isinstance(verdict, ContentError) else _row(name, verdict)
+        for name, verdict in zip(names, verify_replays(names), strict=True)
+    ]
+
+
+def _row(name: str, replay: VerifiedReplay) -> Row:
     return Row(
         file=name,
-        player=save.player,
-        level=save.level,
-        setting=save.setting,
-        seed=save.seed,
-        score=state.score,
-        stars=state.stars,
-        spend_usd=state.spend_usd,
-        turns_over_budget=sum(r.spend_usd > r.budget_usd for r in state.history),
-        turns=state.turn,
-        play=hashlib.sha256(
-            json.dumps(
-                [save.level, save.setting, save.seed, [d.model_dump() for d in save.turns]],
-                sort_keys=True,
-            ).encode()
-        ).hexdigest(),
+        player=replay.player,
+        level=replay.level,
+        setting=replay.setting,
+        seed=replay.seed,
+        score=replay.score,
+        stars=replay.stars,
+        spend_usd=replay.spend_usd,
+        turns_over_budget=replay.turns_over_budget,
+        turns=replay.turns,
+        play=replay.play,
     )
 
 
@@ -75,12 +77,10 @@ def _first(exc: ContentError, name: str) -> str:
 def verify(args: argparse.Namespace) -> int:
     """One line per replay: `PATH: ok ...`, or `PATH: key: the first difference`."""
     failed = False
-    for name in args.replays:
-        try:
-            row = check(name)
-        except ContentError as exc:
+    for name, row in zip(args.replays, checked(args.replays), strict=True):
+        if isinstance(row, ContentError):
             failed = True
-            print(_first(exc, name))
+            print(_first(row, name))
             continue
         print(
             f"{name}: ok: {row.player or 'anonymous'}, level {_level(row)}, seed {row.seed}, "
@@ -114,11 +114,11 @@ def leaderboard(args: argparse.Namespace) -> int:
             raise UsageError(f"finops-tui leaderboard: --csv {args.csv} is one of the replays")
     rows: list[Row] = []
     rejected: list[tuple[str, str]] = []
-    for name in names:
-        try:
-            rows.append(check(name))
-        except ContentError as exc:
-            rejected.append((name, _first(exc, name)))
+    for name, row in zip(names, checked(names), strict=True):
+        if isinstance(row, ContentError):
+            rejected.append((name, _first(row, name)))
+        else:
+            rows.append(row)
     for _, problem in rejected:
         print(problem, file=sys.stderr)
     groups: dict[tuple[str, int], list[str]] = {}

@@ -103,3 +103,26 @@ async def test_each_new_period_forecasts_the_periods_left(scenarios) -> None:
         assert app.session.state.turn == 1
         assert screen.fan.turns == (2, 3)
         assert_fan_shown(screen, expected_fan(app, screen.draft))
+
+
+async def test_a_draft_is_drawn_with_its_fan_in_one_pass() -> None:
+    """The chart is not drawn with the old fan and then again with the new one."""
+    app = create_app(level="sandbox", seed=1, animate=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await start(pilot)
+        chart = screen.query_one(SpendChart)
+        shown = []
+        original = chart.show
+        chart.show = lambda series: (shown.append(series), original(series))[1]
+        old = screen.fan
+        for button in screen.query_one("#training--pricing").query(RadioButton):
+            if button.name == "spot":
+                button.value = True
+        await pilot.app.workers.wait_for_complete()
+        for _ in range(200):  # the fan's message, then its drawing
+            if screen.fan is not old:
+                break
+            await pilot.pause(0.01)
+        await pilot.pause()
+        assert [s.fan for s in shown] == [screen.fan]
+        assert shown[0].estimate == screen.estimate.spend_usd

@@ -372,3 +372,87 @@ def test_the_bench_table_judges_the_fan_bar_and_shows_the_typed_on_figure() -> N
     assert "not measured" in next(
         line for line in unmeasured.splitlines() if line.startswith("fan_redraw_ms")
     )
+
+
+def test_simulate_imports_no_ui_no_ssh_and_no_other_command():
+    """The headless start: `finops-tui simulate` loads only what simulate uses."""
+    code = (
+        "import sys, io, contextlib\n"
+        "from finops_tui.__main__ import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    status = main(['simulate', 'tutorial', '--plan', 'par'])\n"
+        "unused = ('textual', 'rich', 'asyncssh', 'textual_serve', 'finops_tui.ui',\n"
+        "          'finops_tui.serve', 'finops_tui.cli.host', 'finops_tui.cli.bench',\n"
+        "          'finops_tui.cli.export', 'finops_tui.cli.replays', 'finops_tui.content.saves')\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(unused))\n"
+        "print(status, ' '.join(loaded))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "0", done.stdout
+
+
+def test_bench_exits_1_naming_the_seed_where_the_batch_differs(monkeypatch, capsys):
+    from finops_tui.cli import bench
+
+    monkeypatch.setattr(bench, "resolve_turn_ms", lambda quick: 1.0)
+    monkeypatch.setattr(bench, "process_start_figures", lambda quick: {})
+    monkeypatch.setattr(bench, "verify_figures", lambda quick: {})
+    monkeypatch.setattr(bench, "ui_figures", lambda quick: {})
+    differs = {"batch_identical": False, "batch_difference": "seed 7: turn 3: spend 1.0, ..."}
+    monkeypatch.setattr(bench, "batch_figures", lambda seeds, quick: differs)
+    assert run(["bench", "--json"]) == 1
+    out = capsys.readouterr()
+    assert json.loads(out.out)["batch_identical"] is False
+    assert out.err.splitlines() == [
+        "finops-tui bench: batch_identical: false: seed 7: turn 3: spend 1.0, ..."
+    ]
+    monkeypatch.setattr(bench, "batch_figures", lambda seeds, quick: {"batch_identical": True})
+    assert run(["bench", "--json"]) == 0
+
+
+def test_the_bench_names_the_first_difference_of_a_game(sandbox):
+    import numpy as np
+
+    from finops_tui.cli.bench import game_difference
+    from finops_tui.engine import plan_decisions, play
+    from finops_tui.engine.batch import play_batch
+
+    decisions = plan_decisions(sandbox, sandbox.level.plans["naive"])
+    result = play_batch(sandbox, np.array([4, 5]), decisions)
+    assert game_difference(sandbox, play(sandbox, 4, decisions), result, 0) is None
+    assert game_difference(sandbox, play(sandbox, 4, decisions), result, 1) is not None
+
+
+def test_the_bench_loops_a_stated_sample_spread_over_the_batch():
+    from finops_tui.cli.bench import LOOP_SEEDS, loop_sample
+
+    sample = loop_sample(10_000)
+    assert sample.size == LOOP_SEEDS == 300
+    assert sample[0] == 0 and sample[-1] == 9_999 and (sample[1:] > sample[:-1]).all()
+    assert loop_sample(50).tolist() == list(range(50))
+
+
+def test_the_bench_table_judges_the_new_bars():
+    from finops_tui.cli.bench import table
+
+    machine = {"cores": 2, "cpu": "x86_64", "python": "3.11"}
+    text = table(
+        {"machine": machine, "simulate_import_ratio": 2.0, "verify_s": 12.5, "bench_s": 61.0}
+    )
+    rows = {line.split()[0]: line.split() for line in text.splitlines() if line.strip()}
+    assert rows["simulate_import_ratio"][1:] == ["2", "<=", "2", "ok"]
+    assert rows["verify_s"][-1] == "MISSED" and rows["bench_s"][-1] == "ok"
+
+
+def test_every_command_of_the_parser_has_a_function():
+    """A command the parser accepts but no table runs would fail only when a user types it."""
+    import argparse
+
+    from finops_tui.cli.main import COMMANDS, build_parser, command_function
+
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    apps = {"play", "facilitate", "scoreboard"}  # Textual programs, started by run() itself
+    assert set(commands.choices) - apps == set(COMMANDS)
+    for name in COMMANDS:
+        assert callable(command_function(name)), name

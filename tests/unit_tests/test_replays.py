@@ -353,3 +353,171 @@ def test_a_pipe_is_refused_not_read_forever(capsys, tmp_path):
     code, out, _ = cli(capsys, "verify", pipe)
     assert code == 1 and out == f"{pipe}: not a regular file, expected a save\n"
     assert SaveStore(tmp_path).list() == []
+
+
+# --- verifying many at once: the batch engine, the same verdicts ---------------------------
+
+
+def replay_of(path: Path, level: str, plan: str, seed: int, player: str, setting="standard"):
+    scenario = load_scenario(level, setting=setting)
+    state = play(scenario, seed, plan_decisions(scenario, scenario.level.plans[plan]))
+    write_save(path, save_from_state(scenario, state, player=player))
+    return path
+
+
+def over_the_hard_cap(data: dict) -> None:
+    """Turn 3 of foundation-budget trains 64 H100 on demand: far over its hard cap."""
+    data["turns"][2]["training"].update(gpus=64, tokens=1e13, pricing="on-demand")
+
+
+@pytest.fixture
+def a_class(tmp_path) -> list[Path]:
+    """Honest and tampered replays mixed, failing in different ways, several per group."""
+    f = tmp_path
+    files = [replay_of(f / f"team{i}.toml", "tutorial", "par", 0, f"Team {i}") for i in range(4)]
+    files += [
+        replay_of(f / "naive.toml", "tutorial", "naive", 0, "Naive"),
+        replay_of(f / "seed3.toml", "tutorial", "par", 3, "Other seed"),
+        replay_of(f / "adv.toml", "tutorial", "par", 0, "Advanced", setting="advanced"),
+        replay_of(f / "cap-ok.toml", "foundation-budget", "par", 0, "Capped"),
+        replay_of(f / "cap-over.toml", "foundation-budget", "par", 0, "Over"),
+        replay_of(f / "score.toml", "tutorial", "par", 0, "Score"),
+        replay_of(f / "hash.toml", "tutorial", "par", 0, "Hash"),
+        replay_of(f / "forbidden.toml", "tutorial", "par", 0, "Forbidden"),
+        replay_of(f / "replayed.toml", "tutorial", "par", 0, "Replayed"),
+        replay_of(f / "player.toml", "tutorial", "par", 0, "Player"),
+        replay_of(f / "stars.toml", "tutorial", "naive", 0, "Stars"),
+        replay_of(f / "atlantis1.toml", "tutorial", "par", 0, "Lost 1"),
+        replay_of(f / "atlantis2.toml", "tutorial", "par", 0, "Lost 2"),
+    ]
+    edit(f / "cap-over.toml", over_the_hard_cap)
+    edit(f / "score.toml", lambda d: d["claimed"].update(score=88.4))
+    edit(f / "hash.toml", lambda d: d.update(level_hash="sha256:" + "0" * 64))
+    edit(f / "forbidden.toml", lambda d: d["turns"][0]["training"].update(gpu="h100"))
+    edit(f / "replayed.toml", lambda d: d["turns"][1]["training"].update(pricing="on-demand"))
+    edit(f / "player.toml", lambda d: d.update(player="Someone Else"))
+    edit(f / "stars.toml", lambda d: d["claimed"].update(stars=3))
+    for name in ("atlantis1.toml", "atlantis2.toml"):
+        edit(f / name, lambda d: d.update(level="atlantis"))
+    unfinished = f / "halfway.toml"
+    scenario = load_scenario("tutorial")
+    state = play(scenario, 0, plan_decisions(scenario, scenario.level.plans["par"])[:2])
+    write_save(unfinished, save_from_state(scenario, state, player="Halfway"))
+    (f / "not-toml.toml").write_text("this is [not toml\n", encoding="utf-8")
+    (f / "cut.toml").write_text(files[0].read_text(encoding="utf-8")[:300], encoding="utf-8")
+    (f / "folder.toml").mkdir()
+    files += [unfinished, f / "not-toml.toml", f / "cut.toml", f / "folder.toml", f / "gone.toml"]
+    files.append(files[0])  # the same file twice
+    return files
+
+
+def one_by_one(paths: list[Path]) -> list[tuple]:
+    from finops_tui.content.errors import ContentError
+    from finops_tui.content.saves import verify_replay
+
+    out = []
+    for path in paths:
+        try:
+            _, state, save = verify_replay(path)
+        except ContentError as exc:
+            out.append(("refused", exc.problems))
+            continue
+        over = sum(r.spend_usd > r.budget_usd for r in state.history)
+        out.append(("ok", save.player, state.score, state.stars, state.spend_usd, over))
+    return out
+
+
+def in_batches(paths: list[Path], processes: int) -> list[tuple]:
+    from finops_tui.content.errors import ContentError
+    from finops_tui.content.verify import verify_replays
+
+    out = []
+    for v in verify_replays(paths, processes=processes):
+        if isinstance(v, ContentError):
+            out.append(("refused", v.problems))
+        else:
+            out.append(("ok", v.player, v.score, v.stars, v.spend_usd, v.turns_over_budget))
+    return out
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_batches_give_the_verdicts_of_one_by_one(a_class, processes):
+    expected = one_by_one(a_class)
+    assert in_batches(a_class, processes) == expected
+    verdicts = {p.name: v for p, v in zip(a_class, expected, strict=True)}
+    # The mix is what it claims to be: each tampered file fails in its own way.
+    assert [verdicts[f"team{i}.toml"][0] for i in range(4)] == ["ok"] * 4
+    assert verdicts["cap-ok.toml"][0] == "ok" and verdicts["adv.toml"][0] == "ok"
+    assert verdicts["cap-over.toml"][1][0].split(": ")[1] == "turns[2].budget"
+    assert verdicts["score.toml"][1][0].split(": ")[1] == "claimed.score"
+    assert verdicts["stars.toml"][1][0].split(": ")[1] == "claimed.stars"
+    assert verdicts["hash.toml"][1][0].split(": ")[1] == "level_hash"
+    assert verdicts["forbidden.toml"][1][0].split(": ")[1] == "turns[0].training.gpu"
+    assert verdicts["player.toml"][1][0].split(": ")[1] == "integrity.checksum"
+    assert verdicts["halfway.toml"][1][0].split(": ")[1] == "turns"
+    assert verdicts["atlantis2.toml"][1][0].startswith(f"{a_class[0].parent}/atlantis2.toml: ")
+    assert verdicts["not-toml.toml"][1][0].split(": ")[1] == "toml"
+    assert verdicts["gone.toml"][1] == [f"{a_class[0].parent}/gone.toml: file not found"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\ufeff{save}",  # a byte-order mark: tomllib refuses it
+        '{save}\nextra = "\\e"\n',  # TOML 1.1 escapes: tomllib refuses them
+        "{save}\nextra = {{a = 1,}}\n",  # a trailing comma in an inline table
+    ],
+)
+def test_what_tomllib_refuses_is_refused_in_batches_too(tmp_path, text):
+    path = replay_of(tmp_path / "r.toml", "tutorial", "par", 0, "Team")
+    path.write_text(text.format(save=path.read_text(encoding="utf-8")), encoding="utf-8")
+    expected = one_by_one([path])
+    assert expected[0][0] == "refused"
+    assert in_batches([path], 1) == expected
+
+
+def test_a_turns_decisions_become_the_arrays_one_by_one_would(sandbox):
+    from dataclasses import fields
+
+    import numpy as np
+
+    from finops_tui.content.verify import _choices, _turn_arrays
+    from finops_tui.engine.kernel import DecisionArrays
+
+    par = plan_decisions(sandbox, sandbox.level.plans["par"])
+    naive = plan_decisions(sandbox, sandbox.level.plans["naive"])
+    mixed = [par[0], naive[0], par[0].model_copy(update={"forecast_usd": 123.0}), naive[1]]
+    arrays, refused = _turn_arrays(sandbox, mixed, {_choices(d): False for d in mixed})
+    expected = DecisionArrays.from_decisions(sandbox, mixed)
+    for f in fields(expected):
+        assert np.array_equal(getattr(arrays, f.name), getattr(expected, f.name)), f.name
+    assert not refused.any()
+
+
+def test_verify_and_leaderboard_use_the_batches(capsys, a_class):
+    code, out, _ = cli(capsys, "verify", *a_class)
+    assert code == 1
+    lines = out.splitlines()
+    assert len(lines) == len(a_class)
+    assert lines[0].startswith(f"{a_class[0]}: ok: Team 0, level tutorial, seed 0")
+    assert [line.split(": ")[1] for line in lines] == [
+        "ok" if v[0] == "ok" else v[1][0].split(": ")[1] for v in one_by_one(a_class)
+    ]
+
+
+def test_honest_replays_are_played_in_one_batch_not_one_by_one(a_class, monkeypatch):
+    import finops_tui.content.verify as verify
+
+    alone: list[Path] = []
+    single = verify.verify_replay
+
+    def counted(path, scenario=None):
+        alone.append(Path(path).name)
+        return single(path, scenario)
+
+    monkeypatch.setattr(verify, "verify_replay", counted)
+    verdicts = in_batches(a_class, 1)
+    honest = {p.name for p, v in zip(a_class, verdicts, strict=True) if v[0] == "ok"}
+    assert len(honest) >= 8
+    assert not honest & set(alone)
+    assert "cap-over.toml" in alone  # refused by the batch's hard-cap check, told alone

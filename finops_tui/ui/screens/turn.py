@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import ClassVar
 
 from textual import on, work
@@ -12,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from finops_tui.engine.batch import Fan, forecast_fan
 from finops_tui.engine.decisions import Decisions
@@ -40,6 +39,9 @@ PREVIEW_DELAY = 0.06  # seconds of quiet typing before the estimate is recompute
 # A choice (a radio button, a list, a switch) is estimated at once: it is one key.
 FAN_FUTURES = 1000  # futures in the forecast fan (about 20 ms of batch engine)
 TABLE_HELP = "Arrows move; c opens the codex on what is highlighted."
+# A new draft is drawn with its new fan, in one pass, when the fan comes within this
+# many seconds; else the estimate goes first and the chart follows with the fan.
+FAN_WAIT = 0.05
 DASHBOARD_TABS = ("tab-spend", "tab-bill", "tab-kpis", "tab-events")
 TAB_CONCEPTS = {
     "tab-spend": "budgets-alerts",
@@ -76,6 +78,7 @@ class TurnScreen(SeenBeforeLeaving):
         self._estimate_soon = False  # an estimate is queued behind the pending messages
         self.fan: Fan | None = None  # the spread of spend under the last playable draft
         self._fan_asked: tuple[int, Decisions] | None = None
+        self._waiting_for_fan: Timer | None = None  # a draft drawn once its fan is here
 
     # -- layout -------------------------------------------------------------------------
 
@@ -149,15 +152,39 @@ class TurnScreen(SeenBeforeLeaving):
             problems = check_decisions(scenario, state, self.draft)
             if not [p for p in problems if p.key != "budget"]:
                 estimate = preview_turn(scenario, state, self.draft)
-        if estimate is not None and (state.turn, self.draft) != self._fan_asked:
+        fan_coming = estimate is not None and (state.turn, self.draft) != self._fan_asked
+        if fan_coming:
             self._fan_asked = (state.turn, self.draft)
             self.forecast(scenario, state, self.draft)  # first: it runs while we redraw
         self.problems = problems
         self.estimate = estimate
+        self._stop_waiting_for_fan()
+        if fan_coming:
+            # Drawn now, the draft would be drawn twice (now, and with its fan) and the
+            # first drawing would hold up the fan's worker, which needs the interpreter too.
+            self._waiting_for_fan = self.set_timer(FAN_WAIT, self._show_draft_before_fan)
+        else:
+            self._show_draft()
+
+    def _show_draft(self, chart: bool = True) -> None:
+        """The draft's problems, estimate and dashboard (and its chart, unless its fan is
+        still to come), and the keys it allows."""
         self._show_problems()
         self._show_estimate()
-        self._show_dashboard()
+        self._show_dashboard(chart=chart)
         self.refresh_bindings()
+
+    def _show_draft_before_fan(self) -> None:
+        self._waiting_for_fan = None
+        self._show_draft(chart=False)  # the chart follows with the fan
+
+    def _stop_waiting_for_fan(self) -> bool:
+        """Stop waiting to draw the draft with its fan; True if it was waiting."""
+        if self._waiting_for_fan is None:
+            return False
+        self._waiting_for_fan.stop()
+        self._waiting_for_fan = None
+        return True
 
     def _schedule_estimate(self, typed: bool) -> None:
         """Estimate once typing pauses, or right after the messages already queued."""
@@ -187,10 +214,18 @@ class TurnScreen(SeenBeforeLeaving):
         if message.turn != self.session.state.turn:
             return  # the fan of a period already played
         self.fan = message.fan
-        chart = self.query_one(SpendChart)
-        chart.show(replace(chart.series, fan=self.fan))
-        period = period_name(self.session.level)
-        self.query_one(FanSummary).show(self.fan, period, stale=self.estimate is None)
+        self._show_fan()
+
+    @on(Worker.StateChanged)
+    def _fan_failed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "fan" and event.state == WorkerState.ERROR:
+            self._show_fan()  # no new fan: the chart shows the estimate and the last fan
+
+    def _show_fan(self) -> None:
+        if self._stop_waiting_for_fan():
+            self._show_draft()  # the draft and its fan in one pass
+        else:
+            self._show_spend()
 
     def problem_lines(self) -> list[str]:
         labels = {spec.key: f"{spec.label} ({spec.group.lower()})" for spec in self.fields}
@@ -266,7 +301,8 @@ class TurnScreen(SeenBeforeLeaving):
             return base * last.budget_usd / max(level.budget_for(last.turn), 1e-9)
         return base
 
-    def _show_dashboard(self) -> None:
+    def _show_spend(self) -> None:
+        """The spend chart and the fan's summary: spend so far, the estimate, the fan."""
         session, level = self.session, self.session.level
         history = session.state.history
         spent = [r.spend_usd for r in history]
@@ -284,6 +320,12 @@ class TurnScreen(SeenBeforeLeaving):
             )
         )
         self.query_one(FanSummary).show(self.fan, period_name(level), stale=e is None)
+
+    def _show_dashboard(self, chart: bool = True) -> None:
+        session, level = self.session, self.session.level
+        e = self.estimate
+        if chart:
+            self._show_spend()
         last = session.last_record
         bill = self.query_one(BillTable)
         if last is not None:
