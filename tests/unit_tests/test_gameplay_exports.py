@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from finops_tui.content.errors import ContentError
+from finops_tui.engine import play
 from finops_tui.engine.game import plan_decisions
 from finops_tui.gameplay.exports import (
     ExportKind,
@@ -155,3 +156,34 @@ def test_a_text_export_is_written_whole(tmp_path):
     assert write_text_export(path, "a,b\n1,2\n", 1) == [f"{path} (1 rows)"]
     assert path.read_text() == "a,b\n1,2\n"
     assert [p.name for p in tmp_path.iterdir()] == ["compare.csv"]  # no temporary left
+
+
+def test_typed_names_and_paths_land_where_the_player_expects(
+    tmp_path, monkeypatch, scenarios
+) -> None:
+    from finops_tui.gameplay.exports import export_target, game_exports
+
+    scenario = scenarios["tutorial"]
+    kinds = game_exports(scenario, play(scenario, 1, []), "")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    bill, _markdown, html = kinds
+    saves = tmp_path / "saves"
+    assert export_target("cfo", saves, kinds, False, html) == saves / "cfo.html"
+    assert export_target("cfo.md", saves, kinds, False, bill) == saves / "cfo.md"
+    # A folder gets the chosen export's suggested name; a relative path becomes absolute.
+    assert export_target("out/", saves, kinds, False, bill) == tmp_path / "out" / bill.default_name
+    assert export_target("./out", saves, kinds, False, bill) == tmp_path / "out" / bill.default_name
+    assert export_target("../x.csv", saves, kinds, False, bill) == tmp_path.parent / "x.csv"
+    for typed, why in (
+        ("", "type a file name"),
+        (".hidden.csv", "start with a dot"),
+        ("notes.txt", "must end in .csv or .md or .html"),
+        ("a\x00b.csv", "control characters"),
+    ):
+        try:
+            export_target(typed, saves, kinds, False, bill)
+        except ValueError as exc:
+            assert why in str(exc), (typed, exc)
+        else:
+            raise AssertionError(typed)

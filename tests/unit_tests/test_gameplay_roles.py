@@ -130,3 +130,10 @@ def test_lead_metrics_are_the_lead_keys_ready_to_show(scenarios):
 )
 def test_measures_read_in_their_own_unit(metric, value, text):
     assert metric_text(metric, value) == text
+
+
+def test_the_lens_key_cycles_through_every_role_and_back() -> None:
+    seen = [""]
+    while (following := next_lens(seen[-1])) != "":
+        seen.append(following)
+    assert seen == ["", "it", "finance", "data-science"]
