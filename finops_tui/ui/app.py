@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -27,6 +26,7 @@ from finops_tui.ui.commands import GameCommands, GamePalette
 from finops_tui.ui.messages import BestScoresLoaded, OpenCodex
 from finops_tui.ui.roles import ROLES, lead_keys, lens_name, metric_label, next_lens
 from finops_tui.ui.session import GameSession
+from finops_tui.ui.textual_fixes import RemoveScreensOnceMounted
 from finops_tui.ui.textual_fixes import apply as apply_textual_fixes
 
 apply_textual_fixes()
@@ -45,11 +45,7 @@ def tidy_memory() -> None:
     gc.freeze()
 
 
-MOUNT_WAIT_STEP = 0.01  # seconds between looks at a screen that is still mounting
-MOUNT_WAIT_STEPS = 300  # three seconds at most; then it closes all the same
-
-
-class FinOpsApp(App[None]):
+class FinOpsApp(RemoveScreensOnceMounted, App[None]):
     """A learner plays a level from the title screen (or straight in) to the debrief."""
 
     CSS_PATH = "app.tcss"
@@ -255,20 +251,6 @@ class FinOpsApp(App[None]):
                 self.show_title()
 
         self.push_screen(ConfirmScreen(question, yes="Leave", no="Stay"), answered)
-
-    async def _replace_screen(self, screen: Screen) -> Screen:
-        """Take a closed screen away once it has mounted (Textual 8.2's hook for it).
-
-        A key typed ahead (esc right after the key that opens help or the calculator,
-        easy over a slow SSH link) closes a screen before it has mounted. The stack
-        changes at once, as Textual's callers expect; only the removal waits, or the
-        screen's on_mount would look for widgets already taken away and stop the app.
-        """
-        for _ in range(MOUNT_WAIT_STEPS):
-            if screen.is_mounted:
-                break
-            await asyncio.sleep(MOUNT_WAIT_STEP)
-        return await super()._replace_screen(screen)
 
     # -- help, codex, palette -----------------------------------------------------------
 

@@ -21,6 +21,7 @@ from finops_tui.ui.classroom.link import ClassLink, PollScreen, ScoreboardScreen
 from finops_tui.ui.classroom.lobby import LobbyScreen
 from finops_tui.ui.screens.report import ReportScreen
 from finops_tui.ui.screens.turn import TurnScreen
+from finops_tui.ui.textual_fixes import notification_messages
 
 TICK = 0.7  # longer than the link's half-second poll
 
@@ -113,7 +114,7 @@ async def test_a_closed_turn_keeps_last_decisions_and_injected_events_reach_ever
             assert status(class_dir, team)["turn"] == 2
             saved = SaveStore(class_dir.team_dir(team)).list()
             assert saved and saved[0].turn == 2 and saved[0].problem is None
-            assert any("Prices are moving" in str(n.message) for n in app._notifications)
+            assert any("Prices are moving" in m for m in notification_messages(app))
 
 
 async def test_a_poll_is_asked_and_answered(tmp_path):

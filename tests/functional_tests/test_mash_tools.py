@@ -9,6 +9,7 @@ from finops_tui.engine import plan_decisions, play
 from finops_tui.ui.app import create_app
 from finops_tui.ui.screens.export import open_game_export
 from finops_tui.ui.session import GameSession
+from finops_tui.ui.textual_fixes import app_failure, send_key_as_terminal
 
 from .test_mash import BURST, KEYS, key_event
 
@@ -49,12 +50,11 @@ async def test_random_keys_on_the_calculator_and_the_exports(tmp_path, scenarios
             await pilot.pause(0.1)
             for i in range(1, PER_SCREEN + 1):
                 event = key_event(rng.choice(TOOL_KEYS))
-                event.set_sender(app)
-                app._driver.send_message(event)
+                send_key_as_terminal(app, event)
                 if i % BURST == 0:
                     await pilot.pause()
             await app.workers.wait_for_complete()
             await pilot.pause()
             assert app.is_running, f"the app stopped while mashing the {name}"
-            assert app._exception is None, f"{name}: {app._exception!r}"
+            assert app_failure(app) is None, f"{name}: {app_failure(app)!r}"
     assert app.return_code in (None, 0)

@@ -9,6 +9,7 @@ from textual.widgets import Input, RadioButton, Select
 from finops_tui.ui.app import create_app
 from finops_tui.ui.screens.report import ReportScreen
 from finops_tui.ui.screens.turn import TurnScreen
+from finops_tui.ui.textual_fixes import FooterKey
 from finops_tui.ui.widgets.decision_form import DecisionForm
 from finops_tui.ui.widgets.estimate import ProblemPanel
 
@@ -158,8 +159,6 @@ async def test_a_choice_is_estimated_at_once_and_typing_when_it_pauses() -> None
 
 
 async def test_the_footer_keeps_its_keys_and_dims_undo_until_there_is_something_to_undo() -> None:
-    from textual.widgets._footer import FooterKey
-
     app = create_app(level="tutorial", seed=1, animate=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start_turn(pilot)
