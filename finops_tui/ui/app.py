@@ -23,6 +23,7 @@ from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import TurnRecord
 from finops_tui.ui.codex import concept_from_link
 from finops_tui.ui.commands import GameCommands, GamePalette
+from finops_tui.ui.keymap import KeymapStatus
 from finops_tui.ui.messages import BestScoresLoaded, OpenCodex
 from finops_tui.ui.roles import ROLES, lead_keys, lens_name, metric_label, next_lens
 from finops_tui.ui.session import GameSession
@@ -93,8 +94,10 @@ class FinOpsApp(RemoveScreensOnceMounted, App[None]):
         setting: str = "standard",
         class_link: Any = None,
         watch: tuple[str, Plan, list[Decisions], int] | None = None,
+        keymap: KeymapStatus | None = None,
     ) -> None:
         super().__init__()
+        self.keymap_status = keymap  # the player's keymap file: applied on mount, shown in help
         self.watch_plan = watch  # (name, plan, its decisions, seed): `play --watch`
         self.class_link = class_link
         self.setting = setting
@@ -110,6 +113,7 @@ class FinOpsApp(RemoveScreensOnceMounted, App[None]):
     # -- start --------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.apply_keymap()
         if self.class_link is not None and self.start_scenario is not None:
             self.start_class_game(self.start_scenario)
             return
@@ -119,6 +123,22 @@ class FinOpsApp(RemoveScreensOnceMounted, App[None]):
             self.start_game(self.start_scenario, self.fixed_seed, self.player)
         else:
             self.show_title()
+
+    def apply_keymap(self) -> None:
+        """The player's keys over the defaults; a file set aside is said once, in words."""
+        status = self.keymap_status
+        if status is None:
+            return
+        if status.problem is not None:
+            self.notify(
+                status.problem,
+                title="Keymap not applied",
+                severity="error",
+                timeout=20,
+                markup=False,
+            )
+        elif status.keymap:
+            self.set_keymap(status.keymap)
 
     def title_screen(self) -> Screen:
         from finops_tui.ui.screens.title import TitleScreen
@@ -259,7 +279,7 @@ class FinOpsApp(RemoveScreensOnceMounted, App[None]):
 
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(help_sections(self)))
+        self.push_screen(HelpScreen(help_sections(self), self.keymap_status))
 
     def action_codex(self) -> None:
         topic = getattr(self.screen, "codex_topic", lambda: None)()
@@ -518,6 +538,7 @@ def create_app(
     setting: str = "standard",
     class_link: Any = None,
     watch: str | None = None,
+    keymap: KeymapStatus | None = None,
 ) -> FinOpsApp:
     """The app, on the title screen, or straight into `level` (an id or a path).
 
@@ -543,4 +564,5 @@ def create_app(
         setting=setting,
         class_link=class_link,
         watch=watching,
+        keymap=keymap,
     )
