@@ -13,6 +13,8 @@ from finops_tui.ui.textual_fixes import FooterKey
 from finops_tui.ui.widgets.decision_form import DecisionForm
 from finops_tui.ui.widgets.estimate import ProblemPanel
 
+from .waiting import settle_turn
+
 SERVING = str(Path(__file__).parent / "levels" / "serving.toml")
 
 
@@ -31,7 +33,7 @@ def choose(screen: TurnScreen, radio_set: str, option: str) -> None:
 
 
 async def settle(pilot) -> None:
-    await pilot.pause(0.15)  # past the estimate's debounce
+    await settle_turn(pilot)  # past the estimate's debounce, however long it takes
 
 
 async def test_a_model_that_does_not_fit_blocks_the_turn_until_fixed() -> None:
