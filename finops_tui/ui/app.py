@@ -324,7 +324,11 @@ class FinOpsApp(RemoveScreensOnceMounted, App[None]):
             self.open_codex(concept)
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not GamePalette.is_open(self):
+        # One palette at most: a screen pushed over an open one (a class poll) must not
+        # let ctrl+p open a second with the same id, which stops the app.
+        if self.use_command_palette and not any(
+            isinstance(screen, GamePalette) for screen in self.screen_stack
+        ):
             self.push_screen(GamePalette(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -274,3 +274,23 @@ async def test_send_key_as_terminal_runs_the_binding_and_failures_are_seen() -> 
             send_key_as_terminal(broken, events.Key("x", "x"))
             await pilot.pause()
     assert isinstance(app_failure(broken), ZeroDivisionError)
+
+
+async def test_ctrl_p_under_a_screen_pushed_over_the_palette_opens_no_second_one() -> None:
+    """A class poll can open over the palette; ctrl+p in it must not stop the app with a
+    second palette of the same id (DuplicateIds)."""
+    from finops_tui.ui.app import create_app
+    from finops_tui.ui.classroom.link import PollScreen
+    from finops_tui.ui.commands import GamePalette
+
+    app = create_app(level="tutorial", seed=1, animate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, GamePalette)
+        app.push_screen(PollScreen("Who owns the GPU bill?", ["IT", "Finance"]))
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert app.is_running and app_failure(app) is None
+        assert sum(isinstance(s, GamePalette) for s in app.screen_stack) == 1
