@@ -22,7 +22,7 @@ from finops_tui.engine.level import Plan
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import TurnRecord
 from finops_tui.ui.codex import concept_from_link
-from finops_tui.ui.commands import GameCommands, GamePalette
+from finops_tui.ui.commands import GameCommands, open_palette
 from finops_tui.ui.keymap import KeymapStatus
 from finops_tui.ui.messages import BestScoresLoaded, OpenCodex
 from finops_tui.ui.roles import ROLES, lead_keys, lens_name, metric_label, next_lens
@@ -324,12 +324,7 @@ class FinOpsApp(RemoveScreensOnceMounted, App[None]):
             self.open_codex(concept)
 
     def action_command_palette(self) -> None:
-        # One palette at most: a screen pushed over an open one (a class poll) must not
-        # let ctrl+p open a second with the same id, which stops the app.
-        if self.use_command_palette and not any(
-            isinstance(screen, GamePalette) for screen in self.screen_stack
-        ):
-            self.push_screen(GamePalette(id="--command-palette"))
+        open_palette(self)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # No screenshots from the palette: a classroom machine's folder is not ours to fill.

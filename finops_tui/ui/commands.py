@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import partial
 
+from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -64,6 +65,16 @@ class GameCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+def open_palette(app: App) -> None:
+    """The command palette, hardened; one at most (every app of finops-tui opens it so).
+
+    A screen pushed over an open palette (a class poll) must not let ctrl+p open a
+    second with the same id, which stops the app.
+    """
+    if app.use_command_palette and not any(isinstance(s, GamePalette) for s in app.screen_stack):
+        app.push_screen(GamePalette(id="--command-palette"))
 
 
 class GamePalette(NoMatchesSafePalette):

@@ -24,6 +24,7 @@ from finops_tui.engine.game import InvalidDecisions, start_decisions
 from finops_tui.engine.level import Event
 from finops_tui.engine.scenario import Scenario
 from finops_tui.ui.classroom.scoreboard import Scoreboard, phase_line
+from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.session import GameSession
 
 POLL_SECONDS = 0.5
@@ -95,7 +96,7 @@ class ClassLink:
             self.class_dir.write_status(status)
 
 
-class PollScreen(ModalScreen[str | None]):
+class PollScreen(LateKeySafe, ModalScreen[str | None]):
     """The facilitator's quick poll: pick one option."""
 
     DEFAULT_CSS = """
@@ -124,7 +125,7 @@ class PollScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ScoreboardScreen(ModalScreen[None]):
+class ScoreboardScreen(LateKeySafe, ModalScreen[None]):
     """The class's live scoreboard, over the game."""
 
     DEFAULT_CSS = """
