@@ -49,6 +49,17 @@ CHARACTERS = {"full_stop": ".", "question_mark": "?", "space": " ", "minus": "-"
 CHARACTERS |= {"comma": ",", "underscore": "_"}
 
 
+def skip_memory_tidying(monkeypatch) -> None:
+    """No full garbage collection at each turn and report while mashing.
+
+    tidy_memory (ui.app) collects and freezes the whole heap at a pause in play: a few
+    tens of ms in the game, but half a second in a test process holding pytest and
+    every level, and a mash starts dozens of turns (a fifth of its time). It changes
+    no behaviour; the play tests run it.
+    """
+    monkeypatch.setattr("finops_tui.ui.app.tidy_memory", lambda: None)
+
+
 def key_event(key: str) -> events.Key:
     character = key if len(key) == 1 else CHARACTERS.get(key)
     return events.Key(key, character)

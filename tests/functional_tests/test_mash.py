@@ -18,7 +18,7 @@ from finops_tui.ui.screens.written import JustificationScreen, ReflectionScreen
 from finops_tui.ui.session import GameSession
 from finops_tui.ui.textual_fixes import app_failure
 
-from .mash import BURST, KEYS, KeyLog, key_event, mash
+from .mash import BURST, KEYS, KeyLog, key_event, mash, skip_memory_tidying
 
 __all__ = ["BURST", "KEYS", "key_event"]  # shared with the other mash tests
 
@@ -46,7 +46,10 @@ SOLO_SCREENS = (
 WRITTEN = {"JustificationScreen", "ReflectionScreen"}  # f2 moves on from these
 
 
-async def test_two_thousand_random_keys_across_every_screen(tmp_path, scenarios) -> None:
+async def test_two_thousand_random_keys_across_every_screen(
+    tmp_path, scenarios, monkeypatch
+) -> None:
+    skip_memory_tidying(monkeypatch)
     scenario = scenarios["sandbox"]
     store = SaveStore(tmp_path)
     store.autosave(scenario, play(scenario, 1, []))

@@ -28,7 +28,7 @@ from finops_tui.ui.screens.export import open_game_export
 from finops_tui.ui.session import GameSession
 from finops_tui.ui.textual_fixes import app_failure, send_key_as_terminal
 
-from .mash import KEYS, KeyLog, key_event, mash
+from .mash import KEYS, KeyLog, key_event, mash, skip_memory_tidying
 from .test_mash import SOLO_SCREENS
 from .waiting import wait_for
 
@@ -47,7 +47,10 @@ def assert_reached(log: KeyLog, screens: tuple[str, ...]) -> None:
     assert not short, f"screens the mash did not reach enough: {short}; all: {log.by_screen}"
 
 
-async def test_random_keys_on_the_calculator_and_the_exports(tmp_path, scenarios) -> None:
+async def test_random_keys_on_the_calculator_and_the_exports(
+    tmp_path, scenarios, monkeypatch
+) -> None:
+    skip_memory_tidying(monkeypatch)
     scenario = scenarios["tutorial"]
     finished = play(scenario, 1, plan_decisions(scenario, scenario.level.plans["par"]))
     rng = random.Random(20261128)
@@ -76,7 +79,8 @@ async def test_random_keys_on_the_calculator_and_the_exports(tmp_path, scenarios
     assert app.return_code in (None, 0)
 
 
-async def test_random_keys_in_a_hosted_class(tmp_path, scenarios) -> None:
+async def test_random_keys_in_a_hosted_class(tmp_path, scenarios, monkeypatch) -> None:
+    skip_memory_tidying(monkeypatch)
     class_dir = ClassDir(tmp_path / "class")
     class_dir.create(ClassSettings(level="tutorial", seed=5))
     class_dir.write_control(Control(phase="playing", open_turn=2))
