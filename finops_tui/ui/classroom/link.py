@@ -33,6 +33,7 @@ from finops_tui.engine.game import InvalidDecisions, start_decisions
 from finops_tui.engine.level import Event
 from finops_tui.engine.scenario import Scenario
 from finops_tui.ui.classroom.scoreboard import Scoreboard, phase_line
+from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.session import GameSession
 
 POLL_SECONDS = 0.5
@@ -127,7 +128,7 @@ class ClassLink:
         return True
 
 
-class PollScreen(ModalScreen[str | None]):
+class PollScreen(LateKeySafe, ModalScreen[str | None]):
     """The facilitator's quick poll: pick one option. Question and options are shown as typed."""
 
     DEFAULT_CSS = """
@@ -157,7 +158,7 @@ class PollScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ScoreboardScreen(ModalScreen[None]):
+class ScoreboardScreen(LateKeySafe, ModalScreen[None]):
     """The class's live scoreboard, over the game."""
 
     DEFAULT_CSS = """
