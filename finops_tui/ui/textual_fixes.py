@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events
 from textual.command import CommandPalette
 from textual.css.query import NoMatches
+from textual.screen import Screen
 from textual.widgets import OptionList
 
 # Textual exports no public name for a footer's key widget; GameFooter updates them in place.
@@ -104,6 +105,32 @@ def set_footer_key_enabled(key: FooterKey, enabled: bool) -> None:
     key.set_class(not enabled, "-disabled")
 
 
+# -- Screen._compositor_refresh: when a screen's frame reaches the terminal ---------------
+
+
+def textual_clock() -> float:
+    """The clock Textual stamps events with (`textual._time.get_time`)."""
+    from textual._time import get_time
+
+    return get_time()
+
+
+class PaintedScreen(Screen):
+    """A screen told each time its frame is written to the terminal.
+
+    Textual has no public "frame painted" hook; `_compositor_refresh` is where a
+    screen's frame is sent to the driver.
+    """
+
+    def _compositor_refresh(self) -> None:
+        started = textual_clock()  # before the write: a key may answer the frame at once
+        super()._compositor_refresh()
+        self.frame_painted(started)
+
+    def frame_painted(self, started: float) -> None:
+        """A frame of this screen was written, from `started` (Textual's clock) on."""
+
+
 # -- For tests and load drivers that act as the terminal does ----------------------------
 
 
@@ -119,6 +146,13 @@ def app_failure(app: App[Any]) -> BaseException | None:
     return app._exception
 
 
-def notification_messages(app: App[Any]) -> list[str]:
-    """The text of every notification the app shows now."""
-    return [str(n.message) for n in app._notifications]
+def notification_messages(app: App[Any], severity: tuple[str, ...] | None = None) -> list[str]:
+    """The text of every notification the app shows now (of these severities, if given)."""
+    return [
+        str(n.message) for n in app._notifications if severity is None or n.severity in severity
+    ]
+
+
+def notification_titles(app: App[Any]) -> list[str]:
+    """The title of every notification the app shows now."""
+    return [str(n.title) for n in app._notifications]

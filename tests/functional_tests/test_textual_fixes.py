@@ -15,6 +15,7 @@ from typing import ClassVar
 
 import pytest
 import textual
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
@@ -279,6 +280,7 @@ async def test_send_key_as_terminal_runs_the_binding_and_failures_are_seen() -> 
 async def test_ctrl_p_under_a_screen_pushed_over_the_palette_opens_no_second_one() -> None:
     """A class poll can open over the palette; ctrl+p in it must not stop the app with a
     second palette of the same id (DuplicateIds)."""
+    from finops_tui.content.classroom import Poll
     from finops_tui.ui.app import create_app
     from finops_tui.ui.classroom.link import PollScreen
     from finops_tui.ui.commands import GamePalette
@@ -288,9 +290,52 @@ async def test_ctrl_p_under_a_screen_pushed_over_the_palette_opens_no_second_one
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert isinstance(app.screen, GamePalette)
-        app.push_screen(PollScreen("Who owns the GPU bill?", ["IT", "Finance"]))
+        poll = Poll(id=1, question="Who owns the GPU bill?", choices=["IT", "Finance"])
+        app.push_screen(PollScreen(poll))
         await pilot.pause()
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert app.is_running and app_failure(app) is None
         assert sum(isinstance(s, GamePalette) for s in app.screen_stack) == 1
+
+
+# -- Screen._compositor_refresh and textual._time: when a frame reaches the terminal -----
+
+
+def test_screens_still_send_their_frames_through_compositor_refresh() -> None:
+    assert "_compositor_refresh" in vars(Screen)
+    assert list(inspect.signature(Screen._compositor_refresh).parameters) == ["self"]
+
+
+class Painted(textual_fixes.PaintedScreen):
+    def __init__(self) -> None:
+        super().__init__()
+        self.frames: list[float] = []
+
+    def compose(self) -> ComposeResult:
+        yield Label("drawn", id="drawn")
+
+    def frame_painted(self, started: float) -> None:
+        self.frames.append(started)
+
+
+class PaintedApp(App[None]):
+    def on_mount(self) -> None:
+        self.push_screen(Painted())
+
+
+async def test_a_painted_screen_is_told_of_each_frame_on_the_key_events_clock() -> None:
+    """The typed-ahead guard compares a key's time with the frame's: one clock for both."""
+    app = PaintedApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, Painted)
+        assert screen.frames, "no frame was reported for a screen on the terminal"
+        before = len(screen.frames)
+        screen.query_one("#drawn", Label).update("drawn again")
+        await pilot.pause()
+        await pilot.pause()
+        assert len(screen.frames) > before, "a changed screen's frame was not reported"
+        key = events.Key("x", "x")
+        assert screen.frames[-1] <= key.time <= textual_fixes.textual_clock()
