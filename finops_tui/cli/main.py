@@ -105,6 +105,12 @@ def build_parser() -> Parser:
     play.add_argument(
         "--saves-dir", metavar="DIR", help="where saves go (default: saves/, or $FINOPS_TUI_SAVES)"
     )
+    play.add_argument(
+        "--keymap",
+        metavar="FILE",
+        help="your keys, binding id = key (default: ~/.config/finops-tui/keymap.toml,"
+        " or $FINOPS_TUI_KEYMAP)",
+    )
 
     levels = sub.add_parser("levels", help="list the shipped levels")
     levels.add_argument("--json", action="store_true")

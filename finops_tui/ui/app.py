@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -27,9 +26,11 @@ from finops_tui.gameplay.codex import concept_from_link
 from finops_tui.gameplay.roles import ROLES, lead_keys, lens_name, metric_label, next_lens
 from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.classroom.hosted import HostedApp
-from finops_tui.ui.commands import GameCommands, GamePalette
+from finops_tui.ui.commands import GameCommands, open_palette
+from finops_tui.ui.keymap import KeymapStatus
 from finops_tui.ui.messages import BestScoresLoaded, OpenCodex
 from finops_tui.ui.no_colour import no_colour_filters
+from finops_tui.ui.textual_fixes import RemoveScreensOnceMounted
 from finops_tui.ui.textual_fixes import apply as apply_textual_fixes
 from finops_tui.ui.widgets.size_notice import show_size_notice
 
@@ -49,11 +50,7 @@ def tidy_memory() -> None:
     gc.freeze()
 
 
-MOUNT_WAIT_STEP = 0.01  # seconds between looks at a screen that is still mounting
-MOUNT_WAIT_STEPS = 300  # three seconds at most; then it closes all the same
-
-
-class FinOpsApp(HostedApp, App[None]):
+class FinOpsApp(HostedApp, RemoveScreensOnceMounted, App[None]):
     """A learner plays a level from the title screen (or straight in) to the debrief."""
 
     CSS_PATH = "app.tcss"
@@ -101,8 +98,10 @@ class FinOpsApp(HostedApp, App[None]):
         setting: str = "standard",
         class_link: Any = None,
         watch: tuple[str, Plan, list[Decisions], int] | None = None,
+        keymap: KeymapStatus | None = None,
     ) -> None:
         super().__init__()
+        self.keymap_status = keymap  # the player's keymap file: applied on mount, shown in help
         self.watch_plan = watch  # (name, plan, its decisions, seed): `play --watch`
         self.class_link = class_link
         if class_link is not None:
@@ -136,6 +135,7 @@ class FinOpsApp(HostedApp, App[None]):
 
     def on_mount(self) -> None:
         self.screen_change_signal.subscribe(self, lambda _screen: self._check_size())
+        self.apply_keymap()
         if self.class_link is not None and self.start_scenario is not None:
             self.start_class_game(self.start_scenario)
             return
@@ -145,6 +145,22 @@ class FinOpsApp(HostedApp, App[None]):
             self.start_game(self.start_scenario, self.fixed_seed, self.player)
         else:
             self.show_title()
+
+    def apply_keymap(self) -> None:
+        """The player's keys over the defaults; a file set aside is said once, in words."""
+        status = self.keymap_status
+        if status is None:
+            return
+        if status.problem is not None:
+            self.notify(
+                status.problem,
+                title="Keymap not applied",
+                severity="error",
+                timeout=20,
+                markup=False,
+            )
+        elif status.keymap:
+            self.set_keymap(status.keymap)
 
     def title_screen(self) -> Screen:
         from finops_tui.ui.screens.title import TitleScreen
@@ -282,20 +298,6 @@ class FinOpsApp(HostedApp, App[None]):
 
         self.push_screen(ConfirmScreen(question, yes="Leave", no="Stay"), answered)
 
-    async def _replace_screen(self, screen: Screen) -> Screen:
-        """Take a closed screen away once it has mounted (Textual 8.2's hook for it).
-
-        A key typed ahead (esc right after the key that opens help or the calculator,
-        easy over a slow SSH link) closes a screen before it has mounted. The stack
-        changes at once, as Textual's callers expect; only the removal waits, or the
-        screen's on_mount would look for widgets already taken away and stop the app.
-        """
-        for _ in range(MOUNT_WAIT_STEPS):
-            if screen.is_mounted:
-                break
-            await asyncio.sleep(MOUNT_WAIT_STEP)
-        return await super()._replace_screen(screen)
-
     # -- help, codex, palette -----------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
@@ -322,7 +324,7 @@ class FinOpsApp(HostedApp, App[None]):
 
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(help_sections(self)))
+        self.push_screen(HelpScreen(help_sections(self), self.keymap_status))
 
     def action_codex(self) -> None:
         topic = getattr(self.screen, "codex_topic", lambda: None)()
@@ -374,8 +376,7 @@ class FinOpsApp(HostedApp, App[None]):
             self.open_codex(concept)
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not GamePalette.is_open(self):
-            self.push_screen(GamePalette(id="--command-palette"))
+        open_palette(self)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # No screenshots from the palette: a classroom machine's folder is not ours to fill.
@@ -603,6 +604,7 @@ def create_app(
     setting: str = "standard",
     class_link: Any = None,
     watch: str | None = None,
+    keymap: KeymapStatus | None = None,
 ) -> FinOpsApp:
     """The app, on the title screen, or straight into `level` (an id or a path).
 
@@ -628,4 +630,5 @@ def create_app(
         setting=setting,
         class_link=class_link,
         watch=watching,
+        keymap=keymap,
     )

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import suppress
 from functools import partial
 
+from textual.app import App
 from textual.await_complete import AwaitComplete
-from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
-from textual.css.query import NoMatches
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from finops_tui.gameplay.codex import codex
 from finops_tui.ui.navigator import navigator
+from finops_tui.ui.textual_fixes import NoMatchesSafePalette
 
 Command = tuple[str, str, Callable[[], object]]
 
@@ -78,16 +78,22 @@ class GameCommands(Provider):
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
 
 
-class GamePalette(CommandPalette):
+def open_palette(app: App) -> None:
+    """The command palette, hardened; one at most (every app of finops-tui opens it so).
+
+    A screen pushed over an open palette (a class poll) must not let ctrl+p open a
+    second with the same id, which stops the app.
+    """
+    if app.use_command_palette and not any(isinstance(s, GamePalette) for s in app.screen_stack):
+        app.push_screen(GamePalette(id="--command-palette"))
+
+
+class GamePalette(NoMatchesSafePalette):
     """Textual's palette, hardened against keys that arrive after it has closed.
 
-    A quick double enter selects a command and dismisses the palette; the second key's
-    handlers then find the palette's list removed (NoMatches) and dismiss it again.
+    A quick double enter selects a command and dismisses the palette; the second key
+    must neither stop the app (see textual_fixes) nor dismiss the screen below.
     """
-
-    def _watch__list_visible(self) -> None:
-        with suppress(NoMatches):
-            super()._watch__list_visible()
 
     def dismiss(self, result: object = None) -> AwaitComplete:
         # A second enter may select again after the palette has closed: never pop the

@@ -24,6 +24,7 @@ def play(args: argparse.Namespace) -> int:
         setting="advanced" if getattr(args, "advanced", False) else "standard",
         class_link=_class_link(args, player),
         watch=getattr(args, "watch", None),
+        keymap=_keymap(args),
     )
     # Everything loaded so far (Textual, pydantic, numpy, the level) lives as long as the
     # app: frozen, the collector no longer walks it (see ui.app.tidy_memory).
@@ -59,6 +60,18 @@ def _class_link(args: argparse.Namespace, team: str):
     if problem:
         raise ContentError([f"--player {team!r}: cannot be a team name: {problem}"])
     return ClassLink(ClassDir(Path(class_dir)), team)
+
+
+def _keymap(args: argparse.Namespace):
+    """The player's keymap; a hosted class's teams play on the default keys unless a
+    file is named (`--keymap`), so the host's own keys never surprise a class."""
+    from finops_tui.ui.app import FinOpsApp
+    from finops_tui.ui.keymap import load_keymap
+
+    named = getattr(args, "keymap", None)
+    if getattr(args, "class_dir", None) and not named:
+        return None
+    return load_keymap(FinOpsApp, named)
 
 
 def _store(saves_dir: str | None) -> SaveStore:

@@ -13,6 +13,8 @@ from finops_tui.gameplay.fields import read_decision
 from finops_tui.ui.screens.turn import TurnScreen
 from finops_tui.ui.widgets.decision_form import DecisionForm
 
+from .waiting import settle_turn
+
 
 async def enter_decisions(pilot: Pilot, decisions: Decisions) -> None:
     """Set every control of the turn screen to `decisions`: numbers are typed key by key."""
@@ -36,7 +38,7 @@ async def enter_decisions(pilot: Pilot, decisions: Decisions) -> None:
             control.value = ""
             await pilot.press(*spec.shown(value))
         await pilot.pause()
-    await pilot.pause(0.1)  # let the debounced estimate run
+    await settle_turn(pilot)  # let the debounced estimate run
 
 
 async def play_turn(pilot: Pilot, decisions: Decisions) -> None:

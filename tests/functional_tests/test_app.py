@@ -14,6 +14,7 @@ from finops_tui.ui.screens.debrief import DebriefScreen
 from finops_tui.ui.screens.saves import SaveMenuScreen
 from finops_tui.ui.screens.title import TitleScreen
 from finops_tui.ui.screens.turn import TurnScreen
+from finops_tui.ui.textual_fixes import app_failure
 
 from .conftest import play_turn
 
@@ -153,13 +154,13 @@ async def test_a_screen_closed_before_it_has_mounted_closes_cleanly() -> None:
             app.pop_screen()
             assert app.screen is first  # the stack changes at once, as callers expect
             await pilot.pause(0.3)
-            assert app._exception is None and app.is_running
+            assert app_failure(app) is None and app.is_running
         app.action_help()
         app.open_calculator()
         while app.screen is not first:  # as show_title closes whatever is open
             app.pop_screen()
         await pilot.pause(0.3)
-        assert app._exception is None and app.screen is first
+        assert app_failure(app) is None and app.screen is first
 
 
 async def test_debrief_has_par_and_naive_and_lessons(scenarios) -> None:

@@ -21,8 +21,9 @@ from finops_tui.ui.classroom.link import ClassLink, PollScreen, ScoreboardScreen
 from finops_tui.ui.classroom.lobby import LobbyScreen
 from finops_tui.ui.screens.report import ReportScreen
 from finops_tui.ui.screens.turn import TurnScreen
+from finops_tui.ui.textual_fixes import notification_messages
 
-TICK = 0.7  # longer than the link's half-second poll
+from .waiting import wait_for
 
 
 def team_app(class_dir: ClassDir, team: str):
@@ -63,7 +64,7 @@ async def test_a_turn_waits_for_the_facilitator(tmp_path):
         assert app.session.state.turn == 0  # the lobby: not yet
         assert any("not started" in p.message for p in app.screen.problems)
         class_dir.write_control(Control(phase="playing", open_turn=1))
-        await pilot.pause(TICK)
+        await wait_for(lambda: app.class_link.control.open_turn == 1, what="the link's poll")
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, ReportScreen)
@@ -100,8 +101,16 @@ async def test_a_closed_turn_keeps_last_decisions_and_injected_events_reach_ever
                 }
             )
         )
-        await bp.pause(TICK)
-        await gp.pause(TICK)
+        # The link's poll closes both turns in one tick, which ends with this notice.
+        await wait_for(
+            lambda: all(
+                any("last decisions were kept" in m for m in notification_messages(a))
+                for a in (blue, green)
+            ),
+            what="both teams' turns closed by the facilitator",
+        )
+        await bp.pause()
+        await gp.pause()
         scenario = load_scenario("tutorial")
         injected = Scenario.build(scenario.level.with_injected([surge]), scenario.catalog)
         expected = play(injected, 5, [start_decisions(scenario)] * 2)
@@ -113,7 +122,7 @@ async def test_a_closed_turn_keeps_last_decisions_and_injected_events_reach_ever
             assert status(class_dir, team)["turn"] == 2
             saved = SaveStore(class_dir.team_dir(team)).list()
             assert saved and saved[0].turn == 2 and saved[0].problem is None
-            assert any("Prices are moving" in str(n.message) for n in app._notifications)
+            assert any("Prices are moving" in m for m in notification_messages(app))
 
 
 async def test_a_poll_is_asked_and_answered(tmp_path):
@@ -124,7 +133,8 @@ async def test_a_poll_is_asked_and_answered(tmp_path):
         class_dir.write_control(
             Control(poll=Poll(id=3, question="Who owns the GPU bill?", choices=["IT", "Finance"]))
         )
-        await pilot.pause(TICK)
+        await wait_for(lambda: isinstance(app.screen, PollScreen) and app.screen.is_mounted)
+        await pilot.pause()
         assert isinstance(app.screen, PollScreen)
         await pilot.press("down", "enter")
         await pilot.pause()
@@ -136,7 +146,7 @@ async def test_a_team_that_reconnects_finds_its_game(tmp_path):
     class_dir.write_control(Control(phase="playing", open_turn=2, closed_turn=1))
     first = team_app(class_dir, "blue")
     async with first.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(TICK)
+        await wait_for(lambda: first.session.state.turn >= 1, what="the link's first poll")
         assert first.session.state.turn == 1  # turn 1 was closed before the team came
         first.session.learning = first.session.learning.model_copy(
             update={"justification": "We bought spot and tagged everything."}

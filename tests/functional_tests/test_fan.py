@@ -13,6 +13,7 @@ from finops_tui.ui.widgets.fan_chart import FanSummary
 from finops_tui.ui.widgets.spend_chart import SpendChart
 
 from .conftest import play_turn
+from .waiting import settle_turn
 
 
 async def start(pilot) -> TurnScreen:
@@ -23,9 +24,8 @@ async def start(pilot) -> TurnScreen:
 
 
 async def settle(pilot) -> None:
-    await pilot.pause(0.15)  # past the estimate's debounce, which starts the fan's worker
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    # Past the estimate's debounce, which starts the fan's worker, and the fan it drew.
+    await settle_turn(pilot)
 
 
 def expected_fan(app, decisions):

@@ -15,6 +15,8 @@ from finops_tui.content.classroom import ClassDir, ClassSettings
 from finops_tui.serve.pty_process import PtyProcess
 from finops_tui.serve.ssh import ClassHost, HostConfig
 
+from .waiting import wait_for
+
 ANSI = re.compile(rb"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][A-Z0-9]|[=>])")
 
 
@@ -119,7 +121,7 @@ async def test_one_terminal_per_team_and_a_connection_cap(host):
             conn = await connect(host, team)
             others.append(conn)
             await conn.create_process(term_type="xterm", term_size=(80, 24), encoding=None)
-        await asyncio.sleep(0.5)
+        await wait_for(lambda: len(host.sessions) >= 3, what="three sessions, the cap")
         async with await connect(host, "late") as late:
             p = await late.create_process(term_type="xterm", term_size=(80, 24), encoding=None)
             assert b"The class is full" in await asyncio.wait_for(p.stdout.read(), 10)
@@ -169,12 +171,9 @@ async def test_a_resize_reaches_the_program():
         lambda code: done.set(),
     )
     process.start()
-    deadline = time.monotonic() + 10
-    while b"ready" not in out and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
+    await wait_for(lambda: b"ready" in out, timeout=10, what="the program to start")
     process.resize(132, 43)
-    while b"size 132 43" not in out and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
+    await wait_for(lambda: b"size 132 43" in out, timeout=10, what="the new size")
     process.close()
     assert b"size 132 43" in out
 

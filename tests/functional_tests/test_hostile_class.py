@@ -27,9 +27,11 @@ from finops_tui.ui.classroom.link import PollScreen
 from finops_tui.ui.classroom.scoreboard import ScoreboardApp
 from finops_tui.ui.screens.report import ReportScreen
 from finops_tui.ui.screens.turn import TurnScreen
+from finops_tui.ui.textual_fixes import notification_messages, notification_titles
 from tests.functional_tests import test_host as hosting
-from tests.functional_tests.test_classroom import TICK, new_class, team_app
+from tests.functional_tests.test_classroom import new_class, team_app
 from tests.functional_tests.test_host import connect, read_until
+from tests.functional_tests.waiting import wait_for
 
 host = hosting.host  # the fixture: a real class host on 127.0.0.1, port 0
 
@@ -185,31 +187,22 @@ async def test_a_team_that_joins_during_a_poll_is_asked(host):
     await wait_for(lambda: class_dir.poll_answers(7) == {"green": "y"})
 
 
-async def wait_for(condition, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition never held"
-        await asyncio.sleep(0.1)
-
-
 async def test_a_stale_poll_dialog_is_closed_and_its_answer_never_counts(tmp_path):
     class_dir = new_class(tmp_path)
     first = Poll(id=1, question="Old question", choices=["a", "b"])
     class_dir.write_control(Control(poll=first))
     app = team_app(class_dir, "blue")
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(TICK)
-        assert isinstance(app.screen, PollScreen) and app.screen.poll.id == 1
+        await wait_for(lambda: isinstance(app.screen, PollScreen) and app.screen.poll.id == 1)
         second = Poll(id=2, question="New question", choices=["c", "d"])
         class_dir.write_control(class_dir.control().model_copy(update={"poll": second}))
-        await pilot.pause(TICK * 2)
-        assert isinstance(app.screen, PollScreen) and app.screen.poll.id == 2
+        await wait_for(lambda: isinstance(app.screen, PollScreen) and app.screen.poll.id == 2)
         assert len([s for s in app.screen_stack if isinstance(s, PollScreen)]) == 1
         # An answer from a dialog of poll 1 that arrives now counts nowhere.
         app.class_follower._answered(first, "a")
         await pilot.pause()
         assert class_dir.poll_answers(1) == {} and class_dir.poll_answers(2) == {}
-        assert any("had closed" in n.message for n in app._notifications)
+        assert any("had closed" in m for m in notification_messages(app))
         await pilot.press("enter")
         await pilot.pause()
         assert class_dir.poll_answers(2) == {"blue": "c"}
@@ -221,20 +214,19 @@ async def test_two_writes_in_one_tick_are_both_seen(tmp_path, monkeypatch):
     class_dir = new_class(tmp_path)
     frozen = time.time()
     app = team_app(class_dir, "blue")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(TICK)
+    async with app.run_test(size=(100, 30)):
+        await wait_for(lambda: app.class_link.control is not None, what="the link's first read")
         path = class_dir.control_path
         control = class_dir.write_control(Control())
         stamp = (frozen, frozen)
         import os
 
         os.utime(path, stamp)
-        await pilot.pause(TICK)
+        await wait_for(lambda: app.class_link.control.version == control.version)
         poll = Poll(id=1, question="Seen?", choices=["y", "n"])
         class_dir.write_control(control.model_copy(update={"poll": poll}))
         os.utime(path, stamp)  # same mtime as the write the game already saw
-        await pilot.pause(TICK)
-        assert isinstance(app.screen, PollScreen)
+        await wait_for(lambda: isinstance(app.screen, PollScreen), what="the poll")
 
 
 # -- item 3: away by heartbeat ------------------------------------------------------------
@@ -313,7 +305,7 @@ async def test_a_full_class_disk_tells_the_team_once_and_the_game_goes_on(
             await pilot.press("enter")
             await pilot.pause()
         assert app.is_running and app.session.state.turn == 2
-        told = [n.message for n in app._notifications if n.severity != "information"]
+        told = notification_messages(app, severity=("warning", "error"))
         assert len(told) == 2, told  # once for the scoreboard, once for the autosave
         assert any("class folder cannot be written" in m for m in told)
         assert any("Could not autosave" in m for m in told)
@@ -336,7 +328,7 @@ async def test_a_full_class_disk_never_crashes_the_facilitator(tmp_path, monkeyp
         await pilot.press("r")  # export: results.csv cannot be written
         await pilot.pause()
         assert app.is_running
-        titles = [n.title for n in app._notifications]
+        titles = notification_titles(app)
         assert "Not sent" in titles and "Not exported" in titles
         assert class_dir.control().phase == "lobby"
         assert not (class_dir.root / "results.csv").exists()

@@ -17,7 +17,6 @@ import pytest
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input, Static, TabbedContent, Tabs
-from textual.widgets._footer import FooterKey
 
 from finops_tui.engine import plan_decisions
 from finops_tui.ui.app import create_app
@@ -26,6 +25,7 @@ from finops_tui.ui.screens.debrief import DebriefScreen
 from finops_tui.ui.screens.help import HelpScreen
 from finops_tui.ui.screens.quiz import QuizScreen
 from finops_tui.ui.screens.turn import TurnScreen
+from finops_tui.ui.textual_fixes import FooterKey
 from finops_tui.ui.widgets.bill_table import BillTable
 from finops_tui.ui.widgets.decision_form import DecisionForm
 from finops_tui.ui.widgets.event_log import EventLog

@@ -9,8 +9,11 @@ from textual.widgets import Input, RadioButton, Select
 from finops_tui.ui.app import create_app
 from finops_tui.ui.screens.report import ReportScreen
 from finops_tui.ui.screens.turn import TurnScreen
+from finops_tui.ui.textual_fixes import FooterKey
 from finops_tui.ui.widgets.decision_form import DecisionForm
 from finops_tui.ui.widgets.estimate import ProblemPanel
+
+from .waiting import settle_turn
 
 SERVING = str(Path(__file__).parent / "levels" / "serving.toml")
 
@@ -30,7 +33,7 @@ def choose(screen: TurnScreen, radio_set: str, option: str) -> None:
 
 
 async def settle(pilot) -> None:
-    await pilot.pause(0.15)  # past the estimate's debounce
+    await settle_turn(pilot)  # past the estimate's debounce, however long it takes
 
 
 async def test_a_model_that_does_not_fit_blocks_the_turn_until_fixed() -> None:
@@ -158,8 +161,6 @@ async def test_a_choice_is_estimated_at_once_and_typing_when_it_pauses() -> None
 
 
 async def test_the_footer_keeps_its_keys_and_dims_undo_until_there_is_something_to_undo() -> None:
-    from textual.widgets._footer import FooterKey
-
     app = create_app(level="tutorial", seed=1, animate=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start_turn(pilot)

@@ -24,6 +24,7 @@ from finops_tui.ui.screens.seen import SeenBeforeLeaving
 from finops_tui.ui.screens.title import TitleScreen
 from finops_tui.ui.screens.turn import TurnScreen
 from finops_tui.ui.screens.watch import WatchScreen
+from finops_tui.ui.textual_fixes import send_key_as_terminal
 
 from .conftest import play_turn
 
@@ -32,9 +33,7 @@ def type_ahead(app, *keys: str) -> None:
     """Keys queued at once, as a terminal sends a quick double press."""
     for key in keys:
         char = {"enter": "\r", "space": " "}.get(key, key if len(key) == 1 else None)
-        event = events.Key(key, char)
-        event.set_sender(app)
-        app._driver.send_message(event)
+        send_key_as_terminal(app, events.Key(key, char))
 
 
 async def settle(pilot) -> None:

@@ -18,13 +18,15 @@ from finops_tui.content.errors import ContentError
 from finops_tui.engine.level import MAGNITUDE, Event
 from finops_tui.ui.classroom.hosted import HostedApp
 from finops_tui.ui.classroom.scoreboard import Scoreboard
+from finops_tui.ui.screens.base import LateKeySafe
 
 # Every kind of event a level can schedule, but harm: that is the teams' own risk to run.
 INJECTABLE = tuple(kind for kind in MAGNITUDE if kind != "safety_incident")
 
 
-class Form(ModalScreen[dict | None]):
-    """A few labelled fields; Enter submits, Escape cancels."""
+class Form(LateKeySafe, ModalScreen[dict | None]):
+    """A few labelled fields; Enter submits, Escape cancels (the first of the two typed
+    quickly: the second would close the console)."""
 
     DEFAULT_CSS = """
     Form { align: center middle; }
@@ -113,6 +115,11 @@ class FacilitatorApp(HostedApp, App):
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._enforce_deadline)
+
+    def action_command_palette(self) -> None:
+        from finops_tui.ui.commands import open_palette
+
+        open_palette(self)  # the hardened palette: a quick double enter closes only it
 
     # --- writing the single source of truth
     def _update(self, **changes: object) -> Control | None:

@@ -35,6 +35,7 @@ from finops_tui.engine.scenario import Scenario
 from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.classroom.scoreboard import Scoreboard, phase_line
 from finops_tui.ui.navigator import navigator
+from finops_tui.ui.screens.base import LateKeySafe
 
 POLL_SECONDS = 0.5
 
@@ -128,7 +129,7 @@ class ClassLink:
         return True
 
 
-class PollScreen(ModalScreen[str | None]):
+class PollScreen(LateKeySafe, ModalScreen[str | None]):
     """The facilitator's quick poll: pick one option. Question and options are shown as typed."""
 
     DEFAULT_CSS = """
@@ -158,7 +159,7 @@ class PollScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ScoreboardScreen(ModalScreen[None]):
+class ScoreboardScreen(LateKeySafe, ModalScreen[None]):
     """The class's live scoreboard, over the game."""
 
     DEFAULT_CSS = """

@@ -117,6 +117,11 @@ class ScoreboardApp(HostedApp, App):
         self.class_dir = class_dir
         self.host_in(class_dir, "scoreboard")
 
+    def action_command_palette(self) -> None:
+        from finops_tui.ui.commands import open_palette
+
+        open_palette(self)  # the hardened palette: a quick double enter closes only it
+
     def compose(self) -> ComposeResult:
         settings = self.class_dir.settings()
         title = f"{settings.level} - seed {settings.seed}" if settings else "no class here yet"

@@ -11,14 +11,17 @@ from finops_tui.ui.navigator import Navigator, navigator
 
 
 class GameScreen(Screen):
-    """A screen of the game: `self.game` is its app, typed as a `Navigator`."""
+    """A screen of the game: `self.game` is its app, typed as a `Navigator`.
+
+    Only for screens shown by `FinOpsApp` (the class console's screens are not).
+    """
 
     @property
     def game(self) -> Navigator:
         return navigator(self.app)
 
 
-class LateKeySafe(GameScreen):
+class LateKeySafe(Screen):
     """A screen that ignores a dismiss arriving after it has already gone.
 
     Textual's `dismiss` pops whatever screen is on top. A second enter or click queued

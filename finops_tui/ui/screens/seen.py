@@ -17,6 +17,7 @@ from typing import Any, ClassVar, TypeVar
 from textual import events
 
 from finops_tui.ui.screens.base import GameScreen
+from finops_tui.ui.textual_fixes import PaintedScreen, textual_clock
 
 Action = TypeVar("Action", bound=Callable[..., Any])
 
@@ -37,7 +38,7 @@ def leaves(action: Action) -> Action:
     return guarded  # type: ignore[return-value]
 
 
-class SeenBeforeLeaving(GameScreen):
+class SeenBeforeLeaving(PaintedScreen, GameScreen):
     """A screen whose leaving keys need it to have been shown (see `leaves`)."""
 
     _shown_at: float | None = None
@@ -60,14 +61,9 @@ class SeenBeforeLeaving(GameScreen):
         if showing is self._showing:
             self._painted()
 
-    def _compositor_refresh(self) -> None:
-        # Where Textual sends a screen's frame to the terminal (it has no public hook for
-        # it): the first frame after a change is when the learner can see it, even if
-        # some widgets are still filling in. The after-refresh callback is the fallback.
-        # The clock is read before the frame is written: on a fast link a key can answer
-        # the frame before this thread returns from writing it.
-        started = _now()
-        super()._compositor_refresh()
+    def frame_painted(self, started: float) -> None:
+        # The first frame after a change is when the learner can see it, even if some
+        # widgets are still filling in. The after-refresh callback is the fallback.
         if self._showing is not None:
             self._painted(started)
 
@@ -104,9 +100,7 @@ class SeenBeforeLeaving(GameScreen):
 
 
 def _now() -> float:
-    from textual._time import get_time  # the clock Textual stamps key events with
-
-    return get_time()
+    return textual_clock()  # the clock Textual stamps key events with
 
 
 def _key_name(key: str) -> str:

@@ -13,7 +13,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, Static, TextArea
 
@@ -21,7 +20,7 @@ from finops_tui.content.saves import MAX_JUSTIFICATION, MAX_REFLECTION
 from finops_tui.engine.level import Level
 from finops_tui.gameplay.format import stars, usd
 from finops_tui.gameplay.session import GameSession
-from finops_tui.ui.screens.base import LateKeySafe
+from finops_tui.ui.screens.base import GameScreen, LateKeySafe
 from finops_tui.ui.widgets.footer import GameFooter
 
 SAVE_DELAY = 1.0  # seconds of quiet typing before the text is saved
@@ -68,7 +67,7 @@ def game_facts(session: GameSession) -> str:
     return "Your numbers: " + " · ".join(facts)
 
 
-class WrittenScreen(LateKeySafe, Screen):
+class WrittenScreen(LateKeySafe, GameScreen):
     """What both writing screens share: saving shortly after typing, and on leaving."""
 
     def __init__(self, session: GameSession) -> None:

@@ -20,10 +20,10 @@ from finops_tui.ui.widgets.number_input import NumberInput
 class ChoiceButton(RadioButton):
     """A radio button whose dot shows only when chosen: readable without colour."""
 
-    @property
-    def _button(self) -> Content:
+    def render(self) -> Content:
+        # The inner mark is read at each render: chosen or not, as the value is now.
         self.BUTTON_INNER = "●" if self.value else " "
-        return super()._button
+        return super().render()
 
 
 class DecisionForm(VerticalScroll, can_focus=False):

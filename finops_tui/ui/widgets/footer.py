@@ -6,7 +6,8 @@ from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+
+from finops_tui.ui.textual_fixes import FooterKey, set_footer_key_enabled
 
 PALETTE_ROOM = 100  # columns: below this, the screen's own keys need the whole line
 
@@ -26,6 +27,8 @@ class GameFooter(Footer):
     def __init__(self) -> None:
         super().__init__(compact=True)
         self._composed: list[_Shown] | None = None
+        # Footer shows no keys until its first bindings_changed (its own flag is private).
+        self._bindings_known = False
 
     def on_resize(self, event: events.Resize) -> None:
         wide = event.size.width >= PALETTE_ROOM
@@ -44,10 +47,11 @@ class GameFooter(Footer):
         return [*shown, (("palette", "", str(self.show_command_palette), "", ""), True)]
 
     def compose(self) -> ComposeResult:
-        self._composed = self._shown() if self._bindings_ready else None
+        self._composed = self._shown() if self._bindings_known else None
         yield from super().compose()
 
     def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_known = True
         composed = self._composed
         if (
             composed is not None
@@ -63,10 +67,7 @@ class GameFooter(Footer):
                 for footer_key in self.query(FooterKey):
                     on = enabled.get((footer_key.key, footer_key.action))
                     if on is not None:
-                        # As Textual's FooterKey does it: a flag its click handler reads
-                        # and a class that dims it (not Widget.disabled).
-                        footer_key._disabled = not on
-                        footer_key.set_class(not on, "-disabled")
+                        set_footer_key_enabled(footer_key, on)
                 self._composed = shown
                 return
         super().bindings_changed(screen)

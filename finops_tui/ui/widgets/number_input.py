@@ -33,7 +33,7 @@ class NumberInput(Input):
         # Tells the binding system which keys this field takes; the rest reach the screen.
         return self._is_ours(character)
 
-    async def _on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         # Runs before Input's own handler (Textual dispatches down the MRO).
         if event.is_printable and not self._is_ours(event.character):
             # Not ours: skip Input's handler but let the key bubble to the bindings.
