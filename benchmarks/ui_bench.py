@@ -193,8 +193,8 @@ def fan_redraws(count: int) -> tuple[list[float], list[float], list[float]]:
     from finops_tui.content.levels import load_scenario
     from finops_tui.engine import new_game, start_decisions
     from finops_tui.engine.batch import forecast_fan
-    from finops_tui.ui.fields import with_decision
-    from finops_tui.ui.format import usd
+    from finops_tui.gameplay.fields import with_decision
+    from finops_tui.gameplay.format import usd
 
     scenario = load_scenario("sandbox")
     state = new_game(scenario, 1)

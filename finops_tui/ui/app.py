@@ -22,14 +22,14 @@ from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.level import Plan
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import TurnRecord
+from finops_tui.gameplay.codex import concept_from_link
+from finops_tui.gameplay.roles import ROLES, lead_keys, lens_name, metric_label, next_lens
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.classroom.hosted import HostedApp
-from finops_tui.ui.codex import concept_from_link
 from finops_tui.ui.commands import GameCommands, open_palette
 from finops_tui.ui.keymap import KeymapStatus
 from finops_tui.ui.messages import BestScoresLoaded, OpenCodex
 from finops_tui.ui.no_colour import no_colour_filters
-from finops_tui.ui.roles import ROLES, lead_keys, lens_name, metric_label, next_lens
-from finops_tui.ui.session import GameSession
 from finops_tui.ui.textual_fixes import RemoveScreensOnceMounted
 from finops_tui.ui.textual_fixes import apply as apply_textual_fixes
 from finops_tui.ui.widgets.size_notice import show_size_notice

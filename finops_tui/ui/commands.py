@@ -9,7 +9,8 @@ from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from finops_tui.ui.codex import codex
+from finops_tui.gameplay.codex import codex
+from finops_tui.ui.navigator import navigator
 from finops_tui.ui.textual_fixes import NoMatchesSafePalette
 
 Command = tuple[str, str, Callable[[], object]]
@@ -43,7 +44,7 @@ def screen_commands(provider: Provider) -> Iterator[Command]:
         yield (
             "Cost calculator",
             "Training and serving costs on every GPU and purchase option",
-            app.open_calculator,  # type: ignore[attr-defined]
+            navigator(app).open_calculator,
         )
     if (
         not any(action == "analysis" for _, action in seen)
@@ -53,13 +54,13 @@ def screen_commands(provider: Provider) -> Iterator[Command]:
         yield (
             "Analyse a FOCUS bill",
             "Open a cost export and walk through what it says",
-            app.open_analysis,  # type: ignore[attr-defined]
+            navigator(app).open_analysis,
         )
     for item in codex().values():
         yield (
             f"Codex: {item.title}",
             "Read this concept",
-            partial(app.open_codex, item.id),  # type: ignore[attr-defined]
+            partial(navigator(app).open_codex, item.id),
         )
 
 

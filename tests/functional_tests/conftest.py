@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, RadioButton, RadioSet, Select, Switch
 
 from finops_tui.engine import Decisions
-from finops_tui.ui.fields import read_decision
+from finops_tui.gameplay.fields import read_decision
 from finops_tui.ui.screens.turn import TurnScreen
 from finops_tui.ui.widgets.decision_form import DecisionForm
 

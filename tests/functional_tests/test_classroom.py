@@ -167,9 +167,9 @@ async def test_a_plan_the_world_refuses_is_left_out_of_the_debrief(monkeypatch, 
     from finops_tui.engine import plan_decisions
     from finops_tui.engine.game import InvalidDecisions
     from finops_tui.engine.state import Problem
+    from finops_tui.gameplay.session import GameSession
     from finops_tui.ui.screens import debrief
     from finops_tui.ui.screens.debrief import DebriefScreen
-    from finops_tui.ui.session import GameSession
 
     scenario = scenarios["tutorial"]
     naive = plan_decisions(scenario, scenario.level.plans["naive"])

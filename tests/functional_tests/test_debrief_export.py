@@ -9,10 +9,10 @@ from textual.widgets import Input, OptionList, Static
 
 from finops_tui.content.saves import SaveStore
 from finops_tui.engine import plan_decisions, play
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.app import create_app
 from finops_tui.ui.screens.debrief import DebriefScreen
 from finops_tui.ui.screens.export import ExportScreen
-from finops_tui.ui.session import GameSession
 
 
 async def finished_game(pilot, scenario, seed: int) -> GameSession:
@@ -132,34 +132,3 @@ async def test_a_disk_that_refuses_is_a_message_not_a_crash(tmp_path, scenarios)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, DebriefScreen)
-
-
-def test_typed_names_and_paths_land_where_the_player_expects(
-    tmp_path, monkeypatch, scenarios
-) -> None:
-    from finops_tui.ui.exports import export_target, game_exports
-
-    scenario = scenarios["tutorial"]
-    kinds = game_exports(scenario, play(scenario, 1, []), "")
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "out").mkdir()
-    bill, _markdown, html = kinds
-    saves = tmp_path / "saves"
-    assert export_target("cfo", saves, kinds, False, html) == saves / "cfo.html"
-    assert export_target("cfo.md", saves, kinds, False, bill) == saves / "cfo.md"
-    # A folder gets the chosen export's suggested name; a relative path becomes absolute.
-    assert export_target("out/", saves, kinds, False, bill) == tmp_path / "out" / bill.default_name
-    assert export_target("./out", saves, kinds, False, bill) == tmp_path / "out" / bill.default_name
-    assert export_target("../x.csv", saves, kinds, False, bill) == tmp_path.parent / "x.csv"
-    for typed, why in (
-        ("", "type a file name"),
-        (".hidden.csv", "start with a dot"),
-        ("notes.txt", "must end in .csv or .md or .html"),
-        ("a\x00b.csv", "control characters"),
-    ):
-        try:
-            export_target(typed, saves, kinds, False, bill)
-        except ValueError as exc:
-            assert why in str(exc), (typed, exc)
-        else:
-            raise AssertionError(typed)

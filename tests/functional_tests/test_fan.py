@@ -6,8 +6,8 @@ from textual.widgets import Input, RadioButton
 
 from finops_tui.engine import plan_decisions
 from finops_tui.engine.batch import forecast_fan
+from finops_tui.gameplay.format import usd
 from finops_tui.ui.app import create_app
-from finops_tui.ui.format import usd
 from finops_tui.ui.screens.turn import TurnScreen
 from finops_tui.ui.widgets.fan_chart import FanSummary
 from finops_tui.ui.widgets.spend_chart import SpendChart

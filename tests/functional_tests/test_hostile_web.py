@@ -27,12 +27,12 @@ from finops_tui.cli.main import build_parser
 from finops_tui.content.classroom import ClassDir, ClassSettings
 from finops_tui.content.saves import SaveStore
 from finops_tui.engine import plan_decisions, play
+from finops_tui.gameplay.session import GameSession
 from finops_tui.serve.web import WebClass, WebConfig, team_argv
 from finops_tui.ui.app import create_app
 from finops_tui.ui.classroom.link import ClassLink
 from finops_tui.ui.screens.debrief import DebriefScreen
 from finops_tui.ui.screens.export import ExportScreen, exports_confined
-from finops_tui.ui.session import GameSession
 
 ANSI = re.compile(rb"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][A-Z0-9]|[=>])")
 

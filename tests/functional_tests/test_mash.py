@@ -11,11 +11,11 @@ import random
 
 from finops_tui.content.saves import SaveStore
 from finops_tui.engine import plan_decisions, play
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.app import create_app
 from finops_tui.ui.screens.quiz import QuizScreen
 from finops_tui.ui.screens.watch import watch_plan
 from finops_tui.ui.screens.written import JustificationScreen, ReflectionScreen
-from finops_tui.ui.session import GameSession
 from finops_tui.ui.textual_fixes import app_failure
 
 from .mash import BURST, KEYS, KeyLog, key_event, mash, skip_memory_tidying

@@ -19,13 +19,13 @@ import finops_tui.ui
 from finops_tui.content.classroom import ClassDir, ClassSettings, Control
 from finops_tui.content.saves import SaveStore
 from finops_tui.engine import plan_decisions, play
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.app import create_app
 from finops_tui.ui.classroom.facilitator import FacilitatorApp
 from finops_tui.ui.classroom.link import ClassLink, PollScreen
 from finops_tui.ui.classroom.lobby import LobbyScreen
 from finops_tui.ui.classroom.scoreboard import ScoreboardApp
 from finops_tui.ui.screens.export import open_game_export
-from finops_tui.ui.session import GameSession
 from finops_tui.ui.textual_fixes import app_failure, send_key_as_terminal
 
 from .mash import KEYS, KeyLog, key_event, mash, skip_memory_tidying

@@ -12,8 +12,8 @@ from textual.widgets import DataTable
 
 from finops_tui.content.saves import SaveStore
 from finops_tui.engine import plan_decisions, play
+from finops_tui.gameplay.format import stars
 from finops_tui.ui.app import create_app
-from finops_tui.ui.format import stars
 from finops_tui.ui.screens.briefing import BriefingScreen
 from finops_tui.ui.screens.debrief import DebriefScreen
 from finops_tui.ui.screens.quiz import QuizScreen

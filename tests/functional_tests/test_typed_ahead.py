@@ -12,6 +12,7 @@ from textual import events
 
 from finops_tui.content.saves import SaveStore
 from finops_tui.engine import plan_decisions, play
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.app import create_app
 from finops_tui.ui.screens.briefing import BriefingScreen
 from finops_tui.ui.screens.confirm import ConfirmScreen
@@ -23,7 +24,6 @@ from finops_tui.ui.screens.seen import SeenBeforeLeaving
 from finops_tui.ui.screens.title import TitleScreen
 from finops_tui.ui.screens.turn import TurnScreen
 from finops_tui.ui.screens.watch import WatchScreen
-from finops_tui.ui.session import GameSession
 from finops_tui.ui.textual_fixes import send_key_as_terminal
 
 from .conftest import play_turn

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from textual.pilot import Pilot
 from textual.widgets import Input, RadioSet, Select, Switch
 
-from finops_tui.ui.fields import read_decision
+from finops_tui.gameplay.fields import read_decision
 from finops_tui.ui.screens.turn import TurnScreen
 from finops_tui.ui.widgets.decision_form import DecisionForm
 

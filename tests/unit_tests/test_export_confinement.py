@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from finops_tui.ui.exports import ExportKind, confine, export_target
+from finops_tui.gameplay.exports import ExportKind, confine, export_target
 
 BILL = ExportKind("FOCUS bill (CSV)", (".csv",), "bill.csv", lambda path: [])
 REPORT = ExportKind("Report (Markdown)", (".md",), "report.md", lambda path: [])

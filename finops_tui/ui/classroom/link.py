@@ -32,9 +32,10 @@ from finops_tui.content.errors import ContentError
 from finops_tui.engine.game import InvalidDecisions, start_decisions
 from finops_tui.engine.level import Event
 from finops_tui.engine.scenario import Scenario
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.classroom.scoreboard import Scoreboard, phase_line
+from finops_tui.ui.navigator import navigator
 from finops_tui.ui.screens.base import LateKeySafe
-from finops_tui.ui.session import GameSession
 
 POLL_SECONDS = 0.5
 
@@ -344,7 +345,7 @@ class ClassFollower:
         from finops_tui.ui.screens.turn import TurnScreen
 
         if session.state.finished:
-            self.app.show_debrief(session)  # type: ignore[attr-defined]
+            navigator(self.app).show_debrief(session)
             return
         for screen in self.app.screen_stack:
             if isinstance(screen, TurnScreen):

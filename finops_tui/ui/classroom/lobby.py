@@ -10,8 +10,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.classroom.scoreboard import phase_line
-from finops_tui.ui.session import GameSession
 
 
 class LobbyScreen(Screen):

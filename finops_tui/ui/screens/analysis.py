@@ -132,7 +132,7 @@ class AnalysisScreen(LateKeySafe, Screen):
         self._analyse(self.request, path, self.required_tags())
 
     def _readable(self, typed: str) -> Path:
-        from finops_tui.ui.exports import confine
+        from finops_tui.gameplay.exports import confine
         from finops_tui.ui.screens.export import export_folder, exports_confined
 
         text = typed.strip()
@@ -207,7 +207,7 @@ class AnalysisScreen(LateKeySafe, Screen):
     def action_level(self) -> None:
         """The export dialog, offering one file: the level calibrated on this bill."""
         from finops_tui.content.bill_level import write_bill_level
-        from finops_tui.ui.exports import ExportKind
+        from finops_tui.gameplay.exports import ExportKind
         from finops_tui.ui.screens.export import ExportScreen, export_folder, exports_confined
 
         summary, source = self.summary, self.path

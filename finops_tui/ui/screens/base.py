@@ -7,6 +7,19 @@ from typing import Any
 from textual.await_complete import AwaitComplete
 from textual.screen import Screen
 
+from finops_tui.ui.navigator import Navigator, navigator
+
+
+class GameScreen(Screen):
+    """A screen of the game: `self.game` is its app, typed as a `Navigator`.
+
+    Only for screens shown by `FinOpsApp` (the class console's screens are not).
+    """
+
+    @property
+    def game(self) -> Navigator:
+        return navigator(self.app)
+
 
 class LateKeySafe(Screen):
     """A screen that ignores a dismiss arriving after it has already gone.

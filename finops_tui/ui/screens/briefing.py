@@ -9,11 +9,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Markdown, Static
 
-from finops_tui.ui.format import period_name, target, usd
-from finops_tui.ui.roles import lead_keys, metric_label, role
+from finops_tui.gameplay.format import period_name, target, usd
+from finops_tui.gameplay.roles import lead_keys, metric_label, role
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
-from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.footer import GameFooter
 
 
@@ -110,7 +110,7 @@ class BriefingScreen(LateKeySafe, SeenBeforeLeaving):
         except ContentError as exc:
             self.notify("\n".join(exc.problems), title="Cannot watch", severity="error")
             return
-        self.app.start_watch(session.scenario, *watching)  # type: ignore[attr-defined]
+        self.game.start_watch(session.scenario, *watching)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "start":
@@ -121,14 +121,14 @@ class BriefingScreen(LateKeySafe, SeenBeforeLeaving):
 
     @leaves
     def action_start(self) -> None:
-        self.app.begin_turns(self.session)  # type: ignore[attr-defined]
+        self.game.begin_turns(self.session)
 
     @leaves
     def action_back(self) -> None:
         if self.playing:
             self.dismiss(None)
         else:
-            self.app.show_title()  # type: ignore[attr-defined]
+            self.game.show_title()
 
     def codex_topic(self) -> str | None:
         return "training-compute" if self.session.level.training else "unit-economics"

@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static, TabbedConte
 
 from finops_tui.content.catalog import shipped_catalog
 from finops_tui.engine.catalog import PRICING_OPTIONS, Catalog
-from finops_tui.ui.cost_calculator import (
+from finops_tui.gameplay.cost_calculator import (
     MAX_GPUS,
     QUANTS,
     ServeComparison,
@@ -42,7 +42,7 @@ from finops_tui.ui.cost_calculator import (
     wall_clock,
     why_not,
 )
-from finops_tui.ui.exports import ExportKind, write_text_export
+from finops_tui.gameplay.exports import ExportKind, write_text_export
 from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.widgets.amount_input import AmountInput
 from finops_tui.ui.widgets.footer import GameFooter

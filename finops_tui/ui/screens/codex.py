@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from finops_tui.ui.codex import codex, concept_from_link, entry
+from finops_tui.gameplay.codex import codex, concept_from_link, entry
 from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.widgets.footer import GameFooter
 

@@ -20,8 +20,9 @@ from textual.widgets import (
 )
 
 from finops_tui.engine.game import InvalidDecisions, counterfactual, plan_decisions, play
+from finops_tui.engine.level import ScoreComponent
 from finops_tui.engine.state import GameState
-from finops_tui.ui.format import (
+from finops_tui.gameplay.format import (
     KPI_INFO,
     kpi_concept,
     kpi_value,
@@ -30,11 +31,17 @@ from finops_tui.ui.format import (
     target,
     usd,
 )
+from finops_tui.gameplay.roles import (
+    lead_first,
+    lead_keys,
+    metric_concept,
+    metric_label,
+    metric_text,
+)
+from finops_tui.gameplay.roles import metric_value as lens_value
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.messages import PlansSimulated
-from finops_tui.ui.roles import lead_first, lead_keys, metric_concept, metric_label, metric_text
-from finops_tui.ui.roles import metric_value as lens_value
 from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
-from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.fitted_table import FittedTable
 from finops_tui.ui.widgets.footer import GameFooter
 from finops_tui.ui.widgets.spend_chart import SpendChart, SpendSeries
@@ -264,7 +271,7 @@ class DebriefScreen(SeenBeforeLeaving):
         row("Score", "", lambda s: f"{s.score:.1f}", "score")
         row("Stars", "", lambda s: stars(s.stars), "stars")
         row("Spend", "", lambda s: usd(s.spend_usd), "spend")
-        components = {c.kpi: c for c in level.scoring.components}
+        components: dict[str, ScoreComponent] = {c.kpi: c for c in level.scoring.components}
         role = getattr(self.app, "role", "")
         lens = lead_keys(role, level)
         for kpi in lead_first(relevant_kpis(self.session), role, level):
@@ -328,13 +335,11 @@ class DebriefScreen(SeenBeforeLeaving):
 
     @leaves
     def action_title(self) -> None:
-        self.app.show_title()  # type: ignore[attr-defined]
+        self.game.show_title()
 
     @leaves
     def action_again(self) -> None:
-        self.app.start_game(  # type: ignore[attr-defined]
-            self.session.scenario, self.session.seed, self.session.player
-        )
+        self.game.start_game(self.session.scenario, self.session.seed, self.session.player)
 
     def action_export(self) -> None:
         from finops_tui.ui.screens.export import open_game_export

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from finops_tui.content.errors import ContentError
-from finops_tui.ui.exports import (
+from finops_tui.gameplay.exports import (
     ExportKind,
     export_target,
     game_exports,
@@ -25,8 +25,8 @@ from finops_tui.ui.exports import (
     run_export,
     unique_path,
 )
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.screens.base import LateKeySafe
-from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.footer import GameFooter
 
 

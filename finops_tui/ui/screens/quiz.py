@@ -18,10 +18,10 @@ from textual.widgets.option_list import Option
 
 from finops_tui.content.quiz import QuizAnswer, quiz_length, quiz_score
 from finops_tui.engine.level import QuizQuestion
-from finops_tui.ui.codex import entry
+from finops_tui.gameplay.codex import entry
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
-from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.footer import GameFooter
 
 DIFFICULTY = {1: "Basic", 2: "Intermediate", 3: "Advanced"}
@@ -197,7 +197,7 @@ class QuizScreen(LateKeySafe, SeenBeforeLeaving):
             return
         self.given = self.session.answer_quiz(self.question, choice)
         self.mark_unseen()  # the explanation: enter typed ahead must not skip it
-        problem = self.app.save_learning(self.session)  # type: ignore[attr-defined]
+        problem = self.game.save_learning(self.session)
         choices = self.query_one(OptionList)
         for n, text in enumerate(q.choices):
             mark = "✓ " if n == q.answer else ("✗ " if n == choice else "  ")
@@ -237,7 +237,7 @@ class QuizScreen(LateKeySafe, SeenBeforeLeaving):
     @leaves
     def action_retake(self) -> None:
         self.session.restart_quiz()
-        self.app.save_learning(self.session)  # type: ignore[attr-defined]
+        self.game.save_learning(self.session)
         self.show_next()
 
     @leaves

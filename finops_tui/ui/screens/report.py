@@ -11,9 +11,9 @@ from textual.widgets import Markdown, Static
 
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import GameState, TurnRecord
-from finops_tui.ui.advisor import Tip, advise, frame_tip, large_lines
-from finops_tui.ui.codex import entry
-from finops_tui.ui.format import period_name, stars, usd
+from finops_tui.gameplay.advisor import Tip, advise, frame_tip, large_lines
+from finops_tui.gameplay.codex import entry
+from finops_tui.gameplay.format import period_name, stars, usd
 from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.widgets.footer import GameFooter

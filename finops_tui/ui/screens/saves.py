@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
 from finops_tui.content.errors import ContentError
-from finops_tui.ui.format import stars
+from finops_tui.gameplay.format import stars
 from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.widgets.footer import GameFooter
@@ -116,7 +116,8 @@ class SaveMenuScreen(LateKeySafe, SeenBeforeLeaving, ModalScreen[Any]):
     @leaves
     def action_delete(self) -> None:
         entry = self._current()
-        if entry is None:
+        store = self.game.store
+        if entry is None or store is None:  # no saves folder: the menu lists no save
             return
         from finops_tui.ui.screens.confirm import ConfirmScreen
 
@@ -124,7 +125,7 @@ class SaveMenuScreen(LateKeySafe, SeenBeforeLeaving, ModalScreen[Any]):
             if not yes:
                 return
             try:
-                self.app.store.delete(entry.path)  # type: ignore[attr-defined]
+                store.delete(entry.path)
             except ContentError as exc:
                 self.notify("\n".join(exc.problems), severity="error")
                 return

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, TypeVar
 
 from textual import events
 
+from finops_tui.ui.screens.base import GameScreen
 from finops_tui.ui.textual_fixes import PaintedScreen, textual_clock
 
 Action = TypeVar("Action", bound=Callable[..., Any])
@@ -33,11 +34,11 @@ def leaves(action: Action) -> Action:
             return None
         return action(self, *args)
 
-    guarded.leaves = True  # type: ignore[attr-defined]
+    guarded.__dict__["leaves"] = True  # a function attribute: which actions wait (tests read it)
     return guarded  # type: ignore[return-value]
 
 
-class SeenBeforeLeaving(PaintedScreen):
+class SeenBeforeLeaving(PaintedScreen, GameScreen):
     """A screen whose leaving keys need it to have been shown (see `leaves`)."""
 
     _shown_at: float | None = None

@@ -14,9 +14,9 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from finops_tui.content.levels import LevelInfo
-from finops_tui.ui.format import stars
+from finops_tui.gameplay.format import stars
+from finops_tui.gameplay.roles import lens_name
 from finops_tui.ui.messages import BestScoresLoaded
-from finops_tui.ui.roles import lens_name
 from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.widgets.footer import GameFooter
 
@@ -81,9 +81,9 @@ class TitleScreen(SeenBeforeLeaving):
         table.add_column(Text("Best", justify="right"), key="best", width=cell_len(BEST_WIDEST))
         self._fill()
         table.focus()
-        self.app.load_best_scores(self)  # type: ignore[attr-defined]
+        self.game.load_best_scores(self)
         self.watch(self.app, "role", lambda _role: self._show_summary(), init=False)
-        self.call_after_refresh(self.app.offer_resume, True)  # type: ignore[attr-defined]
+        self.call_after_refresh(self.game.offer_resume, True)
 
     def _fill(self) -> None:
         table = self.query_one("#levels", DataTable)
@@ -117,8 +117,8 @@ class TitleScreen(SeenBeforeLeaving):
 
     def _show_summary(self) -> None:
         level_id = self.selected_level() or ""
-        setting = self.app.setting  # type: ignore[attr-defined]
-        seed = self.app.fixed_seed  # type: ignore[attr-defined]
+        setting = self.game.setting
+        seed = self.game.fixed_seed
         text = Text(self.summaries.get(level_id, ""))
         text.append(f"\n\nSetting: {setting} (v switches)", style="dim")
         text.append(f" · lens: {lens_name(getattr(self.app, 'role', ''))} (o)", style="dim")
@@ -128,14 +128,14 @@ class TitleScreen(SeenBeforeLeaving):
         self.query_one("#level-summary", Static).update(text)
 
     def action_setting(self) -> None:
-        app = self.app
-        app.setting = "advanced" if app.setting == "standard" else "standard"  # type: ignore[attr-defined]
+        game = self.game
+        game.setting = "advanced" if game.setting == "standard" else "standard"
         self._show_summary()
 
     @on(DataTable.RowSelected, "#levels")
     def _selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
-            self.app.choose_level(event.row_key.value)  # type: ignore[attr-defined]
+            self.game.choose_level(event.row_key.value)
 
     def selected_level(self) -> str | None:
         table = self.query_one("#levels", DataTable)
@@ -147,24 +147,24 @@ class TitleScreen(SeenBeforeLeaving):
     def action_play(self) -> None:
         level_id = self.selected_level()
         if level_id:
-            self.app.choose_level(level_id)  # type: ignore[attr-defined]
+            self.game.choose_level(level_id)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("resume", "saves"):
-            return self.app.has_saves(unfinished=action == "resume")  # type: ignore[attr-defined]
+            return self.game.has_saves(unfinished=action == "resume")
         return True
 
     def action_resume(self) -> None:
-        self.app.offer_resume()  # type: ignore[attr-defined]
+        self.game.offer_resume()
 
     def action_saves(self) -> None:
-        self.app.show_saves()  # type: ignore[attr-defined]
+        self.game.show_saves()
 
     def action_calculator(self) -> None:
-        self.app.open_calculator()  # type: ignore[attr-defined]
+        self.game.open_calculator()
 
     def action_analysis(self) -> None:
-        self.app.open_analysis()  # type: ignore[attr-defined]
+        self.game.open_analysis()
 
     def codex_topic(self) -> str | None:
         return "finops-phases"
@@ -174,5 +174,5 @@ class TitleScreen(SeenBeforeLeaving):
             yield (
                 f"Play: {info.title}",
                 f"{info.difficulty}, {info.turns} turns",
-                lambda level_id=info.id: self.app.choose_level(level_id),  # type: ignore[attr-defined]
+                lambda level_id=info.id: self.game.choose_level(level_id),
             )

@@ -18,13 +18,13 @@ from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.game import InvalidDecisions, check_decisions, preview_turn
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import GameState, Problem, TurnRecord
-from finops_tui.ui.advisor import breakdown
-from finops_tui.ui.fields import FieldSpec, changes, decision_fields, with_decision
-from finops_tui.ui.format import period_name, stars
+from finops_tui.gameplay.advisor import breakdown
+from finops_tui.gameplay.fields import FieldSpec, changes, decision_fields, with_decision
+from finops_tui.gameplay.format import period_name, stars
+from finops_tui.gameplay.roles import lead_metrics, lens_name, metric_concept
+from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.messages import FanForecast
-from finops_tui.ui.roles import lead_metrics, lens_name, metric_concept
 from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
-from finops_tui.ui.session import GameSession
 from finops_tui.ui.widgets.bill_table import BillTable
 from finops_tui.ui.widgets.decision_form import DecisionForm
 from finops_tui.ui.widgets.estimate import EstimatePanel, EstimateView, ProblemPanel
@@ -382,7 +382,7 @@ class TurnScreen(SeenBeforeLeaving):
         if action == "last_report":
             return self.session.last_record is not None
         if action == "save":
-            return self.app.store is not None  # type: ignore[attr-defined]
+            return self.game.store is not None
         return True
 
     @leaves
@@ -404,12 +404,12 @@ class TurnScreen(SeenBeforeLeaving):
             self._show_problems()
             self._focus_first_problem()
             return
-        self.app.autosave(self.session)  # type: ignore[attr-defined]
-        self.app.show_report(self.session, record, after=self._after_report)  # type: ignore[attr-defined]
+        self.game.autosave(self.session)
+        self.game.show_report(self.session, record, after=self._after_report)
 
     def _after_report(self, _result: object = None) -> None:
         if self.session.state.finished:
-            self.app.show_debrief(self.session)  # type: ignore[attr-defined]
+            self.game.show_debrief(self.session)
         else:
             self.start_turn()
 
@@ -433,7 +433,7 @@ class TurnScreen(SeenBeforeLeaving):
     def action_last_report(self) -> None:
         record = self.session.last_record
         if record is not None:
-            self.app.show_report(self.session, record, after=None)  # type: ignore[attr-defined]
+            self.game.show_report(self.session, record, after=None)
 
     def action_next_tab(self) -> None:
         tabs = self.query_one(TabbedContent)
@@ -441,13 +441,13 @@ class TurnScreen(SeenBeforeLeaving):
         tabs.active = DASHBOARD_TABS[(current + 1) % len(DASHBOARD_TABS)]
 
     def action_briefing(self) -> None:
-        self.app.show_briefing(self.session, playing=True)  # type: ignore[attr-defined]
+        self.game.show_briefing(self.session, playing=True)
 
     def action_save(self) -> None:
-        self.app.save_game_as(self.session)  # type: ignore[attr-defined]
+        self.game.save_game_as(self.session)
 
     def action_leave(self) -> None:
-        self.app.confirm_leave()  # type: ignore[attr-defined]
+        self.game.confirm_leave()
 
     def codex_topic(self) -> str | None:
         focused: Widget | None = self.focused

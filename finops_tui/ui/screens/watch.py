@@ -21,13 +21,13 @@ from finops_tui.engine.game import InvalidDecisions, start_decisions
 from finops_tui.engine.level import Plan
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import TurnRecord
-from finops_tui.ui.advisor import advise, breakdown, frame_tip
-from finops_tui.ui.fields import changes, decision_fields, decision_text
-from finops_tui.ui.format import period_name, stars, usd
-from finops_tui.ui.roles import lead_metrics
+from finops_tui.gameplay.advisor import advise, breakdown, frame_tip
+from finops_tui.gameplay.fields import changes, decision_fields, decision_text
+from finops_tui.gameplay.format import period_name, stars, usd
+from finops_tui.gameplay.roles import lead_metrics
+from finops_tui.gameplay.session import GameSession, random_seed
 from finops_tui.ui.screens.report import report_markdown, report_summary, tip_text
 from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
-from finops_tui.ui.session import GameSession, random_seed
 from finops_tui.ui.widgets.bill_table import BillTable
 from finops_tui.ui.widgets.footer import GameFooter
 from finops_tui.ui.widgets.kpi_table import KpiTable
@@ -137,7 +137,7 @@ class WatchScreen(SeenBeforeLeaving):
             return
         if self.finished:
             self._stop_auto()
-            self.app.show_debrief(self.session)  # type: ignore[attr-defined]
+            self.game.show_debrief(self.session)
             return
         turn = self.session.turn
         decisions = self.decisions[turn - 1]
@@ -262,11 +262,11 @@ class WatchScreen(SeenBeforeLeaving):
         tabs.active = WATCH_TABS[(current + 1) % len(WATCH_TABS)]
 
     def action_briefing(self) -> None:
-        self.app.show_briefing(self.session, playing=True)  # type: ignore[attr-defined]
+        self.game.show_briefing(self.session, playing=True)
 
     def action_leave(self) -> None:
         self._stop_auto()
-        self.app.confirm_leave()  # type: ignore[attr-defined]
+        self.game.confirm_leave()
 
     def on_screen_suspend(self) -> None:
         # A briefing or the codex over the screen pauses the auto-play.

@@ -13,15 +13,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, Static, TextArea
 
 from finops_tui.content.saves import MAX_JUSTIFICATION, MAX_REFLECTION
 from finops_tui.engine.level import Level
-from finops_tui.ui.format import stars, usd
-from finops_tui.ui.screens.base import LateKeySafe
-from finops_tui.ui.session import GameSession
+from finops_tui.gameplay.format import stars, usd
+from finops_tui.gameplay.session import GameSession
+from finops_tui.ui.screens.base import GameScreen, LateKeySafe
 from finops_tui.ui.widgets.footer import GameFooter
 
 SAVE_DELAY = 1.0  # seconds of quiet typing before the text is saved
@@ -68,7 +67,7 @@ def game_facts(session: GameSession) -> str:
     return "Your numbers: " + " · ".join(facts)
 
 
-class WrittenScreen(LateKeySafe, Screen):
+class WrittenScreen(LateKeySafe, GameScreen):
     """What both writing screens share: saving shortly after typing, and on leaving."""
 
     def __init__(self, session: GameSession) -> None:
@@ -80,7 +79,7 @@ class WrittenScreen(LateKeySafe, Screen):
 
     def prepare(self) -> None:
         """What both screens do on mount: can it be saved at all, and a steady cursor."""
-        self.problem = self.app.save_problem(self.session)  # type: ignore[attr-defined]
+        self.problem = self.game.save_problem(self.session)
         if self.app.animation_level == "none":
             for area in self.query(TextArea):
                 area.cursor_blink = False  # steady screenshots, calmer over slow links
@@ -117,7 +116,7 @@ class WrittenScreen(LateKeySafe, Screen):
             return False
         self.keep(self.texts())
         self.pending = None
-        self.problem = self.app.save_learning(self.session)  # type: ignore[attr-defined]
+        self.problem = self.game.save_learning(self.session)
         self.show_count(saved=True)
         return True
 
@@ -157,7 +156,7 @@ class WrittenScreen(LateKeySafe, Screen):
             self._timer.stop()
         if self.pending is not None and not self.too_long(self.pending):
             self.keep(self.pending)
-            self.app.save_learning(self.session)  # type: ignore[attr-defined]
+            self.game.save_learning(self.session)
 
     def codex_topic(self) -> str | None:
         return "finops-principles"

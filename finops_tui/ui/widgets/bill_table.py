@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from finops_tui.ui.format import usd
+from finops_tui.gameplay.format import usd
 from finops_tui.ui.widgets.fitted_table import FittedTable
 
 

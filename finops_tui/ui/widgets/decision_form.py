@@ -13,7 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Switch
 
 from finops_tui.engine.decisions import Decisions
-from finops_tui.ui.fields import FieldSpec, read_decision
+from finops_tui.gameplay.fields import FieldSpec, read_decision
 from finops_tui.ui.widgets.number_input import NumberInput
 
 
@@ -109,9 +109,9 @@ class DecisionForm(VerticalScroll, can_focus=False):
             control = self._control(spec, read_decision(self._initial, spec.key))
             with row:
                 # A switch reads "[on] Budget alerts $100"; other fields "label  control".
-                if switch:
+                if isinstance(control, Switch):  # the kind "switch" is always a Switch
                     yield control
-                    yield Label(_on_off(control.value), classes="switch-state", markup=False)  # type: ignore[attr-defined]
+                    yield Label(_on_off(control.value), classes="switch-state", markup=False)
                 yield Label(spec.label, classes="field-label", markup=False)
                 if not switch:
                     yield control

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from rich.text import Text
 
-from finops_tui.ui.format import usd, usd_delta
+from finops_tui.gameplay.format import usd, usd_delta
 from finops_tui.ui.widgets.steady import SteadyStatic
 
 

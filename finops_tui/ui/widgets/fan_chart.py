@@ -13,7 +13,7 @@ from textual.app import RenderResult
 from textual.widget import Widget
 
 from finops_tui.engine.batch import Fan
-from finops_tui.ui.format import usd
+from finops_tui.gameplay.format import usd
 
 BAND = "▒"
 # A muted grey-blue: the band sits under the bars and lines without hiding them.

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from rich.text import Text
 
 from finops_tui.engine.level import ScoreComponent
-from finops_tui.ui.format import kpi_value, target
-from finops_tui.ui.roles import LeadMetric
+from finops_tui.gameplay.format import kpi_value, target
+from finops_tui.gameplay.roles import LeadMetric
 from finops_tui.ui.widgets.fitted_table import FittedTable
 
 LENS_MARK = "▸ "  # marks the lens's rows, in colour or not

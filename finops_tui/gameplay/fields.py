@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.scenario import Scenario
-from finops_tui.ui.format import PRACTICE_LABELS, PRICING_LABELS, gpu_label, number_text, usd
+from finops_tui.gameplay.format import PRACTICE_LABELS, PRICING_LABELS, gpu_label, number_text, usd
 
 FieldKind = Literal["select", "radio", "switch", "number", "integer"]
 

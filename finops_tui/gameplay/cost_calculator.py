@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from finops_tui.content.csv_safety import safe_dict
 from finops_tui.engine.calc import optimal_estimate, serve_estimate, train_estimate
 from finops_tui.engine.catalog import GPU_NAMES, PRICING_OPTIONS, Catalog
-from finops_tui.ui.format import PRICING_LABELS, gpu_label, usd
+from finops_tui.gameplay.format import PRICING_LABELS, gpu_label, usd
 
 QUANTS = ("fp16", "int8", "int4")
 SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}

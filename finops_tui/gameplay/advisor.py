@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from finops_tui.engine import physics
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import LedgerLine, TurnRecord
-from finops_tui.ui.format import PRICING_LABELS, usd
-from finops_tui.ui.roles import role
+from finops_tui.gameplay.format import PRICING_LABELS, usd
+from finops_tui.gameplay.roles import role
 
 PRICING_CATEGORY_LABELS = {
     "Standard": "Standard (on-demand)",

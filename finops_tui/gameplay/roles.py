@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from finops_tui.engine.level import Level
 from finops_tui.engine.state import GameState
-from finops_tui.ui.format import KPI_INFO, kpi_concept, kpi_label, kpi_value, pct, usd
+from finops_tui.gameplay.format import KPI_INFO, kpi_concept, kpi_label, kpi_value, pct, usd
 
 
 @dataclass(frozen=True)
