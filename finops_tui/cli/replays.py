@@ -17,7 +17,7 @@ from pathlib import Path
 
 from finops_tui.content.csv_safety import safe_row
 from finops_tui.content.errors import ContentError
-from finops_tui.content.saves import atomic_write_text
+from finops_tui.content.files import atomic_write_text
 from finops_tui.content.verify import VerifiedReplay, verify_replays
 
 TIE_BREAK = (

@@ -20,6 +20,7 @@ import tomli_w
 from finops_tui.content.analyze import BillSummary
 from finops_tui.content.catalog import shipped_catalog
 from finops_tui.content.errors import ContentError
+from finops_tui.content.files import atomic_write_text
 from finops_tui.engine.calc import serve_estimate
 from finops_tui.engine.catalog import GPU_NAMES
 
@@ -378,7 +379,6 @@ def write_bill_level(
 ) -> str:
     """Write the level atomically, after checking it loads and its plans play."""
     from finops_tui.content.levels import load_level
-    from finops_tui.content.saves import atomic_write_text
 
     level_id = level_id_for(out)
     data = bill_level(summary, level_id, keep_names)

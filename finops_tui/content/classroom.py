@@ -28,7 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from finops_tui.content.csv_safety import safe_dict
 from finops_tui.content.errors import ContentError, describe_validation
-from finops_tui.content.files import read_toml
+from finops_tui.content.files import atomic_write_text, read_toml
+from finops_tui.content.saves import SaveStore
 from finops_tui.engine.level import Event
 
 TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -43,8 +44,6 @@ ERROR_LOG_BYTES = 256 * 1024  # the log and its one older copy: at most twice th
 
 def _write_atomic(path: Path, text: str) -> None:
     """Write whole or not at all; a full or read-only disk is a ContentError, never OSError."""
-    from finops_tui.content.saves import atomic_write_text
-
     try:
         atomic_write_text(path, text)
     except OSError as exc:
@@ -341,8 +340,6 @@ RESULT_KPIS = (
 
 def results_rows(class_dir: ClassDir) -> list[dict[str, object]]:
     """One row per team: its game replayed from its save, and its written answers."""
-    from finops_tui.content.saves import SaveStore
-
     rows = []
     for team in class_dir.teams():
         store = SaveStore(class_dir.team_dir(team))

@@ -1,7 +1,11 @@
-"""Reading TOML files with errors that name the file and the problem."""
+"""Files in and out: TOML read with errors that name the file, text written atomically."""
 
 from __future__ import annotations
 
+import functools
+import os
+import stat
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -35,3 +39,63 @@ def read_toml(path: Path) -> dict:
         raise ContentError(
             [f"{path}: toml: nested too deeply to be a level, plan or save"]
         ) from None
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a temporary file in the same folder, fsync it, rename it over `path`.
+
+    Killed at any moment, `path` holds either its old content or the new one, never a
+    mix. A kill may leave a `.NAME.*.tmp` file behind; it never ends in `.toml`.
+    """
+    path = Path(path)
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise ContentError([f"{path}: cannot save: {exc.strerror or exc}"]) from None
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, _new_file_mode(path))
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ContentError([f"{path}: cannot save: {exc.strerror or exc}"]) from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(folder)
+
+
+def _new_file_mode(path: Path) -> int:
+    """The mode `open` would give: mkstemp's 0600 would hide saves from a shared class folder."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        pass
+    return 0o666 & ~_umask()
+
+
+@functools.cache
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(mask)
+    return mask
+
+
+def _fsync_dir(folder: Path) -> None:
+    # The rename is only durable once the folder's entry is on disk (not possible on Windows).
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

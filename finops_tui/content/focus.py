@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 from finops_tui.content.csv_safety import safe_dict
+from finops_tui.content.files import atomic_write_text
 from finops_tui.engine.level import Level
 from finops_tui.engine.state import GameState, LedgerLine
 
@@ -317,6 +318,4 @@ def focus_csv(level: Level, state: GameState, player: str = "") -> str:
 
 
 def write_focus(path: Path, level: Level, state: GameState, player: str = "") -> None:
-    from finops_tui.content.saves import atomic_write_text
-
     atomic_write_text(path, focus_csv(level, state, player))

@@ -6,6 +6,7 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
+from finops_tui.content.files import atomic_write_text
 from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.game import plan_decisions, play
 from finops_tui.engine.scenario import Scenario
@@ -291,8 +292,6 @@ def _inline(text: str) -> str:
 
 def write_report(path: Path, data: ReportInput) -> list[Path]:
     """Write the report (and, for Markdown, its chart beside it); returns the files written."""
-    from finops_tui.content.saves import atomic_write_text
-
     path = Path(path)
     if path.suffix.lower() in (".html", ".htm"):
         atomic_write_text(path, report_html(data))

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from finops_tui.content.errors import ContentError
+from finops_tui.content.files import atomic_write_text
 from finops_tui.content.focus import focus_rows, write_focus
 from finops_tui.content.report import ReportInput, write_report
-from finops_tui.content.saves import atomic_write_text
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import GameState
 

@@ -15,10 +15,11 @@ import pytest
 from textual.widgets import DataTable, Input
 
 from finops_tui.content import classroom as classroom_content
-from finops_tui.content import saves as saves_module
+from finops_tui.content import classroom as classroom_module
 from finops_tui.content.classroom import Broadcast, ClassDir, Control, Poll, TeamStatus
 from finops_tui.content.errors import ContentError
 from finops_tui.content.saves import SaveStore
+from finops_tui.content.saves import files as save_files_module
 from finops_tui.engine import plan_decisions, play
 from finops_tui.ui.classroom import link as link_module
 from finops_tui.ui.classroom.facilitator import FacilitatorApp
@@ -276,6 +277,12 @@ async def test_a_running_game_keeps_its_status_fresh(tmp_path, monkeypatch):
 # -- item 12: a full disk degrades --------------------------------------------------------
 
 
+def fill_the_disk(monkeypatch, full_disk) -> None:
+    """Every write to the class folder fails: the class files and the team's autosave."""
+    for module in (classroom_module, save_files_module):
+        monkeypatch.setattr(module, "atomic_write_text", full_disk)
+
+
 @pytest.mark.parametrize(
     "failure",
     [OSError(errno.ENOSPC, "No space left on device"), ContentError(["class: cannot save"])],
@@ -294,7 +301,7 @@ async def test_a_full_class_disk_tells_the_team_once_and_the_game_goes_on(
         def full_disk(path, text):
             raise failure
 
-        monkeypatch.setattr(saves_module, "atomic_write_text", full_disk)
+        fill_the_disk(monkeypatch, full_disk)
         await pilot.press("enter", "enter")  # lobby, briefing
         await pilot.pause()
         for turn in (1, 2):
@@ -322,7 +329,7 @@ async def test_a_full_class_disk_never_crashes_the_facilitator(tmp_path, monkeyp
         def full_disk(path, text):
             raise OSError(errno.ENOSPC, "No space left on device")
 
-        monkeypatch.setattr(saves_module, "atomic_write_text", full_disk)
+        fill_the_disk(monkeypatch, full_disk)
         await pilot.press("s")  # start: control.json cannot be written
         await pilot.pause()
         await pilot.press("r")  # export: results.csv cannot be written

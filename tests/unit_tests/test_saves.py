@@ -12,6 +12,7 @@ import tomli_w
 from hypothesis import given
 from hypothesis import strategies as st
 
+from finops_tui.content import files as content_files
 from finops_tui.content import saves
 from finops_tui.content.errors import ContentError
 from finops_tui.content.levels import LEVELS_ENV, level_paths, levels_dir, load_scenario
@@ -27,6 +28,7 @@ from finops_tui.content.saves import (
     saves_dir,
     write_save,
 )
+from finops_tui.content.saves import format as save_format
 from finops_tui.engine import new_game, plan_decisions, play, resolve_turn
 
 SHIPPED = [p.stem for p in level_paths()]
@@ -189,7 +191,7 @@ def test_a_failed_write_leaves_the_old_save_and_no_temp(tmp_path, tutorial, monk
     def full_disk(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(saves.os, "replace", full_disk)
+    monkeypatch.setattr(content_files.os, "replace", full_disk)
     with pytest.raises(ContentError) as info:
         write_save(path, save_from_state(tutorial, game(tutorial, 2)))
     assert info.value.problems == [f"{path}: cannot save: No space left on device"]
@@ -461,7 +463,9 @@ def test_a_save_edited_between_two_listings_is_caught(tmp_path, tutorial):
     def cheat(d):
         d["turns"][1]["training"]["pricing"] = "on-demand"
         d["claimed"]["score"] = saves.read_save(path).claimed.score
-        d["integrity"]["checksum"] = saves._digest({k: v for k, v in d.items() if k != "integrity"})
+        d["integrity"]["checksum"] = save_format._digest(
+            {k: v for k, v in d.items() if k != "integrity"}
+        )
 
     edit(path, cheat)
     assert "claimed.score" in store.list()[0].problem

@@ -32,7 +32,8 @@ DEADLINE_S = 180
 WRITER = """
 import itertools, sys
 from pathlib import Path
-from finops_tui.content.saves import atomic_write_text, read_save, save_text
+from finops_tui.content.files import atomic_write_text
+from finops_tui.content.saves import read_save, save_text
 target = Path(sys.argv[1])
 texts = [save_text(read_save(Path(p))) for p in sys.argv[2:]]
 print("ready", flush=True)

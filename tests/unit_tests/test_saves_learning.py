@@ -27,6 +27,7 @@ from finops_tui.content.saves import (
     verify_replay,
     write_save,
 )
+from finops_tui.content.saves import format as save_format
 from finops_tui.engine import plan_decisions, play
 
 EXTRAS = {
@@ -90,7 +91,7 @@ def test_a_save_without_answers_is_laid_out_and_hashed_as_before(tmp_path, tutor
     assert not {"quiz", "justification", "reflections"} & set(data)
     # The checksum is the digest of the file's own content: what saves always were.
     body = {k: v for k, v in data.items() if k != "integrity"}
-    assert data["integrity"]["checksum"] == saves._digest(body)
+    assert data["integrity"]["checksum"] == save_format._digest(body)
     assert load_save(path)[2].learning == Learning()
 
 
