@@ -24,7 +24,11 @@ def calc(args: argparse.Namespace) -> int:
             f"  cost         ${result['cost_usd']:,.2f}",
             f"  energy       {result['energy_kwh']:,.0f} kWh, {result['co2e_kg']:,.0f} kg CO2e",
             f"  loss         {result['loss']:.3f} (Chinchilla fit)",
+            f"  memory       {result['memory_per_gpu_gb']:,.1f} GB of training state per GPU"
+            f" (at least {result['min_gpus']} x {args.gpu})",
         ]
+        if not result["fits"]:
+            lines.insert(1, f"Does not fit: {result['reason']}")
     elif args.calc_command == "serve":
         result = serve_estimate(
             catalog, args.params, args.gpu, args.gpus, args.quant, args.tokens_per_day, args.pricing

@@ -6,6 +6,7 @@ import math
 
 from finops_tui.engine import physics
 from finops_tui.engine.catalog import Catalog
+from finops_tui.engine.fit import training_fit
 
 DEFAULT_CONTEXT_TOKENS = 2048
 
@@ -18,9 +19,14 @@ def train_estimate(
     gpus: int = 8,
     mfu: float | None = None,
     pricing: str = "on-demand",
-) -> dict[str, float]:
-    """Compute, time, money and carbon of one training run."""
+) -> dict[str, object]:
+    """Compute, time, money and carbon of one training run, and whether it fits.
+
+    A run that does not fit its GPUs still gets its figures (what it would cost if it
+    did), with `fits` false and the reason, so a table can show it struck out.
+    """
     spec = catalog.gpus[gpu]
+    fit = training_fit(catalog, params, gpu, gpus)
     mfu = catalog.training.mfu if mfu is None else mfu
     flops = float(physics.training_flops(params, tokens))
     hours = float(physics.gpu_hours(flops, spec.bf16_tflops, mfu))
@@ -33,6 +39,10 @@ def train_estimate(
         "energy_kwh": energy,
         "co2e_kg": energy * catalog.energy.grid_kg_co2e_per_kwh,
         "loss": float(physics.chinchilla_loss(params, tokens)),
+        "fits": fit.fits,
+        "memory_per_gpu_gb": round(fit.memory_per_gpu_gb, 2),
+        "min_gpus": fit.min_gpus,
+        "reason": fit.reason,
     }
 
 

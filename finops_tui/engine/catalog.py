@@ -55,8 +55,12 @@ class GpuSpec(Strict):
     memory_gb: Positive
     bandwidth_gb_s: Positive
     power_w: Positive
+    bf16: bool = Field(True, description="Has bf16 (the T4 does not): needed to train here.")
+    gpus_per_instance: Annotated[int, Field(ge=1, le=64)] = Field(
+        8, description="GPUs in the instance spot interrupts as one (p5/p4d 8, g5/g6 1)."
+    )
     spot_interruptions_per_month: Fraction = Field(
-        description="Share of spot instances interrupted in a month (AWS Spot Instance Advisor)."
+        description="Share of spot *instances* interrupted in a month (AWS Spot Instance Advisor)."
     )
     source: str = ""
     price: GpuPrice

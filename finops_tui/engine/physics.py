@@ -40,6 +40,14 @@ USABLE_MEMORY = 0.9
 # Concurrent sequences a serving replica must hold KV cache for (game assumption).
 KV_CONCURRENT_SEQUENCES = 16
 
+# Training state with mixed-precision Adam: 2 bytes of bf16 weights, 2 of gradients and
+# 12 of fp32 master weights and two moments per parameter (Rajbhandari et al. 2020, ZeRO).
+# ZeRO-3 / FSDP shards all of it over the data-parallel GPUs.
+TRAINING_STATE_BYTES_PER_PARAM = 16.0
+# Share of a GPU's usable memory left to activations, with activation checkpointing
+# and a small micro-batch (game assumption: no published figure in the references).
+TRAINING_ACTIVATION_SHARE = 0.2
+
 
 def training_flops(params, tokens):
     """Training compute: 6 FLOPs per parameter per token (EleutherAI, Transformer Math 101)."""
@@ -114,6 +122,34 @@ def replica_tokens_per_second(params, quant, group, bandwidth_gb_s, peak_tflops,
     tps = np.minimum(memory_bound, compute_bound) * LATENCY_TARGET_FACTOR
     tps = tps * _quant_efficiency(quant)
     return tps * np.where(batching, 1.0, NO_BATCHING_FACTOR)
+
+
+def training_state_gb(params):
+    """Weights, gradients and Adam state of a mixed-precision run, in GB (ZeRO, 2020)."""
+    return np.asarray(params, dtype=float) * TRAINING_STATE_BYTES_PER_PARAM / 1e9
+
+
+def training_state_per_gpu_gb(params, gpus):
+    """Training state on each GPU when ZeRO-3 / FSDP shards it over `gpus` GPUs."""
+    return training_state_gb(params) / np.maximum(np.asarray(gpus, dtype=float), 1.0)
+
+
+def training_capacity_gb(gpu_memory_gb):
+    """Memory of one GPU the sharded training state may take: usable, less activations."""
+    return (
+        np.asarray(gpu_memory_gb, dtype=float) * USABLE_MEMORY * (1.0 - TRAINING_ACTIVATION_SHARE)
+    )
+
+
+def training_min_gpus(params, gpu_memory_gb):
+    """The fewest data-parallel GPUs whose memory holds the sharded training state."""
+    need = training_state_gb(params) / training_capacity_gb(gpu_memory_gb)
+    return np.maximum(np.ceil(need - 1e-9), 1.0).astype(np.int64)
+
+
+def training_fits(params, gpus, gpu_memory_gb):
+    """Whether `gpus` GPUs hold the training state, sharded, with room for activations."""
+    return (np.asarray(gpus) >= training_min_gpus(params, gpu_memory_gb)) & (np.asarray(gpus) > 0)
 
 
 def checkpoint_write_hours(params, bytes_per_param, write_gb_s):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -372,3 +374,56 @@ def test_the_bench_table_judges_the_fan_bar_and_shows_the_typed_on_figure() -> N
     assert "not measured" in next(
         line for line in unmeasured.splitlines() if line.startswith("fan_redraw_ms")
     )
+
+
+def test_calc_train_json_says_whether_the_run_fits(capsys):
+    """ZeRO (Rajbhandari et al. 2020): 70B x 16 bytes = 1,120 GB of training state; 8 x T4
+    hold 128 GB (NVIDIA data sheet). The report still prints, with the reason."""
+    code, out, _ = cli(
+        capsys, "calc", "train", "--params", "70e9", "--tokens", "1e12", "--gpu", "t4", "--json"
+    )
+    result = json.loads(out)
+    assert code == 0
+    assert result["fits"] is False and result["reason"]
+    assert result["memory_per_gpu_gb"] == pytest.approx(1120 / 8)
+    code, out, _ = cli(
+        capsys, "calc", "train", "--params", "7e9", "--tokens", "1e11", "--gpu", "h100", "--json"
+    )
+    result = json.loads(out)
+    assert result["fits"] is True and result["reason"] == ""
+    assert result["memory_per_gpu_gb"] == pytest.approx(112 / 8)
+    assert 2 <= result["min_gpus"] <= 8  # 112 GB over 80 GB GPUs, less activations
+
+
+def test_calc_train_text_refuses_a_run_that_does_not_fit(capsys):
+    code, out, _ = cli(
+        capsys, "calc", "train", "--params", "70e9", "--tokens", "1e12", "--gpu", "h100"
+    )
+    assert code == 0
+    assert "Does not fit: 70B needs about 1,120 GB of training state" in out
+    assert "8 x h100 hold 640 GB" in out and "take at least" in out
+
+
+def test_the_calculator_never_calls_a_run_that_does_not_fit_cheapest():
+    """The issue's case: 7B on 8 GPUs. 8 x T4 spot was ranked cheapest, but a T4 has no
+    bf16 and 8 of them hold 128 GB for 112 GB of state plus activations."""
+    from finops_tui.content.catalog import shipped_catalog
+    from finops_tui.ui.cost_calculator import (
+        TrainInputs,
+        compare_training,
+        train_cost_cell,
+        training_csv,
+        training_summary,
+    )
+
+    c = compare_training(shipped_catalog(), TrainInputs(7e9, 1.4e11, gpus=8))
+    assert c.cheapest is not None and c.cheapest[0] != "t4"
+    t4 = next(r for r in c.rows if r.gpu == "t4")
+    assert not t4.fits and train_cost_cell(t4, "spot") == "no fit"
+    assert next(r for r in c.rows if r.gpu == c.cheapest[0]).fits
+    rows = list(csv.DictReader(io.StringIO(training_csv(c))))
+    assert {r["fits"] for r in rows if r["gpu"] == "t4"} == {"no"}
+    assert all(r["reason"] for r in rows if r["gpu"] == "t4")
+    none = compare_training(shipped_catalog(), TrainInputs(70e9, 1.4e12, gpus=4))
+    assert none.cheapest is None
+    assert "fits on none with 4 GPUs" in "\n".join(training_summary(none))

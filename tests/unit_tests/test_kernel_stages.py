@@ -11,6 +11,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from finops_tui.engine import Decisions
 from finops_tui.engine.batch_state import initial_state
@@ -30,7 +32,12 @@ from finops_tui.engine.stages.money import Line
 from finops_tui.engine.stages.outcomes import event_outcomes
 from finops_tui.engine.stages.period import Period
 from finops_tui.engine.stages.side_work import dev_environment, idle_clusters, runaway_jobs
-from finops_tui.engine.stages.spot import interruptions, lost_wall_hours, poisson_inverse
+from finops_tui.engine.stages.spot import (
+    interruptions,
+    lost_wall_hours,
+    poisson_inverse,
+    spot_instances,
+)
 from finops_tui.engine.stages.totals import add_up
 from finops_tui.engine.stages.training import run_training, ship, train
 from finops_tui.engine.stages.usage import Usage, WorkloadUsage, no_usage
@@ -87,6 +94,58 @@ def test_only_spot_gpus_are_interrupted():
         u, np.full(2, 0.01), np.full(2, 8.0), np.full(2, 100.0), np.array([False, True]), cap=32
     )
     assert count[0] == 0 and count[1] > 0
+
+
+def test_spot_interrupts_instances_at_awss_per_instance_rate(sandbox):
+    """AWS Spot Instance Advisor: interruption frequency is the share of *instances*
+    interrupted in a month; the >20% bucket is taken as 25% for H100 (p5.48xlarge,
+    8 GPUs an instance). 64 spot H100s are 8 instances: 2 interruptions expected in a
+    month, not 16. A g6.xlarge holds one L4, so 8 L4s are 8 instances."""
+    h100 = sandbox.catalog.gpus["h100"]
+    assert h100.gpus_per_instance == 8 and sandbox.catalog.gpus["l4"].gpus_per_instance == 1
+    instances = spot_instances(np.array([64.0, 60.0, 1.0]), np.array([8, 8, 8]))
+    assert instances.tolist() == [8.0, 8.0, 1.0]  # a part-used instance is still one
+    expected = sandbox.hazard[H100] * 8 * HOURS
+    assert expected == pytest.approx(8 * 0.25)
+    # The Poisson count at its median draw is that expectation's median: 2, not ~16.
+    count = interruptions(
+        np.array([0.5]),
+        sandbox.hazard[[H100]],
+        np.array([8.0]),
+        np.array([HOURS]),
+        np.array([True]),
+        cap=32,
+    )
+    assert count[0] == 2
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    gpus=st.integers(2, 64),  # 7B needs at least 2 H100s to train
+    u0=st.floats(0.0, 0.9999),
+    strikes=st.lists(st.floats(0.0, 0.9999), min_size=32, max_size=32),
+    checkpoint=st.floats(0.05, 24.0),
+)
+def test_a_preemption_never_costs_more_than_the_work_since_the_last_checkpoint(
+    sandbox, gpus, u0, strikes, checkpoint
+):
+    """Each preemption loses at most one checkpoint interval of the run's work (every
+    GPU of a synchronous job restarts from the checkpoint) plus the restart."""
+    job = {
+        "training": {
+            **JOB,
+            "gpus": gpus,
+            "pricing": "spot",
+            "checkpoint_hours": checkpoint,
+            "tokens": 1e11,
+        }
+    }
+    u = np.array([[u0, *strikes]])
+    run = training_run(sandbox, [job], u)
+    n = int(run.preemptions[0])
+    restart = sandbox.catalog.training.restart_hours
+    bound = gpus * n * (checkpoint + restart)
+    assert run.lost_gpu_hours[0] <= bound + 1e-9
 
 
 def test_a_preemption_loses_the_work_since_the_last_checkpoint():

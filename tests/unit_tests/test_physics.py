@@ -10,8 +10,12 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from finops_tui.content.catalog import shipped_catalog
 from finops_tui.engine import physics
+from finops_tui.engine.fit import training_fit
 
 # NVIDIA data sheets (via stas00/ml-engineering): peak dense BF16 TFLOP/s, memory, bandwidth.
 A100_TFLOPS = 312
@@ -162,3 +166,62 @@ def test_checkpoint_write_time():
     hours = physics.checkpoint_write_hours(7e9, 16, 2.0)
     assert hours * 3600 == pytest.approx(56.0)
     assert not math.isnan(hours)
+
+
+# --- Training memory -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("params", "gb"), [(7e9, 112), (70e9, 1120)])
+def test_training_state_is_sixteen_bytes_a_parameter(params, gb):
+    """Rajbhandari et al. 2020 (ZeRO): mixed-precision Adam keeps 2 bytes of fp16/bf16
+    weights, 2 of gradients and 12 of fp32 master weights and moments per parameter,
+    so 7B holds 112 GB and 70B 1,120 GB of training state before activations."""
+    assert physics.training_state_gb(params) == pytest.approx(gb)
+
+
+def test_zero3_shards_the_training_state_over_the_gpus():
+    """ZeRO stage 3 (Rajbhandari et al. 2020) / FSDP partition the whole state over the
+    N data-parallel GPUs: each holds 1/N. 1,120 GB over 64 GPUs is 17.5 GB each."""
+    assert physics.training_state_per_gpu_gb(70e9, 64) == pytest.approx(17.5)
+
+
+def test_70b_on_eight_t4s_is_refused_in_words():
+    """NVIDIA T4 data sheet: 16 GB, FP16 and no BF16; 8 x 16 = 128 GB, far under the
+    1,120 GB of a 70B model's training state (ZeRO, 16 bytes a parameter)."""
+    fit = training_fit(shipped_catalog(), 70e9, "t4", 8)
+    assert not fit.fits
+    assert "no bf16" in fit.reason and "take at least" in fit.reason
+
+
+def test_70b_on_eight_h100s_does_not_fit_and_says_how_many_would():
+    """NVIDIA H100 SXM data sheet: 80 GB, so 8 hold 640 GB < 1,120 GB (ZeRO). How much
+    of each GPU is left for activations is the game's assumption: the answer is at
+    least 1,120 / 80 = 14 GPUs, whatever it is."""
+    fit = training_fit(shipped_catalog(), 70e9, "h100", 8)
+    assert not fit.fits
+    assert fit.min_gpus >= 14
+    assert "1,120 GB of training state" in fit.reason and "640 GB" in fit.reason
+    assert f"take at least {fit.min_gpus} x h100" in fit.reason
+    assert training_fit(shipped_catalog(), 70e9, "h100", fit.min_gpus).fits
+
+
+def test_7b_does_not_train_on_eight_t4s_but_does_on_eight_a100s():
+    """7B x 16 bytes = 112 GB (ZeRO): 8 x T4 (128 GB, no bf16) cannot train it; 8 x A100
+    80GB (640 GB) can, sharded, with room for activations."""
+    assert not training_fit(shipped_catalog(), 7e9, "t4", 8).fits
+    assert training_fit(shipped_catalog(), 7e9, "a100-80gb", 8).fits
+
+
+@given(
+    params=st.floats(1e8, 1e12),
+    gpus=st.integers(1, 4096),
+    more=st.integers(0, 4096),
+    memory=st.sampled_from([16, 24, 40, 80, 141]),
+)
+def test_more_gpus_never_make_a_fitting_run_stop_fitting(params, gpus, more, memory):
+    """ZeRO-3 shards the state: more data-parallel GPUs only shrink each one's share."""
+    if physics.training_fits(params, gpus, memory):
+        assert physics.training_fits(params, gpus + more, memory)
+    assert physics.training_state_per_gpu_gb(params, gpus + more) <= (
+        physics.training_state_per_gpu_gb(params, gpus)
+    )

@@ -16,7 +16,7 @@ from finops_tui.engine.decision_arrays import DecisionArrays
 from finops_tui.engine.level import InferenceWorkload
 from finops_tui.engine.scenario import PRICING_INDEX, Scenario
 from finops_tui.engine.stages.period import Period
-from finops_tui.engine.stages.spot import interruptions
+from finops_tui.engine.stages.spot import interruptions, spot_instances
 from finops_tui.engine.stages.usage import WorkloadUsage, no_usage
 
 MAX_INTERRUPTIONS = 32
@@ -127,8 +127,12 @@ def self_host(
     is_spot = d.i_pricing == PRICING_INDEX["spot"]
     up_hours = hours * (1.0 - shortage * is_spot)
     hazard = scenario.hazard[d.i_gpu]
-    count = interruptions(u_interruption, hazard, gpus, up_hours, is_spot, MAX_INTERRUPTIONS)
-    down = np.minimum(count * REPLICA_DOWN_HOURS / np.maximum(replicas, 1.0), up_hours)
+    per_instance = scenario.gpus_per_instance[d.i_gpu]
+    instances = spot_instances(gpus, per_instance)
+    count = interruptions(u_interruption, hazard, instances, up_hours, is_spot, MAX_INTERRUPTIONS)
+    # Each interruption takes one instance's GPUs (its replicas) down for a while.
+    hit_share = np.minimum(per_instance, np.maximum(gpus, 1.0)) / np.maximum(gpus, 1.0)
+    down = np.minimum(count * REPLICA_DOWN_HOURS * hit_share, up_hours)
     capacity = replicas * tps * 3600.0 * (up_hours - down)
     need = to_model * inf.output_tokens * inf.peak_factor
     sla_ok = np.where(d.i_selfhost, np.clip(capacity / np.maximum(need, 1e-9), 0.0, 1.0), 1.0)

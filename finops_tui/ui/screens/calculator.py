@@ -36,7 +36,7 @@ from finops_tui.ui.cost_calculator import (
     serving_summary,
     short_number,
     table_count,
-    table_usd,
+    train_cost_cell,
     training_csv,
     training_summary,
     wall_clock,
@@ -240,7 +240,7 @@ class CalculatorScreen(LateKeySafe, Screen):
             ]
             for pricing in PRICING_OPTIONS:
                 cheapest = (r.gpu, pricing) == c.cheapest
-                shown = table_usd(r.estimates[pricing]["cost_usd"]) + ("*" if cheapest else " ")
+                shown = train_cost_cell(r, pricing) + ("*" if cheapest else " ")
                 cells.append(_right(shown, CHEAPEST if cheapest else ""))
             table.add_row(*cells, key=r.gpu)
         table.move_cursor(row=min(max(row_index, 0), len(c.rows) - 1))
@@ -260,7 +260,11 @@ class CalculatorScreen(LateKeySafe, Screen):
         self.query_one("#train-detail", Static).update(
             f"{r.label}: {e['gpu_hours']:,.0f} GPU-hours, {wall_clock(r.wall_clock_hours)} on "
             f"{c.inputs.gpus} GPUs, {e['energy_kwh']:,.0f} kWh, {e['co2e_kg']:,.0f} kg CO2e. "
-            "Spot can be taken back mid-run: checkpoint."
+            + (
+                "Spot can be taken back mid-run: checkpoint."
+                if r.fits
+                else f"Does not fit: {r.reason}."
+            )
         )
 
     # -- serving --------------------------------------------------------------------------
