@@ -27,6 +27,11 @@ def calc(args: argparse.Namespace) -> int:
             f"  memory       {result['memory_per_gpu_gb']:,.1f} GB of training state per GPU"
             f" (at least {result['min_gpus']} x {args.gpu})",
         ]
+        if "expected_preemptions" in result:
+            lines.append(
+                f"  spot         {result['instances']} instances,"
+                f" about {result['expected_preemptions']:.2f} preemptions over the run"
+            )
         if not result["fits"]:
             lines.insert(1, f"Does not fit: {result['reason']}")
     elif args.calc_command == "serve":

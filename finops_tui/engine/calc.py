@@ -30,8 +30,9 @@ def train_estimate(
     mfu = catalog.training.mfu if mfu is None else mfu
     flops = float(physics.training_flops(params, tokens))
     hours = float(physics.gpu_hours(flops, spec.bf16_tflops, mfu))
-    energy = hours * spec.power_w / 1000.0 * catalog.energy.pue
-    return {
+    # power_w is already PUE-adjusted (Meta's basis): no PUE on top.
+    energy = hours * spec.power_w / 1000.0
+    out: dict[str, object] = {
         "flops": flops,
         "gpu_hours": hours,
         "wall_clock_hours": hours / gpus,
@@ -44,6 +45,13 @@ def train_estimate(
         "min_gpus": fit.min_gpus,
         "reason": fit.reason,
     }
+    if pricing == "spot":
+        # AWS's interruption frequency is a share of instances a month: draw per instance.
+        instances = math.ceil(gpus / spec.gpus_per_instance - 1e-9)
+        per_instance_hour = spec.spot_interruptions_per_month / catalog.hours_per_month
+        out["instances"] = instances
+        out["expected_preemptions"] = round(per_instance_hour * instances * hours / gpus, 3)
+    return out
 
 
 def serve_estimate(

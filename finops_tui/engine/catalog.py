@@ -74,8 +74,11 @@ class ApiPrice(Strict):
 
 
 class Energy(Strict):
-    pue: Annotated[float, Field(ge=1, le=3, allow_inf_nan=False)] = 1.2
-    grid_kg_co2e_per_kwh: NonNegative = 0.41
+    """One energy model, stated once: a GPU's `power_w` is Meta's per-device figure
+    *adjusted for PUE* (peak power, facility overhead included), so energy = GPU-hours
+    x power_w (x a load share for serving and idle machines); no PUE on top."""
+
+    grid_kg_co2e_per_kwh: NonNegative = 0.42
     serving_utilization: Fraction = 0.6
     source: str = ""
 

@@ -584,8 +584,8 @@ def test_totals_are_sums_of_lines_and_the_forecast_is_scored_on_them(sandbox):
     assert totals.budget.tolist() == [120_000 * 0.5 * 100]
     assert totals.value.tolist() == [1234]  # $12.345 rounds to 1,234 cents (half to even)
     assert totals.forecast_error.tolist() == pytest.approx([0.2])  # $120 against $100
-    pue = sandbox.catalog.energy.pue
-    assert totals.energy_kwh[0] == pytest.approx(100 * pue)
+    # Power figures are PUE-adjusted already (Meta's basis): no PUE on top.
+    assert totals.energy_kwh[0] == pytest.approx(100)
 
 
 def test_an_events_outcome_is_what_it_cost(sandbox):

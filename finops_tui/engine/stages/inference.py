@@ -36,7 +36,7 @@ class Inference(NamedTuple):
     api_output_usd: np.ndarray
     cache_usd: np.ndarray
     usage: WorkloadUsage  # waste share: serving capacity idle beyond the peak
-    energy_kwh: np.ndarray  # at the device, before PUE
+    energy_kwh: np.ndarray  # at the PUE-adjusted power (catalog Energy)
 
 
 def pick(table: np.ndarray, index: np.ndarray) -> np.ndarray:

@@ -128,7 +128,7 @@ def runaway_jobs(
 def _energy(
     scenario: Scenario, usage: WorkloadUsage, power_share: float | None = None
 ) -> np.ndarray:
-    """kWh at `power_share` of the device's rating (all of it if None), before PUE."""
+    """kWh at `power_share` of the device's rating (all of it if None); power_w is PUE-adjusted."""
     watt_hours = usage.other_hours * scenario.power_w[usage.gpu]
     if power_share is not None:
         watt_hours = watt_hours * power_share

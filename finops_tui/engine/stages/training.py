@@ -33,7 +33,7 @@ class TrainingRun(NamedTuple):
     preemptions: np.ndarray  # int
     lost_gpu_hours: np.ndarray  # GPU-hours redone after preemptions
     usage: WorkloadUsage
-    energy_kwh: np.ndarray  # at the device, before PUE
+    energy_kwh: np.ndarray  # at the PUE-adjusted power (catalog Energy)
 
 
 class Training(NamedTuple):
