@@ -427,3 +427,21 @@ def test_the_calculator_never_calls_a_run_that_does_not_fit_cheapest():
     none = compare_training(shipped_catalog(), TrainInputs(70e9, 1.4e12, gpus=4))
     assert none.cheapest is None
     assert "fits on none with 4 GPUs" in "\n".join(training_summary(none))
+
+
+def test_calc_train_spot_counts_instances_not_gpus(capsys):
+    """AWS p5.48xlarge holds 8 H100s; AWS's interruption frequency is per instance a
+    month (the >20% bucket, 25% in the catalog). 64 H100s are 8 instances; 4128.75
+    GPU-hours over 64 GPUs is 64.5 h: 8 x 0.25 / 730 x 64.5 = 0.18 preemptions."""
+    code, out, _ = cli(
+        capsys,
+        *("calc", "train", "--params", "7e9", "--tokens", "1.4e11", "--gpu", "h100"),
+        *("--gpus", "64", "--pricing", "spot", "--json"),
+    )
+    result = json.loads(out)
+    assert code == 0 and result["instances"] == 8
+    assert result["expected_preemptions"] == pytest.approx(8 * 0.25 / 730 * 4128.75 / 64, abs=1e-3)
+    _, out, _ = cli(
+        capsys, "calc", "train", "--params", "7e9", "--tokens", "1.4e11", "--gpu", "h100", "--json"
+    )
+    assert "instances" not in json.loads(out)  # on-demand: nothing to preempt
