@@ -63,16 +63,34 @@ def serve_estimate(
     tokens_per_day: float | None = None,
     pricing: str = "on-demand",
     context_tokens: float = DEFAULT_CONTEXT_TOKENS,
+    latency: str = "interactive",
+    input_tokens: float = physics.PUBLISHED_INPUT_TOKENS,
+    output_tokens: float = physics.PUBLISHED_OUTPUT_TOKENS,
 ) -> dict[str, object]:
-    """Does a model fit, how fast does it serve, and what does a million tokens cost."""
+    """Does a model fit, how fast does it serve, and what do a million tokens cost.
+
+    Requests read `input_tokens` and write `output_tokens` (the default is the shape of
+    NVIDIA's published table). `tokens_per_second` is output tokens at the `latency`
+    target; `max_tokens_per_second` the batch (offline maximum) figure. Prices are per
+    million input tokens, per million output tokens, and blended over both, the way API
+    price lists quote them; `tokens_per_day` counts output tokens.
+    """
     spec = catalog.gpus[gpu]
     memory = float(physics.serving_memory_gb(params, quant, context_tokens))
     group = int(physics.gpus_per_replica(params, quant, context_tokens, spec.memory_gb))
+    share = catalog.serving.share(latency)
     out: dict[str, object] = {
         "fits": False,
         "memory_gb": round(memory, 2),
         "gpus_per_replica": group,
+        "latency_target": latency,
+        "latency_share": share,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
         "tokens_per_second": 0.0,
+        "max_tokens_per_second": 0.0,
+        "input_cost_per_million_tokens_usd": None,
+        "output_cost_per_million_tokens_usd": None,
         "cost_per_million_tokens_usd": None,
         "gpus_needed": None,
         "reason": "",
@@ -91,26 +109,42 @@ def serve_estimate(
         )
         return out
     replicas = gpus // group
-    tps_replica = float(
-        physics.replica_tokens_per_second(
-            params, quant, group, spec.bandwidth_gb_s, spec.bf16_tflops, True
+    shape = (spec.bandwidth_gb_s, spec.bf16_tflops, True)
+
+    def replica_tps(latency_share: float) -> float:
+        return float(
+            physics.replica_tokens_per_second(
+                params, quant, group, *shape, latency_share, input_tokens, output_tokens
+            )
         )
-    )
-    tps = tps_replica * replicas
+
+    tps_replica = replica_tps(share)
+    t_in, t_out = (float(x) for x in physics.token_seconds(params, quant, group, *shape))
     rate = spec.price.rate(pricing)
-    out.update(
-        fits=True,
-        tokens_per_second=round(tps, 1),
-        cost_per_million_tokens_usd=round(gpus * rate / (tps * 3600.0) * 1e6, 4),
-    )
+    # US$ a replica-second of work, every GPU held counted (GPUs beyond whole replicas too).
+    per_replica_second = gpus * rate / 3600.0 / replicas
+    scale = 1.0
     if tokens_per_day is not None:
         replicas_needed = max(1, math.ceil(tokens_per_day / 86400.0 / tps_replica))
-        needed = replicas_needed * group
-        out["gpus_needed"] = needed
+        out["gpus_needed"] = replicas_needed * group
+        per_replica_second = group * rate / 3600.0
         if tokens_per_day > 0:
-            out["cost_per_million_tokens_usd"] = round(
-                needed * rate * 24.0 / (tokens_per_day / 1e6), 4
-            )
+            # Paid: the fleet all day. Used: the replica-seconds the tokens take.
+            used = tokens_per_day / tps_replica
+            scale = replicas_needed * 86400.0 / used
+    input_usd = per_replica_second * t_in / share * 1e6 * scale
+    output_usd = per_replica_second * t_out / share * 1e6 * scale
+    blended = (input_tokens * input_usd + output_tokens * output_usd) / (
+        input_tokens + output_tokens
+    )
+    out.update(
+        fits=True,
+        tokens_per_second=round(tps_replica * replicas, 1),
+        max_tokens_per_second=round(replica_tps(catalog.serving.batch_share) * replicas, 1),
+        input_cost_per_million_tokens_usd=round(input_usd, 4),
+        output_cost_per_million_tokens_usd=round(output_usd, 4),
+        cost_per_million_tokens_usd=round(blended, 4),
+    )
     return out
 
 

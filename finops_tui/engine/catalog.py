@@ -83,6 +83,28 @@ class Energy(Strict):
     source: str = ""
 
 
+LATENCY_TARGETS: tuple[str, ...] = ("interactive", "batch")
+LatencyTarget = Literal["interactive", "batch"]
+
+
+class Serving(Strict):
+    """Share of the offline maximum throughput a server keeps under each latency target."""
+
+    interactive_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.5
+    batch_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _tighter_is_slower(self) -> Serving:
+        # A tighter latency target batches fewer requests: it never serves more.
+        if self.interactive_share > self.batch_share:
+            raise ValueError("interactive_share must not exceed batch_share")
+        return self
+
+    def share(self, target: str) -> float:
+        return self.batch_share if target == "batch" else self.interactive_share
+
+
 class Training(Strict):
     """Defaults for the physics of a training run."""
 
@@ -101,6 +123,7 @@ class Catalog(Strict):
     gpus: dict[GpuName, GpuSpec]
     apis: dict[str, ApiPrice] = Field(default_factory=dict)
     energy: Energy = Energy()
+    serving: Serving = Serving()
     training: Training = Training()
 
     @model_validator(mode="after")

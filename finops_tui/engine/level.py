@@ -15,6 +15,7 @@ from finops_tui.engine.catalog import (
     PRICING_OPTIONS,
     Fraction,
     GpuName,
+    LatencyTarget,
     NonNegative,
     Positive,
     Pricing,
@@ -161,6 +162,11 @@ class InferenceWorkload(Strict):
     input_tokens: Positive = 500
     output_tokens: Positive = 250
     context_tokens: Positive = 2048
+    latency_target: LatencyTarget = Field(
+        "interactive",
+        description="interactive (chat: the catalog's interactive_share of the offline "
+        "maximum throughput) or batch (offline jobs: the published maximum).",
+    )
     peak_factor: Annotated[float, Field(ge=1, le=20, allow_inf_nan=False)] = 1.8
     cache_hit_rate: Fraction = 0.25
     cache_usd: NonNegative = Field(300, description="Cost of running the response cache.")

@@ -363,9 +363,13 @@ def serving_summary(c: ServeComparison) -> list[str]:
         f", {short_number(i.tokens_per_day)} tokens a day" if i.tokens_per_day is not None else ""
     )
     gpus = f"{i.gpus} GPU{'s' if i.gpus != 1 else ''}"
+    share = float(c.rows[0].first["latency_share"])  # type: ignore[arg-type]
     lines = [
         f"{short_number(i.params)} params at {i.quant}: {c.memory_gb:,.1f} GB of weights "
-        f"plus KV cache. Each GPU type on {gpus}{demand}; $ per 1M tokens.",
+        f"plus KV cache. Each GPU type on {gpus}{demand}; $ per 1M tokens, input and "
+        "output blended (1000 in, 1000 out a request).",
+        f"Tokens/s at the interactive latency target: {share:.0%} of the batch maximum "
+        "NVIDIA publishes (a game assumption; `calc serve --latency batch` for the maximum).",
     ]
     if c.cheapest is None:
         if not any(r.first["gpus_per_replica"] for r in c.rows):
@@ -406,7 +410,11 @@ SERVE_CSV_COLUMNS = (
     "fits",
     "memory_gb",
     "gpus_per_replica",
+    "latency_target",
     "tokens_per_second",
+    "max_tokens_per_second",
+    "input_cost_per_million_tokens_usd",
+    "output_cost_per_million_tokens_usd",
     "cost_per_million_tokens_usd",
     "gpus_needed",
     "cheapest",
@@ -434,7 +442,15 @@ def serving_csv(c: ServeComparison) -> str:
                     "fits": "yes" if e["fits"] else "no",
                     "memory_gb": f"{e['memory_gb']}",
                     "gpus_per_replica": str(e["gpus_per_replica"]),
+                    "latency_target": str(e["latency_target"]),
                     "tokens_per_second": f"{e['tokens_per_second']}",
+                    "max_tokens_per_second": f"{e['max_tokens_per_second']}",
+                    "input_cost_per_million_tokens_usd": _opt(
+                        e["input_cost_per_million_tokens_usd"]
+                    ),
+                    "output_cost_per_million_tokens_usd": _opt(
+                        e["output_cost_per_million_tokens_usd"]
+                    ),
                     "cost_per_million_tokens_usd": "" if cost is None else f"{cost}",
                     "gpus_needed": "" if e["gpus_needed"] is None else str(e["gpus_needed"]),
                     "cheapest": "yes" if (r.gpu, pricing) == c.cheapest else "",
@@ -445,6 +461,10 @@ def serving_csv(c: ServeComparison) -> str:
 
 
 # -- shared ---------------------------------------------------------------------------
+
+
+def _opt(value: object) -> str:
+    return "" if value is None else f"{value}"
 
 
 def _num(value: float) -> str:

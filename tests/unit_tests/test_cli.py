@@ -445,3 +445,26 @@ def test_calc_train_spot_counts_instances_not_gpus(capsys):
         capsys, "calc", "train", "--params", "7e9", "--tokens", "1.4e11", "--gpu", "h100", "--json"
     )
     assert "instances" not in json.loads(out)  # on-demand: nothing to preempt
+
+
+def test_calc_serve_latency_option_and_prices_apart(capsys):
+    """NVIDIA TensorRT-LLM perf-overview: Llama 3.1 8B FP8 on one H100, 15,220 output
+    tokens/s offline at 1000/1000. `max_tokens_per_second` is comparable to it (within the
+    fit's 8%); `tokens_per_second` is at the chosen latency target."""
+    base = ("calc", "serve", "--params", "8e9", "--gpu", "h100", "--quant", "int8", "--json")
+    _, out, _ = cli(capsys, *base)
+    chat = json.loads(out)
+    _, out, _ = cli(capsys, *base, "--latency", "batch")
+    batch = json.loads(out)
+    assert chat["latency_target"] == "interactive" and batch["latency_target"] == "batch"
+    assert batch["max_tokens_per_second"] == pytest.approx(15220, rel=0.08)
+    assert batch["tokens_per_second"] == batch["max_tokens_per_second"]
+    assert chat["tokens_per_second"] < chat["max_tokens_per_second"]
+    for result in (chat, batch):
+        assert (
+            result["input_cost_per_million_tokens_usd"]
+            < result["cost_per_million_tokens_usd"]
+            < result["output_cost_per_million_tokens_usd"]
+        )
+    code, text, _ = cli(capsys, *base[:-1], "--input-tokens", "1200", "--output-tokens", "300")
+    assert code == 0 and "per 1M input" in text and "interactive latency target" in text

@@ -9,6 +9,8 @@ checked against the published figures it is derived from.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from finops_tui.content.catalog import shipped_catalog
 from finops_tui.engine import GPU_NAMES
@@ -154,18 +156,83 @@ def test_serve_estimate_explains_a_model_that_does_not_fit():
 
 
 def test_serve_estimate_cost_per_million_tokens():
-    """TensorRT-LLM: Llama 3.1 8B FP8 on one H100 serves 15,220 output tokens/s offline
-    (1000/1000); at AWS's $6.88 an hour that is $0.126 per million tokens.
+    """TensorRT-LLM: Llama 3.1 8B FP8 on one H100 serves 15,220 output tokens/s offline,
+    reading 1000 input tokens for every 1000 output. At AWS's $6.88 an hour, an hour
+    serves 54.8M output and 54.8M input tokens: $0.0628 per million, blended over both.
 
-    Under the game's latency target (half the offline maximum, its own assumption) a
-    million tokens cost twice that, within the throughput fit's 8%.
+    Batch (the offline maximum) is within the throughput fit's 8% of that; input and
+    output are priced apart as API price lists do, and add up to the blended figure.
     """
-    out = serve_estimate(shipped_catalog(), 8e9, "h100", gpus=1, quant="int8")
+    out = serve_estimate(shipped_catalog(), 8e9, "h100", gpus=1, quant="int8", latency="batch")
     assert out["fits"] is True
-    by_hand = H100_ON_DEMAND / (out["tokens_per_second"] * 3600) * 1e6
-    assert out["cost_per_million_tokens_usd"] == pytest.approx(by_hand, rel=1e-3)
-    offline = H100_ON_DEMAND / (15220 * 3600) * 1e6
-    assert out["cost_per_million_tokens_usd"] == pytest.approx(2 * offline, rel=0.08)
+    assert out["max_tokens_per_second"] == pytest.approx(15220, rel=0.08)
+    assert out["tokens_per_second"] == out["max_tokens_per_second"]
+    published_blended = H100_ON_DEMAND / (2 * 15220 * 3600) * 1e6
+    assert out["cost_per_million_tokens_usd"] == pytest.approx(published_blended, rel=0.08)
+    i, o = out["input_cost_per_million_tokens_usd"], out["output_cost_per_million_tokens_usd"]
+    assert i < o  # reading a token is cheaper than writing one, as in every API price list
+    assert (1000 * i + 1000 * o) / 2000 == pytest.approx(
+        out["cost_per_million_tokens_usd"], abs=1e-4
+    )
+
+
+def test_a_latency_target_shows_both_throughputs_and_costs_more():
+    """The interactive target keeps the catalog's interactive_share of the offline
+    maximum (a game assumption, stated in prices.toml): half the throughput, twice the
+    price; the maximum is shown beside it."""
+    batch = serve_estimate(shipped_catalog(), 8e9, "h100", quant="int8", latency="batch")
+    chat = serve_estimate(shipped_catalog(), 8e9, "h100", quant="int8", latency="interactive")
+    share = shipped_catalog().serving.interactive_share
+    assert chat["max_tokens_per_second"] == batch["max_tokens_per_second"]
+    assert chat["tokens_per_second"] == pytest.approx(share * batch["tokens_per_second"], rel=1e-3)
+    assert chat["cost_per_million_tokens_usd"] == pytest.approx(
+        batch["cost_per_million_tokens_usd"] / share, rel=1e-3
+    )
+
+
+def test_input_tokens_take_serving_capacity():
+    """Prefill reads every input token (~2N FLOPs each, Transformer Math 101): longer
+    prompts mean fewer output tokens a second and more GPUs for the same output."""
+    short = serve_estimate(shipped_catalog(), 8e9, "h100", quant="int8", input_tokens=100)
+    long = serve_estimate(shipped_catalog(), 8e9, "h100", quant="int8", input_tokens=4000)
+    assert long["tokens_per_second"] < short["tokens_per_second"]
+    demand = {"tokens_per_day": 5e9, "quant": "int8"}
+    assert (
+        serve_estimate(shipped_catalog(), 8e9, "h100", input_tokens=4000, **demand)["gpus_needed"]
+        > serve_estimate(shipped_catalog(), 8e9, "h100", input_tokens=100, **demand)["gpus_needed"]
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    params=st.sampled_from([1e9, 8e9, 13e9, 70e9]),
+    gpu=st.sampled_from(["l4", "a100-80gb", "h100", "h200"]),
+    quant=st.sampled_from(["fp16", "int8", "int4"]),
+    tight=st.floats(0.05, 1.0),
+    loose=st.floats(0.05, 1.0),
+    inp=st.floats(1, 8000),
+    outp=st.floats(1, 4000),
+)
+def test_the_price_per_token_never_falls_when_the_latency_target_tightens(
+    params, gpu, quant, tight, loose, inp, outp
+):
+    """A tighter target keeps a smaller share of the maximum: never a lower price."""
+    tight, loose = min(tight, loose), max(tight, loose)
+    catalog = shipped_catalog().with_overrides(
+        {"serving": {"interactive_share": tight, "batch_share": loose}}
+    )
+    kw = {"gpus": 8, "quant": quant, "input_tokens": inp, "output_tokens": outp}
+    chat = serve_estimate(catalog, params, gpu, latency="interactive", **kw)
+    batch = serve_estimate(catalog, params, gpu, latency="batch", **kw)
+    if not chat["fits"]:
+        return
+    for key in (
+        "cost_per_million_tokens_usd",
+        "input_cost_per_million_tokens_usd",
+        "output_cost_per_million_tokens_usd",
+    ):
+        assert chat[key] >= batch[key]
+    assert chat["tokens_per_second"] <= batch["tokens_per_second"]
 
 
 def test_a_level_overrides_the_catalog(scenarios):

@@ -1,7 +1,8 @@
 """Stage 3, inference: the period's demand, served by an API or by our own GPUs.
 
 An API is priced per million input and output tokens. Our own GPUs serve what their
-replicas can at the level's peak factor; the rest of the requests miss the latency
+replicas can (reading each request's input tokens and writing its output tokens, at the
+level's latency target) at the level's peak factor; the rest of the requests miss the latency
 SLA, and capacity beyond the peak is idle. The cache takes its hit rate off the top.
 """
 
@@ -116,6 +117,8 @@ def self_host(
     )
     gpus = np.where(d.i_selfhost, d.i_gpus, 0.0)
     replicas = np.where(group > 0, np.floor(gpus / np.maximum(group, 1)), 0.0)
+    # Output tokens/s of a replica for this level's requests (their input tokens count:
+    # prefill takes replica time too) at the level's latency target.
     tps = physics.replica_tokens_per_second(
         params,
         d.i_bytes,
@@ -123,6 +126,9 @@ def self_host(
         scenario.bandwidth_gb_s[d.i_gpu],
         scenario.peak_tflops[d.i_gpu],
         d.i_batching,
+        scenario.catalog.serving.share(inf.latency_target),
+        inf.input_tokens,
+        inf.output_tokens,
     )
     is_spot = d.i_pricing == PRICING_INDEX["spot"]
     up_hours = hours * (1.0 - shortage * is_spot)
