@@ -27,6 +27,12 @@ def calc(args: argparse.Namespace) -> int:
             f"  memory       {result['memory_per_gpu_gb']:,.1f} GB of training state per GPU"
             f" (at least {result['min_gpus']} x {args.gpu})",
         ]
+        if "commitment_term_hours" in result:
+            lines.append(
+                f"  commitment   {args.gpus} GPUs x {result['commitment_term_hours']:,.0f} h"
+                f" billed whether used or not: {result['commitment_utilization']:.1%} used,"
+                f" ${result['effective_rate_usd_per_gpu_hour']:,.2f} per GPU-hour used"
+            )
         if "expected_preemptions" in result:
             lines.append(
                 f"  spot         {result['instances']} instances,"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from finops_tui.engine import physics
-from finops_tui.engine.catalog import Catalog
+from finops_tui.engine.catalog import COMMIT_TERM_HOURS, Catalog
 from finops_tui.engine.fit import training_fit
 
 DEFAULT_CONTEXT_TOKENS = 2048
@@ -36,7 +36,7 @@ def train_estimate(
         "flops": flops,
         "gpu_hours": hours,
         "wall_clock_hours": hours / gpus,
-        "cost_usd": round(hours * spec.price.rate(pricing), 2),
+        "cost_usd": round(run_cost(hours, gpus, spec.price.rate(pricing), pricing), 2),
         "energy_kwh": energy,
         "co2e_kg": energy * catalog.energy.grid_kg_co2e_per_kwh,
         "loss": float(physics.chinchilla_loss(params, tokens)),
@@ -45,6 +45,12 @@ def train_estimate(
         "min_gpus": fit.min_gpus,
         "reason": fit.reason,
     }
+    if pricing in COMMIT_TERM_HOURS:
+        term = COMMIT_TERM_HOURS[pricing]
+        terms = max(1, math.ceil(hours / gpus / term - 1e-9))
+        out["commitment_term_hours"] = term * terms
+        out["commitment_utilization"] = round(hours / (gpus * term * terms), 6)
+        out["effective_rate_usd_per_gpu_hour"] = round(float(out["cost_usd"]) / hours, 4)
     if pricing == "spot":
         # AWS's interruption frequency is a share of instances a month: draw per instance.
         instances = math.ceil(gpus / spec.gpus_per_instance - 1e-9)
@@ -52,6 +58,16 @@ def train_estimate(
         out["instances"] = instances
         out["expected_preemptions"] = round(per_instance_hour * instances * hours / gpus, 3)
     return out
+
+
+def run_cost(gpu_hours: float, gpus: int, rate: float, pricing: str) -> float:
+    """US$ of a run: the hours used, or for a commitment every hour of its whole term
+    (billed used or not), as many terms as the run's wall clock needs."""
+    if pricing not in COMMIT_TERM_HOURS:
+        return gpu_hours * rate
+    term = COMMIT_TERM_HOURS[pricing]
+    terms = max(1, math.ceil(gpu_hours / gpus / term - 1e-9))
+    return gpus * term * terms * rate
 
 
 def serve_estimate(

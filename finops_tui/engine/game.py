@@ -245,7 +245,7 @@ def _or(options) -> str:
 def _game_result(scenario: Scenario, batch: BatchState) -> tuple[dict[str, float], float, int]:
     """The game's KPIs, score and stars after the turns in `batch` (none yet: 0 and 0)."""
     level = scenario.level
-    kpis = game_kpis(level, batch)
+    kpis = game_kpis(scenario, batch)
     if batch.turn == 0:
         return {k: float(v[0]) for k, v in kpis.items()}, 0.0, 0
     s = score(level, kpis)

@@ -73,6 +73,7 @@ KPI_NAMES = (
     "unit_cost_per_1k_requests",
     "co2e_kg",
     "commitment_utilization",
+    "commitment_obligation_usd",
     "safety",
 )
 KpiName = Literal[
@@ -89,6 +90,7 @@ KpiName = Literal[
     "unit_cost_per_1k_requests",
     "co2e_kg",
     "commitment_utilization",
+    "commitment_obligation_usd",
     "safety",
 ]
 PRACTICES = (
@@ -117,6 +119,16 @@ class Budget(Strict):
         default_factory=list, description="Optional budget for each turn; overrides the default."
     )
     hard_cap: bool = Field(False, description="Refuse decisions whose estimate exceeds it.")
+
+
+class CommitmentEnd(Strict):
+    """What a commitment still running when the level ends costs the final result."""
+
+    resale_share: Fraction = Field(
+        0.0,
+        description="Share of the remaining term's cost recovered by reselling it (0: the "
+        "remaining cost is owed in full). A game assumption: resale terms vary.",
+    )
 
 
 class TrainingWorkload(Strict):
@@ -370,6 +382,7 @@ class Level(Strict):
     debrief: str
     lessons: list[str] = Field(min_length=1)
     budget: Budget
+    commitments: CommitmentEnd = CommitmentEnd()
     training: TrainingWorkload | None = None
     inference: InferenceWorkload | None = None
     dev: DevEnvironment | None = None

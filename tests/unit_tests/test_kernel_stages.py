@@ -638,3 +638,17 @@ def test_resolve_never_changes_the_state_it_was_given(sandbox):
     for name, value in before.items():
         assert np.array_equal(getattr(state, name), value), name
     assert after.commitments[0].sum() > 0 and state.commitments.sum() == 0
+
+
+def test_the_commitments_left_at_the_end_are_an_obligation(sandbox):
+    """2 H100s committed for a year from period 1: after 10 periods, 2 months are left,
+    2 x 2 x 730 GPU-hours at the 1-year rate, billed whether used or not."""
+    from finops_tui.engine.stages.commitments import obligation_cents
+
+    state = initial_state(sandbox, np.arange(2))
+    schedule = state.commitments.copy()
+    schedule[0, 0, H100, 0:12] = 2
+    owed = obligation_cents(sandbox, schedule, 10)
+    rate = sandbox.catalog.gpus["h100"].price.commit_1y
+    assert owed.tolist() == [round(2 * 2 * 730 * rate * 100), 0]
+    assert obligation_cents(sandbox, schedule, 12).tolist() == [0, 0]

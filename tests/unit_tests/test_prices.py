@@ -243,3 +243,24 @@ def test_a_level_overrides_the_catalog(scenarios):
     assert override != shipped
     assert scenario.catalog.gpus["h100"].spot_interruptions_per_month == override
     assert scenarios["sandbox"].catalog.gpus["h100"].spot_interruptions_per_month == shipped
+
+
+def test_a_commitment_is_priced_over_its_whole_term():
+    """A 3-year commitment on 8 H100s is billed for 8 x 26,280 h at the 3-year rate,
+    used or not (AWS Savings Plans / Reserved Instances terms): a 21.5-day run pays it
+    all, and its effective rate per GPU-hour used is the term's cost over the hours."""
+    out = train_estimate(shipped_catalog(), 13e9, 2.6e11, "h100", gpus=8, pricing="commit-3y")
+    rate = shipped_catalog().gpus["h100"].price.commit_3y
+    assert out["cost_usd"] == pytest.approx(8 * 26_280 * rate, abs=0.01)
+    assert out["commitment_term_hours"] == 26_280
+    assert out["commitment_utilization"] == pytest.approx(out["gpu_hours"] / (8 * 26_280), rel=1e-5)
+    assert out["effective_rate_usd_per_gpu_hour"] == pytest.approx(
+        out["cost_usd"] / out["gpu_hours"], rel=1e-4
+    )
+    on_demand = train_estimate(shipped_catalog(), 13e9, 2.6e11, "h100", gpus=8)
+    assert out["cost_usd"] > 6 * on_demand["cost_usd"]  # no free discount for a short run
+    # A run longer than the term renews it: 6 x 7e9 x 2.8e12 = 1.176e23 FLOPs at 40% of
+    # 989 TFLOP/s is 82,575 H100-hours, 10,322 h on 8 GPUs: two 1-year terms.
+    long = train_estimate(shipped_catalog(), 7e9, 2.8e12, "h100", gpus=8, pricing="commit-1y")
+    assert long["wall_clock_hours"] > 8760
+    assert long["commitment_term_hours"] == 2 * 8760
