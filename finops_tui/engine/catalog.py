@@ -80,6 +80,8 @@ class Energy(Strict):
 
     grid_kg_co2e_per_kwh: NonNegative = 0.42
     serving_utilization: Fraction = 0.6
+    dev_power_share: Fraction = Field(0.3, description="Notebooks mostly wait (assumption).")
+    idle_power_share: Fraction = Field(0.1, description="A forgotten GPU idles (assumption).")
     source: str = ""
 
 
@@ -92,6 +94,9 @@ class Serving(Strict):
 
     interactive_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.5
     batch_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+    replica_down_hours: NonNegative = Field(
+        0.5, description="Hours one spot interruption takes its instance's replicas down."
+    )
     source: str = ""
 
     @model_validator(mode="after")

@@ -229,6 +229,11 @@ class PracticeCosts(Strict):
     safety_evaluation_usd: NonNegative = 0
     alert_detection_hours: Positive = 24
     anomaly_detection_hours: Positive = 4
+    idle_detection_hours: Positive = Field(
+        48,
+        description="Hours anomaly detection takes to flag a forgotten, idle cluster (a game "
+        "assumption: an idle cluster is a steady cost, not a spike, so slower than a runaway).",
+    )
 
 
 class Event(Strict):

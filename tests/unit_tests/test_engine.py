@@ -17,6 +17,7 @@ from finops_tui.engine import (
     resolve_turn,
     start_decisions,
 )
+from finops_tui.engine.scenario import Scenario
 
 
 def _par(scenario):
@@ -283,8 +284,6 @@ def test_a_commitment_bought_in_the_last_month_is_owed_in_the_final_result(scena
 
 
 def test_a_level_may_let_a_commitment_be_resold_at_a_loss(scenarios):
-    from finops_tui.engine.scenario import Scenario
-
     base = scenarios["chatbot-at-scale"]
     data = base.level.model_dump()
     data["commitments"] = {"resale_share": 0.6}

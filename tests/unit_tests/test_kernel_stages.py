@@ -19,19 +19,27 @@ from finops_tui.engine.batch_state import initial_state
 from finops_tui.engine.catalog import GPU_NAMES
 from finops_tui.engine.decision_arrays import DecisionArrays
 from finops_tui.engine.kernel import resolve
+from finops_tui.engine.ledger import workload_gpu
 from finops_tui.engine.level import Level
+from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.stages.billing import (
     bill_commitments,
     bill_compute,
     bill_practices,
     current_rates,
 )
-from finops_tui.engine.stages.commitments import Commitments, buy_commitments
+from finops_tui.engine.stages.commitments import Commitments, buy_commitments, obligation_cents
 from finops_tui.engine.stages.inference import serve
 from finops_tui.engine.stages.money import Line
 from finops_tui.engine.stages.outcomes import event_outcomes
 from finops_tui.engine.stages.period import Period
-from finops_tui.engine.stages.side_work import dev_environment, idle_clusters, runaway_jobs
+from finops_tui.engine.stages.side_work import (
+    dev_environment,
+    event_gpu,
+    event_of,
+    idle_clusters,
+    runaway_jobs,
+)
 from finops_tui.engine.stages.spot import (
     interruptions,
     lost_wall_hours,
@@ -409,6 +417,26 @@ def test_anomaly_detection_finds_a_forgotten_cluster_within_two_days(sandbox):
     assert out.usage.waste_share.tolist() == [1.0, 1.0, 1.0]
 
 
+def test_the_idle_detection_time_and_power_shares_are_level_settings(sandbox):
+    """Game assumptions a level may change, not constants: how fast anomaly detection
+    flags an idle cluster, and the share of power notebooks and idle GPUs draw."""
+    data = sandbox.level.model_dump()
+    data["practices"]["idle_detection_hours"] = 12
+    data["prices"] = {"energy": {"idle_power_share": 0.2, "dev_power_share": 0.5}}
+    level = Level.model_validate(data)
+    changed = Scenario.build(level, sandbox.catalog)
+    d = decide(changed, ANOMALY)
+    args = (np.zeros(1), np.full(1, 4.0), np.zeros(1), d, np.full(1, 0.9))
+    out = idle_clusters(changed, period(changed), *args)
+    shipped = idle_clusters(sandbox, period(sandbox), *args)
+    assert out.new_hours.tolist() == [12.0] and shipped.new_hours.tolist() == [48.0]
+    a100_kw = sandbox.catalog.gpus["a100-80gb"].power_w / 1000
+    assert out.energy_kwh[0] == pytest.approx(4 * 12.0 * a100_kw * 0.2)
+    assert shipped.energy_kwh[0] == pytest.approx(4 * 48.0 * a100_kw * 0.1)
+    dev = dev_environment(changed, period(changed, 1), np.full(1, 4.0), decide(changed, {}))
+    assert dev.energy_kwh[0] == pytest.approx(dev.usage.other_hours[0] * a100_kw * 0.5)
+
+
 def test_tags_with_showback_find_the_owner_and_no_tags_never_do(sandbox):
     d = decide(
         sandbox,
@@ -643,8 +671,6 @@ def test_resolve_never_changes_the_state_it_was_given(sandbox):
 def test_the_commitments_left_at_the_end_are_an_obligation(sandbox):
     """2 H100s committed for a year from period 1: after 10 periods, 2 months are left,
     2 x 2 x 730 GPU-hours at the 1-year rate, billed whether used or not."""
-    from finops_tui.engine.stages.commitments import obligation_cents
-
     state = initial_state(sandbox, np.arange(2))
     schedule = state.commitments.copy()
     schedule[0, 0, H100, 0:12] = 2
@@ -652,3 +678,20 @@ def test_the_commitments_left_at_the_end_are_an_obligation(sandbox):
     rate = sandbox.catalog.gpus["h100"].price.commit_1y
     assert owed.tolist() == [round(2 * 2 * 730 * rate * 100), 0]
     assert obligation_cents(sandbox, schedule, 12).tolist() == [0, 0]
+
+
+def test_the_ledger_and_the_kernel_name_the_same_gpu_for_an_event(sandbox):
+    """A level whose random idle_cluster event names no GPU and a scheduled one does:
+    the kernel bills the dev environment's GPU, and the ledger must say the same."""
+    data = sandbox.level.model_dump()
+    idle = next(e for e in data["events"]["random"] if e["kind"] == "idle_cluster")
+    scheduled = {"kind": "idle_cluster", "turn": 5, "magnitude": 8, "gpu": "h100"}
+    data["events"]["scheduled"].append({"title": "A second cluster", **scheduled})
+    idle["gpu"] = None
+    level = Level.model_validate(data)
+    scenario = Scenario.build(level, sandbox.catalog)
+    billed = GPU_NAMES[event_gpu(level, event_of(level, "idle_cluster"))]
+    assert billed == level.dev.gpu
+    assert workload_gpu(scenario, Decisions(), "idle") == billed
+    runaway = GPU_NAMES[event_gpu(level, event_of(level, "runaway_job"))]
+    assert workload_gpu(scenario, Decisions(), "runaway") == runaway

@@ -21,7 +21,6 @@ from finops_tui.engine.stages.spot import interruptions, spot_instances
 from finops_tui.engine.stages.usage import WorkloadUsage, no_usage
 
 MAX_INTERRUPTIONS = 32
-REPLICA_DOWN_HOURS = 0.5  # one interruption takes one replica down about this long
 
 
 class Inference(NamedTuple):
@@ -138,7 +137,8 @@ def self_host(
     count = interruptions(u_interruption, hazard, instances, up_hours, is_spot, MAX_INTERRUPTIONS)
     # Each interruption takes one instance's GPUs (its replicas) down for a while.
     hit_share = np.minimum(per_instance, np.maximum(gpus, 1.0)) / np.maximum(gpus, 1.0)
-    down = np.minimum(count * REPLICA_DOWN_HOURS * hit_share, up_hours)
+    down_each = scenario.catalog.serving.replica_down_hours  # a game assumption
+    down = np.minimum(count * down_each * hit_share, up_hours)
     capacity = replicas * tps * 3600.0 * (up_hours - down)
     need = to_model * inf.output_tokens * inf.peak_factor
     sla_ok = np.where(d.i_selfhost, np.clip(capacity / np.maximum(need, 1e-9), 0.0, 1.0), 1.0)
