@@ -12,9 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from finops_tui.cli.main import run
 from finops_tui.content.catalog import shipped_catalog
-from finops_tui.engine import GPU_NAMES
+from finops_tui.content.levels import load_scenario
+from finops_tui.content.saves import save_from_state, write_save
+from finops_tui.engine import GPU_NAMES, plan_decisions, play
 from finops_tui.engine.calc import serve_estimate, train_estimate
+from finops_tui.engine.scenario import Scenario
 
 H100_ON_DEMAND = 55.04 / 8  # AWS p5.48xlarge, 8 x H100, retrieved 2026-11
 GCP_H100_SPOT_SHARE = 6.57 / 10.98  # GCP a3-highgpu-1g Spot vs on-demand, 2026-09
@@ -264,3 +268,18 @@ def test_a_commitment_is_priced_over_its_whole_term():
     long = train_estimate(shipped_catalog(), 7e9, 2.8e12, "h100", gpus=8, pricing="commit-1y")
     assert long["wall_clock_hours"] > 8760
     assert long["commitment_term_hours"] == 2 * 8760
+
+
+def test_a_save_made_at_older_prices_is_refused_in_words_not_a_traceback(capsys, tmp_path):
+    """The catalog changed (energy counted once, instances, serving): a save played at
+    the old figures would not replay to the same result, so `verify` says why."""
+    shipped = load_scenario("tutorial")
+    older = shipped.catalog.with_overrides({"energy": {"grid_kg_co2e_per_kwh": 0.41}})
+    old_scenario = Scenario.build(shipped.level, older)
+    state = play(old_scenario, 0, plan_decisions(old_scenario, shipped.level.plans["par"]))
+    path = tmp_path / "old.toml"
+    write_save(path, save_from_state(old_scenario, state, player="before"))
+    code = run(["verify", str(path)])
+    out = capsys.readouterr()
+    assert code == 1 and "Traceback" not in out.out + out.err
+    assert out.out.startswith(f"{path}: prices_hash: made against another version")
