@@ -45,7 +45,7 @@ def training_fit(
             per_gpu,
             capacity,
             0,
-            f"{gpu} has no bf16, so it cannot run mixed-precision bf16 training; "
+            f"{gpu} has no bf16 to train in mixed precision; "
             f"{_suggestion(catalog, params, alternatives)}",
         )
     need = int(physics.training_min_gpus(params, spec.memory_gb))

@@ -96,7 +96,9 @@ def table_count(value: float) -> str:
 def per_million(value: float | None) -> str:
     if value is None:
         return "-"
-    return f"${value:,.2f}" if value >= 0.1 else f"${value:.4f}"
+    if value >= 0.1:
+        return f"${value:,.2f}"
+    return f"${value:.3f}" if value >= 0.01 else f"${value:.4f}"
 
 
 # -- training -------------------------------------------------------------------------
@@ -366,10 +368,8 @@ def serving_summary(c: ServeComparison) -> list[str]:
     share = float(c.rows[0].first["latency_share"])  # type: ignore[arg-type]
     lines = [
         f"{short_number(i.params)} params at {i.quant}: {c.memory_gb:,.1f} GB of weights "
-        f"plus KV cache. Each GPU type on {gpus}{demand}; $ per 1M tokens, input and "
-        "output blended (1000 in, 1000 out a request).",
-        f"Tokens/s at the interactive latency target: {share:.0%} of the batch maximum "
-        "NVIDIA publishes (a game assumption; `calc serve --latency batch` for the maximum).",
+        f"plus KV cache. Each GPU type on {gpus}{demand}; $ per 1M tokens, in and out.",
+        f"Tok/s at an interactive latency target: {share:.0%} of the published maximum (assumed).",
     ]
     if c.cheapest is None:
         if not any(r.first["gpus_per_replica"] for r in c.rows):

@@ -257,14 +257,13 @@ class CalculatorScreen(LateKeySafe, Screen):
             return
         r = c.rows[table.cursor_row]
         e = r.estimates[PRICING_OPTIONS[0]]
+        if not r.fits:  # what it would cost matters less than why it cannot run
+            self.query_one("#train-detail", Static).update(f"{r.label} does not fit: {r.reason}.")
+            return
         self.query_one("#train-detail", Static).update(
             f"{r.label}: {e['gpu_hours']:,.0f} GPU-hours, {wall_clock(r.wall_clock_hours)} on "
             f"{c.inputs.gpus} GPUs, {e['energy_kwh']:,.0f} kWh, {e['co2e_kg']:,.0f} kg CO2e. "
-            + (
-                "Spot can be taken back mid-run: checkpoint."
-                if r.fits
-                else f"Does not fit: {r.reason}."
-            )
+            "Spot can be taken back mid-run: checkpoint."
         )
 
     # -- serving --------------------------------------------------------------------------
