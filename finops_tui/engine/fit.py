@@ -45,7 +45,8 @@ def training_fit(
             per_gpu,
             capacity,
             0,
-            f"{gpu} has no bf16 to train in mixed precision; "
+            f"{_size(params)} needs about {state:,.0f} GB of training state; {gpus} x {gpu} "
+            f"hold {total:,.0f} GB, and {gpu} has no bf16 to train in mixed precision: "
             f"{_suggestion(catalog, params, alternatives)}",
         )
     need = int(physics.training_min_gpus(params, spec.memory_gb))

@@ -199,6 +199,7 @@ def test_70b_on_eight_t4s_is_refused_in_words():
     fit = training_fit(shipped_catalog(), 70e9, "t4", 8)
     assert not fit.fits
     assert "no bf16" in fit.reason and "take at least" in fit.reason
+    assert "70B needs about 1,120 GB of training state; 8 x t4 hold 128 GB" in fit.reason
 
 
 def test_70b_on_eight_h100s_does_not_fit_and_says_how_many_would():
