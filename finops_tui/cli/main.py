@@ -235,8 +235,16 @@ def build_parser() -> Parser:
     serve.add_argument("--gpu", choices=GPU_NAMES, required=True)
     serve.add_argument("--gpus", type=count, default=1)
     serve.add_argument("--quant", choices=("fp16", "int8", "int4"), default="fp16")
-    serve.add_argument("--tokens-per-day", type=number, default=None)
+    serve.add_argument("--tokens-per-day", type=number, default=None, help="output tokens")
     serve.add_argument("--pricing", choices=PRICING_OPTIONS, default="on-demand")
+    serve.add_argument(
+        "--latency",
+        choices=("interactive", "batch"),
+        default="interactive",
+        help="interactive: the catalog's share of the offline maximum; batch: the maximum",
+    )
+    serve.add_argument("--input-tokens", type=number, default=1000, help="per request")
+    serve.add_argument("--output-tokens", type=number, default=1000, help="per request")
     serve.add_argument("--json", action="store_true")
     optimal = calc_sub.add_parser("optimal", help="compute-optimal size for a FLOP budget")
     optimal.add_argument("--flops", type=number, required=True)

@@ -74,7 +74,7 @@ def play_batch(
             if out.events
             else np.zeros((seeds.size, 0), dtype=bool)
         )
-    kpis = game_kpis(scenario.level, state)
+    kpis = game_kpis(scenario, state)
     scores = score(scenario.level, kpis)
     return BatchResult(
         seeds=seeds,

@@ -55,8 +55,12 @@ class GpuSpec(Strict):
     memory_gb: Positive
     bandwidth_gb_s: Positive
     power_w: Positive
+    bf16: bool = Field(True, description="Has bf16 (the T4 does not): needed to train here.")
+    gpus_per_instance: Annotated[int, Field(ge=1, le=64)] = Field(
+        8, description="GPUs in the instance spot interrupts as one (p5/p4d 8, g5/g6 1)."
+    )
     spot_interruptions_per_month: Fraction = Field(
-        description="Share of spot instances interrupted in a month (AWS Spot Instance Advisor)."
+        description="Share of spot *instances* interrupted in a month (AWS Spot Instance Advisor)."
     )
     source: str = ""
     price: GpuPrice
@@ -70,10 +74,40 @@ class ApiPrice(Strict):
 
 
 class Energy(Strict):
-    pue: Annotated[float, Field(ge=1, le=3, allow_inf_nan=False)] = 1.2
-    grid_kg_co2e_per_kwh: NonNegative = 0.41
+    """One energy model, stated once: a GPU's `power_w` is Meta's per-device figure
+    *adjusted for PUE* (peak power, facility overhead included), so energy = GPU-hours
+    x power_w (x a load share for serving and idle machines); no PUE on top."""
+
+    grid_kg_co2e_per_kwh: NonNegative = 0.42
     serving_utilization: Fraction = 0.6
+    dev_power_share: Fraction = Field(0.3, description="Notebooks mostly wait (assumption).")
+    idle_power_share: Fraction = Field(0.1, description="A forgotten GPU idles (assumption).")
     source: str = ""
+
+
+LATENCY_TARGETS: tuple[str, ...] = ("interactive", "batch")
+LatencyTarget = Literal["interactive", "batch"]
+
+
+class Serving(Strict):
+    """Share of the offline maximum throughput a server keeps under each latency target."""
+
+    interactive_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.5
+    batch_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+    replica_down_hours: NonNegative = Field(
+        0.5, description="Hours one spot interruption takes its instance's replicas down."
+    )
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _tighter_is_slower(self) -> Serving:
+        # A tighter latency target batches fewer requests: it never serves more.
+        if self.interactive_share > self.batch_share:
+            raise ValueError("interactive_share must not exceed batch_share")
+        return self
+
+    def share(self, target: str) -> float:
+        return self.batch_share if target == "batch" else self.interactive_share
 
 
 class Training(Strict):
@@ -94,6 +128,7 @@ class Catalog(Strict):
     gpus: dict[GpuName, GpuSpec]
     apis: dict[str, ApiPrice] = Field(default_factory=dict)
     energy: Energy = Energy()
+    serving: Serving = Serving()
     training: Training = Training()
 
     @model_validator(mode="after")

@@ -15,6 +15,7 @@ import numpy as np
 from finops_tui.engine import physics
 from finops_tui.engine.catalog import deep_merge
 from finops_tui.engine.decisions import Decisions
+from finops_tui.engine.fit import training_fit
 from finops_tui.engine.kernel import BatchState, DecisionArrays, TurnOutput, initial_state, resolve
 from finops_tui.engine.ledger import build_ledger, workload_gpu
 from finops_tui.engine.level import Event, Plan, PlanTurn
@@ -152,6 +153,9 @@ def check_decisions(scenario: Scenario, state: GameState, decisions: Decisions) 
             "training.params",
             f"must be between {tr.min_params:.3g} and {tr.max_params:.3g}, got {t.params:.3g}",
         )
+        if t.gpus > 0 and t.gpu in tr.gpus:
+            fit = training_fit(scenario.catalog, t.params, t.gpu, t.gpus, tr.gpus)
+            need(fit.fits, "training.gpus", fit.reason)
     inf, i = level.inference, decisions.inference
     if inf is not None:
         need(
@@ -241,7 +245,7 @@ def _or(options) -> str:
 def _game_result(scenario: Scenario, batch: BatchState) -> tuple[dict[str, float], float, int]:
     """The game's KPIs, score and stars after the turns in `batch` (none yet: 0 and 0)."""
     level = scenario.level
-    kpis = game_kpis(level, batch)
+    kpis = game_kpis(scenario, batch)
     if batch.turn == 0:
         return {k: float(v[0]) for k, v in kpis.items()}, 0.0, 0
     s = score(level, kpis)

@@ -6,6 +6,7 @@ from finops_tui.engine.catalog import GPU_NAMES
 from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.kernel import Line, TurnOutput
 from finops_tui.engine.scenario import Scenario
+from finops_tui.engine.stages.side_work import event_gpu, event_of
 from finops_tui.engine.state import LedgerLine
 
 AI_SERVICE = "AI and Machine Learning"
@@ -36,16 +37,17 @@ COMMITMENT_TYPE = "Reserved GPU capacity"
 
 
 def workload_gpu(scenario: Scenario, decisions: Decisions, workload: str) -> str:
-    level = scenario.level
+    """The GPU a workload's lines are on: the kernel's own answer (one function, so
+    the bill's description and what the kernel billed can never disagree)."""
     if workload == "training":
         return decisions.training.gpu
     if workload == "inference":
         return decisions.inference.gpu
-    kind = {"idle": "idle_cluster", "runaway": "runaway_job"}.get(workload)
-    for event in [*level.events.random, *level.events.scheduled]:
-        if event.kind == kind and event.gpu is not None:
-            return event.gpu
-    return level.dev.gpu if level.dev else "a100-80gb"
+    if workload == "dev":
+        level = scenario.level
+        return level.dev.gpu if level.dev else GPU_NAMES[event_gpu(level, None)]
+    kind = {"idle": "idle_cluster", "runaway": "runaway_job"}[workload]
+    return GPU_NAMES[event_gpu(scenario.level, event_of(scenario.level, kind))]
 
 
 def build_ledger(

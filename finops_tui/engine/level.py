@@ -15,6 +15,7 @@ from finops_tui.engine.catalog import (
     PRICING_OPTIONS,
     Fraction,
     GpuName,
+    LatencyTarget,
     NonNegative,
     Positive,
     Pricing,
@@ -72,6 +73,7 @@ KPI_NAMES = (
     "unit_cost_per_1k_requests",
     "co2e_kg",
     "commitment_utilization",
+    "commitment_obligation_usd",
     "safety",
 )
 KpiName = Literal[
@@ -88,6 +90,7 @@ KpiName = Literal[
     "unit_cost_per_1k_requests",
     "co2e_kg",
     "commitment_utilization",
+    "commitment_obligation_usd",
     "safety",
 ]
 PRACTICES = (
@@ -116,6 +119,16 @@ class Budget(Strict):
         default_factory=list, description="Optional budget for each turn; overrides the default."
     )
     hard_cap: bool = Field(False, description="Refuse decisions whose estimate exceeds it.")
+
+
+class CommitmentEnd(Strict):
+    """What a commitment still running when the level ends costs the final result."""
+
+    resale_share: Fraction = Field(
+        0.0,
+        description="Share of the remaining term's cost recovered by reselling it (0: the "
+        "remaining cost is owed in full). A game assumption: resale terms vary.",
+    )
 
 
 class TrainingWorkload(Strict):
@@ -161,6 +174,11 @@ class InferenceWorkload(Strict):
     input_tokens: Positive = 500
     output_tokens: Positive = 250
     context_tokens: Positive = 2048
+    latency_target: LatencyTarget = Field(
+        "interactive",
+        description="interactive (chat: the catalog's interactive_share of the offline "
+        "maximum throughput) or batch (offline jobs: the published maximum).",
+    )
     peak_factor: Annotated[float, Field(ge=1, le=20, allow_inf_nan=False)] = 1.8
     cache_hit_rate: Fraction = 0.25
     cache_usd: NonNegative = Field(300, description="Cost of running the response cache.")
@@ -211,6 +229,11 @@ class PracticeCosts(Strict):
     safety_evaluation_usd: NonNegative = 0
     alert_detection_hours: Positive = 24
     anomaly_detection_hours: Positive = 4
+    idle_detection_hours: Positive = Field(
+        48,
+        description="Hours anomaly detection takes to flag a forgotten, idle cluster (a game "
+        "assumption: an idle cluster is a steady cost, not a spike, so slower than a runaway).",
+    )
 
 
 class Event(Strict):
@@ -364,6 +387,7 @@ class Level(Strict):
     debrief: str
     lessons: list[str] = Field(min_length=1)
     budget: Budget
+    commitments: CommitmentEnd = CommitmentEnd()
     training: TrainingWorkload | None = None
     inference: InferenceWorkload | None = None
     dev: DevEnvironment | None = None

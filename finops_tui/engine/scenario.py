@@ -31,8 +31,10 @@ class Scenario:
     power_w: np.ndarray = field(repr=False)
     # Rates by [pricing index, gpu index]: on-demand, spot, commit-1y, commit-3y.
     rates: np.ndarray = field(repr=False)
-    # Spot interruptions per GPU-hour.
+    # Spot interruptions per *instance*-hour: AWS's rate is a share of instances a month.
     hazard: np.ndarray = field(repr=False)
+    gpus_per_instance: np.ndarray = field(repr=False)  # int
+    bf16: np.ndarray = field(repr=False)  # bool: the GPU can train in bf16
     term_periods: tuple[int, int]
     horizon: int
     model_ids: tuple[str, ...]
@@ -71,6 +73,8 @@ class Scenario:
             power_w=np.array([s.power_w for s in specs]),
             rates=rates,
             hazard=np.array([s.spot_interruptions_per_month for s in specs]) / cat.hours_per_month,
+            gpus_per_instance=np.array([s.gpus_per_instance for s in specs], dtype=np.int64),
+            bf16=np.array([s.bf16 for s in specs], dtype=bool),
             term_periods=term_periods,  # type: ignore[arg-type]
             horizon=level.turns + max(term_periods) + 1,
             model_ids=model_ids,

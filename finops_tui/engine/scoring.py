@@ -6,11 +6,23 @@ import numpy as np
 
 from finops_tui.engine.kernel import BatchState
 from finops_tui.engine.level import Level
+from finops_tui.engine.scenario import Scenario
+from finops_tui.engine.stages.commitments import obligation_cents
 
 
-def game_kpis(level: Level, state: BatchState) -> dict[str, np.ndarray]:
-    """The KPIs of the games so far, over the batch, as the level's scoring names them."""
-    spend = state.cum_spend / 100.0
+def game_kpis(scenario: Scenario, state: BatchState) -> dict[str, np.ndarray]:
+    """The KPIs of the games so far, over the batch, as the level's scoring names them.
+
+    When the level has ended, commitments still running are an obligation: their
+    remaining cost (less any resale the level allows) counts in ROI and net value.
+    """
+    level = scenario.level
+    owed = (
+        obligation_cents(scenario, state.commitments, state.turn) / 100.0
+        if state.turn >= level.turns
+        else np.zeros(state.size)
+    )
+    spend = state.cum_spend / 100.0 + owed
     value = state.cum_value / 100.0
     played = max(state.turn, 1)
     effective = np.maximum(state.cum_effective, 1)
@@ -56,6 +68,7 @@ def game_kpis(level: Level, state: BatchState) -> dict[str, np.ndarray]:
             state.commit_used_hours / np.maximum(state.commit_capacity_hours, 1e-9),
             1.0,
         ),
+        "commitment_obligation_usd": owed,
         "safety": np.where(state.incidents > 0, 0.0, 1.0),
     }
 

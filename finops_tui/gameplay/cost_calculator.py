@@ -96,7 +96,9 @@ def table_count(value: float) -> str:
 def per_million(value: float | None) -> str:
     if value is None:
         return "-"
-    return f"${value:,.2f}" if value >= 0.1 else f"${value:.4f}"
+    if value >= 0.1:
+        return f"${value:,.2f}"
+    return f"${value:.3f}" if value >= 0.01 else f"${value:.4f}"
 
 
 # -- training -------------------------------------------------------------------------
@@ -114,15 +116,27 @@ class TrainInputs:
 class TrainRow:
     gpu: str
     label: str
-    estimates: dict[str, dict[str, float]]  # pricing option -> train_estimate()
+    estimates: dict[str, dict[str, object]]  # pricing option -> train_estimate()
+
+    @property
+    def first(self) -> dict[str, object]:
+        return next(iter(self.estimates.values()))
 
     @property
     def wall_clock_hours(self) -> float:
-        return next(iter(self.estimates.values()))["wall_clock_hours"]
+        return float(self.first["wall_clock_hours"])  # type: ignore[arg-type]
 
     @property
     def gpu_hours(self) -> float:
-        return next(iter(self.estimates.values()))["gpu_hours"]
+        return float(self.first["gpu_hours"])  # type: ignore[arg-type]
+
+    @property
+    def fits(self) -> bool:
+        return bool(self.first["fits"])
+
+    @property
+    def reason(self) -> str:
+        return str(self.first["reason"])
 
 
 @dataclass(frozen=True)
@@ -130,20 +144,20 @@ class TrainComparison:
     inputs: TrainInputs
     mfu: float
     rows: list[TrainRow]
-    cheapest: tuple[str, str]  # (gpu, pricing)
+    cheapest: tuple[str, str] | None  # (gpu, pricing) among the runs that fit; None: none fits
     optimal: dict[str, float]  # compute-optimal size for the same FLOPs
 
     @property
     def flops(self) -> float:
-        return self.rows[0].estimates[PRICING_OPTIONS[0]]["flops"]
+        return float(self.rows[0].first["flops"])  # type: ignore[arg-type]
 
     @property
     def loss(self) -> float:
-        return self.rows[0].estimates[PRICING_OPTIONS[0]]["loss"]
+        return float(self.rows[0].first["loss"])  # type: ignore[arg-type]
 
     def cost(self, gpu: str, pricing: str) -> float:
         row = next(r for r in self.rows if r.gpu == gpu)
-        return row.estimates[pricing]["cost_usd"]
+        return float(row.estimates[pricing]["cost_usd"])  # type: ignore[arg-type]
 
 
 def compare_training(catalog: Catalog, inputs: TrainInputs) -> TrainComparison:
@@ -161,30 +175,52 @@ def compare_training(catalog: Catalog, inputs: TrainInputs) -> TrainComparison:
         )
         for gpu in GPU_NAMES
     ]
-    cheapest = min(
-        ((r.gpu, p) for r in rows for p in PRICING_OPTIONS),
-        key=lambda gp: next(r for r in rows if r.gpu == gp[0]).estimates[gp[1]]["cost_usd"],
-    )
+    # A run that does not fit its GPUs is never the cheapest: it would not run at all.
+    priced = [
+        (float(e["cost_usd"]), r.gpu, p)  # type: ignore[arg-type]
+        for r in rows
+        for p, e in r.estimates.items()
+        if e["fits"]
+    ]
+    cheapest = min(priced)[1:] if priced else None
     mfu = catalog.training.mfu if inputs.mfu is None else inputs.mfu
-    optimal = optimal_estimate(rows[0].estimates[PRICING_OPTIONS[0]]["flops"])
-    return TrainComparison(inputs, mfu, rows, cheapest, optimal)
+    optimal = optimal_estimate(float(rows[0].first["flops"]))  # type: ignore[arg-type]
+    return TrainComparison(inputs, mfu, rows, cheapest, optimal)  # type: ignore[arg-type]
 
 
 def training_summary(c: TrainComparison) -> list[str]:
     """What the table means, in a few lines."""
     i, o = c.inputs, c.optimal
-    gpu, pricing = c.cheapest
-    row = next(r for r in c.rows if r.gpu == gpu)
-    return [
+    lines = [
         f"{short_number(i.params)} params x {short_number(i.tokens)} tokens: "
         f"{c.flops:.3g} FLOPs (6ND), loss {c.loss:.3f}, "
         f"{i.tokens / i.params:,.0f} tokens per param.",
         f"Compute-optimal for that compute: {short_number(o['params'])} params on "
         f"{short_number(o['tokens'])} tokens (loss {o['loss']:.3f}).",
-        f"* cheapest: {row.label} {PRICING_LABELS[pricing].lower()}, "
-        f"{usd(c.cost(gpu, pricing))}, {wall_clock(row.wall_clock_hours)} on {i.gpus} GPUs "
-        f"at {c.mfu:.0%} MFU.",
     ]
+    if c.cheapest is None:
+        fitting = [r for r in c.rows if r.fits or int(r.first["min_gpus"])]  # type: ignore[call-overload]
+        need = min(fitting, key=lambda r: int(r.first["min_gpus"]))  # type: ignore[call-overload]
+        lines.append(
+            f"It fits on none with {i.gpus} GPUs: the training state alone needs at least "
+            f"{need.first['min_gpus']} x {need.label}. Raise GPUs or train a smaller model."
+        )
+        return lines
+    gpu, pricing = c.cheapest
+    row = next(r for r in c.rows if r.gpu == gpu)
+    lines.append(
+        f"* cheapest that fits: {row.label} {PRICING_LABELS[pricing].lower()}, "
+        f"{usd(c.cost(gpu, pricing))}, {wall_clock(row.wall_clock_hours)} on {i.gpus} GPUs "
+        f"at {c.mfu:.0%} MFU."
+    )
+    return lines
+
+
+def train_cost_cell(row: TrainRow, pricing: str) -> str:
+    """A training table's cost cell: the cost, or 'no fit' for a run its GPUs cannot hold."""
+    if not row.fits:
+        return "no fit"
+    return table_usd(float(row.estimates[pricing]["cost_usd"]))  # type: ignore[arg-type]
 
 
 TRAIN_CSV_COLUMNS = (
@@ -203,7 +239,11 @@ TRAIN_CSV_COLUMNS = (
     "energy_kwh",
     "co2e_kg",
     "loss",
+    "fits",
+    "memory_per_gpu_gb",
+    "min_gpus",
     "cheapest",
+    "reason",
 )
 
 
@@ -229,7 +269,11 @@ def training_csv(c: TrainComparison) -> str:
                     "energy_kwh": f"{e['energy_kwh']:.4f}",
                     "co2e_kg": f"{e['co2e_kg']:.4f}",
                     "loss": f"{e['loss']:.6f}",
+                    "fits": "yes" if e["fits"] else "no",
+                    "memory_per_gpu_gb": f"{e['memory_per_gpu_gb']}",
+                    "min_gpus": str(e["min_gpus"]),
                     "cheapest": "yes" if (r.gpu, pricing) == c.cheapest else "",
+                    "reason": str(e["reason"]),
                 }
             )
     return _csv(TRAIN_CSV_COLUMNS, rows)
@@ -321,9 +365,11 @@ def serving_summary(c: ServeComparison) -> list[str]:
         f", {short_number(i.tokens_per_day)} tokens a day" if i.tokens_per_day is not None else ""
     )
     gpus = f"{i.gpus} GPU{'s' if i.gpus != 1 else ''}"
+    share = float(c.rows[0].first["latency_share"])  # type: ignore[arg-type]
     lines = [
         f"{short_number(i.params)} params at {i.quant}: {c.memory_gb:,.1f} GB of weights "
-        f"plus KV cache. Each GPU type on {gpus}{demand}; $ per 1M tokens.",
+        f"plus KV cache. Each GPU type on {gpus}{demand}; $ per 1M tokens, in and out.",
+        f"Tok/s at an interactive latency target: {share:.0%} of the published maximum (assumed).",
     ]
     if c.cheapest is None:
         if not any(r.first["gpus_per_replica"] for r in c.rows):
@@ -364,7 +410,11 @@ SERVE_CSV_COLUMNS = (
     "fits",
     "memory_gb",
     "gpus_per_replica",
+    "latency_target",
     "tokens_per_second",
+    "max_tokens_per_second",
+    "input_cost_per_million_tokens_usd",
+    "output_cost_per_million_tokens_usd",
     "cost_per_million_tokens_usd",
     "gpus_needed",
     "cheapest",
@@ -392,7 +442,15 @@ def serving_csv(c: ServeComparison) -> str:
                     "fits": "yes" if e["fits"] else "no",
                     "memory_gb": f"{e['memory_gb']}",
                     "gpus_per_replica": str(e["gpus_per_replica"]),
+                    "latency_target": str(e["latency_target"]),
                     "tokens_per_second": f"{e['tokens_per_second']}",
+                    "max_tokens_per_second": f"{e['max_tokens_per_second']}",
+                    "input_cost_per_million_tokens_usd": _opt(
+                        e["input_cost_per_million_tokens_usd"]
+                    ),
+                    "output_cost_per_million_tokens_usd": _opt(
+                        e["output_cost_per_million_tokens_usd"]
+                    ),
                     "cost_per_million_tokens_usd": "" if cost is None else f"{cost}",
                     "gpus_needed": "" if e["gpus_needed"] is None else str(e["gpus_needed"]),
                     "cheapest": "yes" if (r.gpu, pricing) == c.cheapest else "",
@@ -403,6 +461,10 @@ def serving_csv(c: ServeComparison) -> str:
 
 
 # -- shared ---------------------------------------------------------------------------
+
+
+def _opt(value: object) -> str:
+    return "" if value is None else f"{value}"
 
 
 def _num(value: float) -> str:

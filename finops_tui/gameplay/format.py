@@ -35,6 +35,7 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "unit_cost_per_1k_requests": ("Unit cost per 1k requests", "usd2", "unit-economics"),
     "co2e_kg": ("Emissions", "kg", "carbon"),
     "commitment_utilization": ("Commitment utilization", "pct", "commitments"),
+    "commitment_obligation_usd": ("Commitments owed", "usd", "commitments"),
     "safety": ("No safety incident", "pct", "responsible-ai"),
 }
 

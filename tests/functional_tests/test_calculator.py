@@ -59,9 +59,13 @@ async def test_training_table_is_the_engines_estimate_for_the_typed_inputs() -> 
             for pricing in PRICING_OPTIONS:
                 expected = train_estimate(catalog, 13e9, 2.6e11, gpu, 64, 0.35, pricing)
                 assert screen.train.rows[GPU_NAMES.index(gpu)].estimates[pricing] == expected
+                if not expected["fits"]:  # the T4 has no bf16: refused, never cheapest
+                    assert cell(table, gpu, pricing) == "no fit"
+                    continue
                 assert cell(table, gpu, pricing).rstrip("*") == table_usd(expected["cost_usd"])
                 costs[(gpu, pricing)] = expected["cost_usd"]
             assert cell(table, gpu, "wall") == wall_clock(expected["wall_clock_hours"])
+        assert ("t4", "spot") not in costs and len(costs) == 4 * (len(GPU_NAMES) - 1)
         cheapest = min(costs, key=costs.__getitem__)
         assert screen.train.cheapest == cheapest
         assert cell(table, *cheapest).endswith("*")  # marked without colour, too

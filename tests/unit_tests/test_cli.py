@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -456,3 +458,97 @@ def test_every_command_of_the_parser_has_a_function():
     assert set(commands.choices) - apps == set(COMMANDS)
     for name in COMMANDS:
         assert callable(command_function(name)), name
+
+
+def test_calc_train_json_says_whether_the_run_fits(capsys):
+    """ZeRO (Rajbhandari et al. 2020): 70B x 16 bytes = 1,120 GB of training state; 8 x T4
+    hold 128 GB (NVIDIA data sheet). The report still prints, with the reason."""
+    code, out, _ = cli(
+        capsys, "calc", "train", "--params", "70e9", "--tokens", "1e12", "--gpu", "t4", "--json"
+    )
+    result = json.loads(out)
+    assert code == 0
+    assert result["fits"] is False and result["reason"]
+    assert result["memory_per_gpu_gb"] == pytest.approx(1120 / 8)
+    code, out, _ = cli(
+        capsys, "calc", "train", "--params", "7e9", "--tokens", "1e11", "--gpu", "h100", "--json"
+    )
+    result = json.loads(out)
+    assert result["fits"] is True and result["reason"] == ""
+    assert result["memory_per_gpu_gb"] == pytest.approx(112 / 8)
+    assert 2 <= result["min_gpus"] <= 8  # 112 GB over 80 GB GPUs, less activations
+
+
+def test_calc_train_text_refuses_a_run_that_does_not_fit(capsys):
+    code, out, _ = cli(
+        capsys, "calc", "train", "--params", "70e9", "--tokens", "1e12", "--gpu", "h100"
+    )
+    assert code == 0
+    assert "Does not fit: 70B needs about 1,120 GB of training state" in out
+    assert "8 x h100 hold 640 GB" in out and "take at least" in out
+
+
+def test_the_calculator_never_calls_a_run_that_does_not_fit_cheapest():
+    """The issue's case: 7B on 8 GPUs. 8 x T4 spot was ranked cheapest, but a T4 has no
+    bf16 and 8 of them hold 128 GB for 112 GB of state plus activations."""
+    from finops_tui.content.catalog import shipped_catalog
+    from finops_tui.gameplay.cost_calculator import (
+        TrainInputs,
+        compare_training,
+        train_cost_cell,
+        training_csv,
+        training_summary,
+    )
+
+    c = compare_training(shipped_catalog(), TrainInputs(7e9, 1.4e11, gpus=8))
+    assert c.cheapest is not None and c.cheapest[0] != "t4"
+    t4 = next(r for r in c.rows if r.gpu == "t4")
+    assert not t4.fits and train_cost_cell(t4, "spot") == "no fit"
+    assert next(r for r in c.rows if r.gpu == c.cheapest[0]).fits
+    rows = list(csv.DictReader(io.StringIO(training_csv(c))))
+    assert {r["fits"] for r in rows if r["gpu"] == "t4"} == {"no"}
+    assert all(r["reason"] for r in rows if r["gpu"] == "t4")
+    none = compare_training(shipped_catalog(), TrainInputs(70e9, 1.4e12, gpus=4))
+    assert none.cheapest is None
+    assert "fits on none with 4 GPUs" in "\n".join(training_summary(none))
+
+
+def test_calc_train_spot_counts_instances_not_gpus(capsys):
+    """AWS p5.48xlarge holds 8 H100s; AWS's interruption frequency is per instance a
+    month (the >20% bucket, 25% in the catalog). 64 H100s are 8 instances; 4128.75
+    GPU-hours over 64 GPUs is 64.5 h: 8 x 0.25 / 730 x 64.5 = 0.18 preemptions."""
+    code, out, _ = cli(
+        capsys,
+        *("calc", "train", "--params", "7e9", "--tokens", "1.4e11", "--gpu", "h100"),
+        *("--gpus", "64", "--pricing", "spot", "--json"),
+    )
+    result = json.loads(out)
+    assert code == 0 and result["instances"] == 8
+    assert result["expected_preemptions"] == pytest.approx(8 * 0.25 / 730 * 4128.75 / 64, abs=1e-3)
+    _, out, _ = cli(
+        capsys, "calc", "train", "--params", "7e9", "--tokens", "1.4e11", "--gpu", "h100", "--json"
+    )
+    assert "instances" not in json.loads(out)  # on-demand: nothing to preempt
+
+
+def test_calc_serve_latency_option_and_prices_apart(capsys):
+    """NVIDIA TensorRT-LLM perf-overview: Llama 3.1 8B FP8 on one H100, 15,220 output
+    tokens/s offline at 1000/1000. `max_tokens_per_second` is comparable to it (within the
+    fit's 8%); `tokens_per_second` is at the chosen latency target."""
+    base = ("calc", "serve", "--params", "8e9", "--gpu", "h100", "--quant", "int8", "--json")
+    _, out, _ = cli(capsys, *base)
+    chat = json.loads(out)
+    _, out, _ = cli(capsys, *base, "--latency", "batch")
+    batch = json.loads(out)
+    assert chat["latency_target"] == "interactive" and batch["latency_target"] == "batch"
+    assert batch["max_tokens_per_second"] == pytest.approx(15220, rel=0.08)
+    assert batch["tokens_per_second"] == batch["max_tokens_per_second"]
+    assert chat["tokens_per_second"] < chat["max_tokens_per_second"]
+    for result in (chat, batch):
+        assert (
+            result["input_cost_per_million_tokens_usd"]
+            < result["cost_per_million_tokens_usd"]
+            < result["output_cost_per_million_tokens_usd"]
+        )
+    code, text, _ = cli(capsys, *base[:-1], "--input-tokens", "1200", "--output-tokens", "300")
+    assert code == 0 and "per 1M input" in text and "interactive latency target" in text

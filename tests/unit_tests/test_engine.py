@@ -17,6 +17,7 @@ from finops_tui.engine import (
     resolve_turn,
     start_decisions,
 )
+from finops_tui.engine.scenario import Scenario
 
 
 def _par(scenario):
@@ -259,3 +260,37 @@ def test_every_record_in_the_history_carries_the_score_after_its_turn(scenarios)
     for turn, record in enumerate(state.history, start=1):
         assert record.score == play(scenario, 2, par[:turn]).score
     assert state.history[-1].score == state.score and state.history[-1].stars == state.stars
+
+
+def _with_inference(decisions, **update):
+    return decisions.model_copy(update={"inference": decisions.inference.model_copy(update=update)})
+
+
+def test_a_commitment_bought_in_the_last_month_is_owed_in_the_final_result(scenarios):
+    """Commitments are billed whether used or not to the end of their term (AWS, Azure,
+    GCP terms; figures.md): one bought in the last month leaves 11 months owed."""
+    scenario = scenarios["chatbot-at-scale"]
+    plan = plan_decisions(scenario, scenario.level.plans["par"])
+    on_demand = [_with_inference(d, pricing="on-demand") for d in plan]
+    last_minute = [*on_demand[:-1], _with_inference(on_demand[-1], pricing="commit-1y")]
+    free = play(scenario, 4, on_demand)
+    bought = play(scenario, 4, last_minute)
+    assert free.game_kpis["commitment_obligation_usd"] == 0
+    gpus = plan[-1].inference.gpus  # 40 L4s at the 1-year rate, 11 months of 730 h left
+    owed = gpus * 11 * 730 * scenario.catalog.gpus["l4"].price.commit_1y
+    assert bought.game_kpis["commitment_obligation_usd"] == pytest.approx(owed, abs=0.01)
+    assert bought.game_kpis["net_value_usd"] < free.game_kpis["net_value_usd"] - owed * 0.9
+    assert bought.history[-2].kpis == free.history[-2].kpis  # only the end counts it
+
+
+def test_a_level_may_let_a_commitment_be_resold_at_a_loss(scenarios):
+    base = scenarios["chatbot-at-scale"]
+    data = base.level.model_dump()
+    data["commitments"] = {"resale_share": 0.6}
+    level = type(base.level).model_validate(data)
+    resale = Scenario.build(level, base.catalog)
+    plan = plan_decisions(base, base.level.plans["par"])
+    owed = play(base, 4, plan).game_kpis["commitment_obligation_usd"]
+    sold = play(resale, 4, plan).game_kpis["commitment_obligation_usd"]
+    assert owed > 0
+    assert sold == pytest.approx(owed * 0.4, abs=0.02)

@@ -50,17 +50,26 @@ def self_hosting(size: tuple[str, str, str, int]) -> st.SearchStrategy[dict]:
     )
 
 
-def decisions_strategy() -> st.SearchStrategy[Decisions]:
-    """Decisions the sandbox accepts, built from its bounds: no filtering needed."""
-    training = st.fixed_dictionaries(
+def training_that_fits(gpu_params: tuple[str, float]) -> st.SearchStrategy[dict]:
+    """A training run whose state fits its GPUs (ZeRO-3 sharded), or no run at all."""
+    gpu, params = gpu_params
+    least = int(physics.training_min_gpus(params, SANDBOX.catalog.gpus[gpu].memory_gb))
+    return st.fixed_dictionaries(
         {
-            "gpu": st.sampled_from(TR.gpus),
-            "gpus": st.integers(0, TR.max_gpus),
+            "gpu": st.just(gpu),
+            "gpus": st.one_of(st.just(0), st.integers(least, TR.max_gpus)),
             "pricing": st.sampled_from(TR.pricing),
-            "params": st.floats(TR.min_params, TR.max_params),
+            "params": st.just(params),
             "tokens": st.floats(0, 5e11),
             "checkpoint_hours": st.floats(0.05, 720),
         }
+    )
+
+
+def decisions_strategy() -> st.SearchStrategy[Decisions]:
+    """Decisions the sandbox accepts, built from its bounds: no filtering needed."""
+    training = st.tuples(st.sampled_from(TR.gpus), st.floats(TR.min_params, TR.max_params)).flatmap(
+        training_that_fits
     )
     api = st.fixed_dictionaries(
         {

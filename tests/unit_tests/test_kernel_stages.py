@@ -11,26 +11,41 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from finops_tui.engine import Decisions
 from finops_tui.engine.batch_state import initial_state
 from finops_tui.engine.catalog import GPU_NAMES
 from finops_tui.engine.decision_arrays import DecisionArrays
 from finops_tui.engine.kernel import resolve
+from finops_tui.engine.ledger import workload_gpu
 from finops_tui.engine.level import Level
+from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.stages.billing import (
     bill_commitments,
     bill_compute,
     bill_practices,
     current_rates,
 )
-from finops_tui.engine.stages.commitments import Commitments, buy_commitments
+from finops_tui.engine.stages.commitments import Commitments, buy_commitments, obligation_cents
 from finops_tui.engine.stages.inference import serve
 from finops_tui.engine.stages.money import Line
 from finops_tui.engine.stages.outcomes import event_outcomes
 from finops_tui.engine.stages.period import Period
-from finops_tui.engine.stages.side_work import dev_environment, idle_clusters, runaway_jobs
-from finops_tui.engine.stages.spot import interruptions, lost_wall_hours, poisson_inverse
+from finops_tui.engine.stages.side_work import (
+    dev_environment,
+    event_gpu,
+    event_of,
+    idle_clusters,
+    runaway_jobs,
+)
+from finops_tui.engine.stages.spot import (
+    interruptions,
+    lost_wall_hours,
+    poisson_inverse,
+    spot_instances,
+)
 from finops_tui.engine.stages.totals import add_up
 from finops_tui.engine.stages.training import run_training, ship, train
 from finops_tui.engine.stages.usage import Usage, WorkloadUsage, no_usage
@@ -87,6 +102,58 @@ def test_only_spot_gpus_are_interrupted():
         u, np.full(2, 0.01), np.full(2, 8.0), np.full(2, 100.0), np.array([False, True]), cap=32
     )
     assert count[0] == 0 and count[1] > 0
+
+
+def test_spot_interrupts_instances_at_awss_per_instance_rate(sandbox):
+    """AWS Spot Instance Advisor: interruption frequency is the share of *instances*
+    interrupted in a month; the >20% bucket is taken as 25% for H100 (p5.48xlarge,
+    8 GPUs an instance). 64 spot H100s are 8 instances: 2 interruptions expected in a
+    month, not 16. A g6.xlarge holds one L4, so 8 L4s are 8 instances."""
+    h100 = sandbox.catalog.gpus["h100"]
+    assert h100.gpus_per_instance == 8 and sandbox.catalog.gpus["l4"].gpus_per_instance == 1
+    instances = spot_instances(np.array([64.0, 60.0, 1.0]), np.array([8, 8, 8]))
+    assert instances.tolist() == [8.0, 8.0, 1.0]  # a part-used instance is still one
+    expected = sandbox.hazard[H100] * 8 * HOURS
+    assert expected == pytest.approx(8 * 0.25)
+    # The Poisson count at its median draw is that expectation's median: 2, not ~16.
+    count = interruptions(
+        np.array([0.5]),
+        sandbox.hazard[[H100]],
+        np.array([8.0]),
+        np.array([HOURS]),
+        np.array([True]),
+        cap=32,
+    )
+    assert count[0] == 2
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    gpus=st.integers(2, 64),  # 7B needs at least 2 H100s to train
+    u0=st.floats(0.0, 0.9999),
+    strikes=st.lists(st.floats(0.0, 0.9999), min_size=32, max_size=32),
+    checkpoint=st.floats(0.05, 24.0),
+)
+def test_a_preemption_never_costs_more_than_the_work_since_the_last_checkpoint(
+    sandbox, gpus, u0, strikes, checkpoint
+):
+    """Each preemption loses at most one checkpoint interval of the run's work (every
+    GPU of a synchronous job restarts from the checkpoint) plus the restart."""
+    job = {
+        "training": {
+            **JOB,
+            "gpus": gpus,
+            "pricing": "spot",
+            "checkpoint_hours": checkpoint,
+            "tokens": 1e11,
+        }
+    }
+    u = np.array([[u0, *strikes]])
+    run = training_run(sandbox, [job], u)
+    n = int(run.preemptions[0])
+    restart = sandbox.catalog.training.restart_hours
+    bound = gpus * n * (checkpoint + restart)
+    assert run.lost_gpu_hours[0] <= bound + 1e-9
 
 
 def test_a_preemption_loses_the_work_since_the_last_checkpoint():
@@ -350,6 +417,26 @@ def test_anomaly_detection_finds_a_forgotten_cluster_within_two_days(sandbox):
     assert out.usage.waste_share.tolist() == [1.0, 1.0, 1.0]
 
 
+def test_the_idle_detection_time_and_power_shares_are_level_settings(sandbox):
+    """Game assumptions a level may change, not constants: how fast anomaly detection
+    flags an idle cluster, and the share of power notebooks and idle GPUs draw."""
+    data = sandbox.level.model_dump()
+    data["practices"]["idle_detection_hours"] = 12
+    data["prices"] = {"energy": {"idle_power_share": 0.2, "dev_power_share": 0.5}}
+    level = Level.model_validate(data)
+    changed = Scenario.build(level, sandbox.catalog)
+    d = decide(changed, ANOMALY)
+    args = (np.zeros(1), np.full(1, 4.0), np.zeros(1), d, np.full(1, 0.9))
+    out = idle_clusters(changed, period(changed), *args)
+    shipped = idle_clusters(sandbox, period(sandbox), *args)
+    assert out.new_hours.tolist() == [12.0] and shipped.new_hours.tolist() == [48.0]
+    a100_kw = sandbox.catalog.gpus["a100-80gb"].power_w / 1000
+    assert out.energy_kwh[0] == pytest.approx(4 * 12.0 * a100_kw * 0.2)
+    assert shipped.energy_kwh[0] == pytest.approx(4 * 48.0 * a100_kw * 0.1)
+    dev = dev_environment(changed, period(changed, 1), np.full(1, 4.0), decide(changed, {}))
+    assert dev.energy_kwh[0] == pytest.approx(dev.usage.other_hours[0] * a100_kw * 0.5)
+
+
 def test_tags_with_showback_find_the_owner_and_no_tags_never_do(sandbox):
     d = decide(
         sandbox,
@@ -525,8 +612,8 @@ def test_totals_are_sums_of_lines_and_the_forecast_is_scored_on_them(sandbox):
     assert totals.budget.tolist() == [120_000 * 0.5 * 100]
     assert totals.value.tolist() == [1234]  # $12.345 rounds to 1,234 cents (half to even)
     assert totals.forecast_error.tolist() == pytest.approx([0.2])  # $120 against $100
-    pue = sandbox.catalog.energy.pue
-    assert totals.energy_kwh[0] == pytest.approx(100 * pue)
+    # Power figures are PUE-adjusted already (Meta's basis): no PUE on top.
+    assert totals.energy_kwh[0] == pytest.approx(100)
 
 
 def test_an_events_outcome_is_what_it_cost(sandbox):
@@ -579,3 +666,32 @@ def test_resolve_never_changes_the_state_it_was_given(sandbox):
     for name, value in before.items():
         assert np.array_equal(getattr(state, name), value), name
     assert after.commitments[0].sum() > 0 and state.commitments.sum() == 0
+
+
+def test_the_commitments_left_at_the_end_are_an_obligation(sandbox):
+    """2 H100s committed for a year from period 1: after 10 periods, 2 months are left,
+    2 x 2 x 730 GPU-hours at the 1-year rate, billed whether used or not."""
+    state = initial_state(sandbox, np.arange(2))
+    schedule = state.commitments.copy()
+    schedule[0, 0, H100, 0:12] = 2
+    owed = obligation_cents(sandbox, schedule, 10)
+    rate = sandbox.catalog.gpus["h100"].price.commit_1y
+    assert owed.tolist() == [round(2 * 2 * 730 * rate * 100), 0]
+    assert obligation_cents(sandbox, schedule, 12).tolist() == [0, 0]
+
+
+def test_the_ledger_and_the_kernel_name_the_same_gpu_for_an_event(sandbox):
+    """A level whose random idle_cluster event names no GPU and a scheduled one does:
+    the kernel bills the dev environment's GPU, and the ledger must say the same."""
+    data = sandbox.level.model_dump()
+    idle = next(e for e in data["events"]["random"] if e["kind"] == "idle_cluster")
+    scheduled = {"kind": "idle_cluster", "turn": 5, "magnitude": 8, "gpu": "h100"}
+    data["events"]["scheduled"].append({"title": "A second cluster", **scheduled})
+    idle["gpu"] = None
+    level = Level.model_validate(data)
+    scenario = Scenario.build(level, sandbox.catalog)
+    billed = GPU_NAMES[event_gpu(level, event_of(level, "idle_cluster"))]
+    assert billed == level.dev.gpu
+    assert workload_gpu(scenario, Decisions(), "idle") == billed
+    runaway = GPU_NAMES[event_gpu(level, event_of(level, "runaway_job"))]
+    assert workload_gpu(scenario, Decisions(), "runaway") == runaway

@@ -14,6 +14,7 @@ import numpy as np
 from finops_tui.engine.batch_state import N_GPU
 from finops_tui.engine.decision_arrays import DecisionArrays
 from finops_tui.engine.scenario import PRICING_INDEX, Scenario
+from finops_tui.engine.stages.money import cents
 from finops_tui.engine.stages.period import Period
 from finops_tui.engine.stages.usage import Usage
 
@@ -56,3 +57,17 @@ def buy_commitments(
             held[:, k, :] |= shortfall > 0
     capacity = bought[:, :, :, now].astype(float) * period.hours
     return Commitments(bought, held, capacity)
+
+
+def obligation_cents(scenario: Scenario, schedule: np.ndarray, turns_played: int) -> np.ndarray:
+    """What the commitments still running after `turns_played` periods will cost, in
+    cents, less the share the level lets a player recover by reselling them.
+
+    Commitments are billed whether used or not, to the end of their term: buying one in
+    the last month is no free discount, so the final result counts what is left.
+    """
+    remaining = schedule[:, :, :, turns_played:].sum(axis=3)  # (batch, term, gpu) GPU-periods
+    rates = scenario.rates[[PRICING_INDEX[t] for t in TERMS]]  # (term, gpu)
+    usd = remaining * scenario.level.period_hours * rates[None, :, :]
+    kept = 1.0 - scenario.level.commitments.resale_share
+    return cents(usd.sum(axis=(1, 2)) * kept)

@@ -1,7 +1,8 @@
 """Stage 3, inference: the period's demand, served by an API or by our own GPUs.
 
 An API is priced per million input and output tokens. Our own GPUs serve what their
-replicas can at the level's peak factor; the rest of the requests miss the latency
+replicas can (reading each request's input tokens and writing its output tokens, at the
+level's latency target) at the level's peak factor; the rest of the requests miss the latency
 SLA, and capacity beyond the peak is idle. The cache takes its hit rate off the top.
 """
 
@@ -16,11 +17,10 @@ from finops_tui.engine.decision_arrays import DecisionArrays
 from finops_tui.engine.level import InferenceWorkload
 from finops_tui.engine.scenario import PRICING_INDEX, Scenario
 from finops_tui.engine.stages.period import Period
-from finops_tui.engine.stages.spot import interruptions
+from finops_tui.engine.stages.spot import interruptions, spot_instances
 from finops_tui.engine.stages.usage import WorkloadUsage, no_usage
 
 MAX_INTERRUPTIONS = 32
-REPLICA_DOWN_HOURS = 0.5  # one interruption takes one replica down about this long
 
 
 class Inference(NamedTuple):
@@ -36,7 +36,7 @@ class Inference(NamedTuple):
     api_output_usd: np.ndarray
     cache_usd: np.ndarray
     usage: WorkloadUsage  # waste share: serving capacity idle beyond the peak
-    energy_kwh: np.ndarray  # at the device, before PUE
+    energy_kwh: np.ndarray  # at the PUE-adjusted power (catalog Energy)
 
 
 def pick(table: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -116,6 +116,8 @@ def self_host(
     )
     gpus = np.where(d.i_selfhost, d.i_gpus, 0.0)
     replicas = np.where(group > 0, np.floor(gpus / np.maximum(group, 1)), 0.0)
+    # Output tokens/s of a replica for this level's requests (their input tokens count:
+    # prefill takes replica time too) at the level's latency target.
     tps = physics.replica_tokens_per_second(
         params,
         d.i_bytes,
@@ -123,12 +125,20 @@ def self_host(
         scenario.bandwidth_gb_s[d.i_gpu],
         scenario.peak_tflops[d.i_gpu],
         d.i_batching,
+        scenario.catalog.serving.share(inf.latency_target),
+        inf.input_tokens,
+        inf.output_tokens,
     )
     is_spot = d.i_pricing == PRICING_INDEX["spot"]
     up_hours = hours * (1.0 - shortage * is_spot)
     hazard = scenario.hazard[d.i_gpu]
-    count = interruptions(u_interruption, hazard, gpus, up_hours, is_spot, MAX_INTERRUPTIONS)
-    down = np.minimum(count * REPLICA_DOWN_HOURS / np.maximum(replicas, 1.0), up_hours)
+    per_instance = scenario.gpus_per_instance[d.i_gpu]
+    instances = spot_instances(gpus, per_instance)
+    count = interruptions(u_interruption, hazard, instances, up_hours, is_spot, MAX_INTERRUPTIONS)
+    # Each interruption takes one instance's GPUs (its replicas) down for a while.
+    hit_share = np.minimum(per_instance, np.maximum(gpus, 1.0)) / np.maximum(gpus, 1.0)
+    down_each = scenario.catalog.serving.replica_down_hours  # a game assumption
+    down = np.minimum(count * down_each * hit_share, up_hours)
     capacity = replicas * tps * 3600.0 * (up_hours - down)
     need = to_model * inf.output_tokens * inf.peak_factor
     sla_ok = np.where(d.i_selfhost, np.clip(capacity / np.maximum(need, 1e-9), 0.0, 1.0), 1.0)

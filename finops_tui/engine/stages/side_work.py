@@ -19,11 +19,10 @@ from finops_tui.engine.stages.period import Period
 from finops_tui.engine.stages.usage import WorkloadUsage, no_usage
 
 HOURS_PER_WEEK = 168.0
-ANOMALY_CATCHES_IDLE_HOURS = 48.0  # anomaly detection flags an idle cluster within two days
 SCHEDULE_ON_HOURS_PER_WEEK = 60.0  # a shutdown schedule's default working hours
-# Power drawn, as a share of the device's rating: notebooks mostly wait, idle GPUs idle.
-DEV_POWER_SHARE = 0.3
-IDLE_POWER_SHARE = 0.1
+# The power drawn by notebooks and idle GPUs (catalog energy.dev_power_share and
+# idle_power_share) and how fast anomaly detection flags an idle cluster (the level's
+# practices.idle_detection_hours) are game assumptions a level may change.
 
 
 class DevEnvironment(NamedTuple):
@@ -64,7 +63,8 @@ def dev_environment(
     used = hours * dev.used_hours_per_week / HOURS_PER_WEEK
     idle_share = np.clip(1.0 - used / running, 0.0, 1.0)
     usage = WorkloadUsage(gpu, np.zeros(b), dev_gpus * running, dev_gpus, idle_share)
-    return DevEnvironment(dev_gpus, usage, _energy(scenario, usage, DEV_POWER_SHARE))
+    share = scenario.catalog.energy.dev_power_share
+    return DevEnvironment(dev_gpus, usage, _energy(scenario, usage, share))
 
 
 def idle_clusters(
@@ -87,7 +87,7 @@ def idle_clusters(
     new_hours = np.where(
         d.p_shutdown, hours * (1 - idle_start) * schedule_share, hours * (1 - idle_start)
     )
-    detect_cap = np.where(d.p_anomaly, ANOMALY_CATCHES_IDLE_HOURS, np.inf)
+    detect_cap = np.where(d.p_anomaly, level.practices.idle_detection_hours, np.inf)
     hours_old = np.minimum(old_hours, detect_cap)
     hours_new = np.minimum(new_hours, detect_cap)
     gpu_h = idle_gpus * hours_old + new_idle * hours_new
@@ -99,7 +99,7 @@ def idle_clusters(
         gpus=np.where(found, 0.0, idle_gpus + new_idle),
         new_hours=hours_new,
         usage=usage,
-        energy_kwh=_energy(scenario, usage, IDLE_POWER_SHARE),
+        energy_kwh=_energy(scenario, usage, scenario.catalog.energy.idle_power_share),
     )
 
 
@@ -128,7 +128,7 @@ def runaway_jobs(
 def _energy(
     scenario: Scenario, usage: WorkloadUsage, power_share: float | None = None
 ) -> np.ndarray:
-    """kWh at `power_share` of the device's rating (all of it if None), before PUE."""
+    """kWh at `power_share` of the device's rating (all of it if None); power_w is PUE-adjusted."""
     watt_hours = usage.other_hours * scenario.power_w[usage.gpu]
     if power_share is not None:
         watt_hours = watt_hours * power_share

@@ -1,7 +1,10 @@
 """Spot interruptions: how many a workload suffers, and the work each one throws away.
 
-Counts come from a Poisson inverse at a fixed uniform draw, so a longer or larger spot
-run can only be interrupted as often or more on the same seed, never less.
+AWS's Spot interruption frequency is the share of *instances* interrupted in a month,
+so the draw is per instance (p5 and p4d hold 8 GPUs, g5 and g6 one): a cluster of
+64 H100s is 8 instances, not 64 chances. Counts come from a Poisson inverse at a fixed
+uniform draw, so a longer or larger spot run can only be interrupted as often or more on
+the same seed, never less.
 """
 
 from __future__ import annotations
@@ -25,16 +28,22 @@ def poisson_inverse(u: np.ndarray, lam: np.ndarray, cap: int) -> np.ndarray:
     return count
 
 
+def spot_instances(gpus: np.ndarray, gpus_per_instance: np.ndarray) -> np.ndarray:
+    """Instances a cluster of `gpus` takes: whole instances, the last one maybe part-used."""
+    return np.ceil(np.asarray(gpus, dtype=float) / np.maximum(gpus_per_instance, 1) - 1e-9)
+
+
 def interruptions(
     u: np.ndarray,
     hazard: np.ndarray,
-    gpus: np.ndarray,
+    instances: np.ndarray,
     exposed_hours: np.ndarray,
     is_spot: np.ndarray,
     cap: int,
 ) -> np.ndarray:
-    """Interruptions of `gpus` spot GPUs over `exposed_hours`, at `hazard` per GPU-hour."""
-    return poisson_inverse(u, hazard * gpus * exposed_hours * is_spot, cap)
+    """Interruptions of `instances` spot instances over `exposed_hours`, at `hazard`
+    per instance-hour."""
+    return poisson_inverse(u, hazard * instances * exposed_hours * is_spot, cap)
 
 
 def lost_wall_hours(

@@ -36,7 +36,7 @@ class Totals(NamedTuple):
     commitment_used_hours: np.ndarray
     commitment_capacity_hours: np.ndarray
     eligible_hours: np.ndarray  # GPU-hours a commitment could have covered
-    energy_kwh: np.ndarray  # at the meter, PUE included
+    energy_kwh: np.ndarray  # facility energy: the GPUs' PUE-adjusted power x hours
     co2e_kg: np.ndarray
     forecast_made: np.ndarray  # bool: a forecast of this period was made last turn
     forecast_error: np.ndarray  # |spend - forecast| / forecast (1 when none was made)
@@ -54,13 +54,13 @@ def add_up(
     device_kwh: tuple[np.ndarray, ...],
     last_forecast: np.ndarray,
 ) -> Totals:
-    """The period's totals; `device_kwh` is each workload's energy before PUE."""
+    """The period's totals; `device_kwh` is each workload's energy, PUE-adjusted power."""
     # The lines' money columns as one array: summing integer cents in any order is exact.
     money = np.array(
         [(line.billed, line.effective, line.allocated, line.waste) for line in lines.values()]
     )
     spend, effective, allocated, waste = money.sum(axis=0)
-    energy = sum(device_kwh[1:], device_kwh[0]) * scenario.catalog.energy.pue
+    energy = sum(device_kwh[1:], device_kwh[0])  # power_w is PUE-adjusted: once only
     forecast_made = last_forecast > 0
     forecast_error = np.where(
         forecast_made,

@@ -1,7 +1,9 @@
 """Stage 2, training: GPU-hours from 6ND, checkpoints, spot preemptions, then shipping.
 
 A run trains `tokens` this period on `gpus` GPUs. Checkpoints slow it down a little;
-each spot preemption loses the work since the last checkpoint. Once the Chinchilla
+each spot preemption takes one instance, and with it the run's work since the last
+checkpoint: a synchronous data-parallel job whose sharded (ZeRO-3) state lost a shard
+restarts every GPU from that checkpoint. Once the Chinchilla
 loss reaches the target (or the game ends) the model ships, worth less when late.
 """
 
@@ -18,7 +20,7 @@ from finops_tui.engine.level import TrainingWorkload
 from finops_tui.engine.rng import STREAMS
 from finops_tui.engine.scenario import PRICING_INDEX, Scenario
 from finops_tui.engine.stages.period import Period
-from finops_tui.engine.stages.spot import interruptions, lost_wall_hours
+from finops_tui.engine.stages.spot import interruptions, lost_wall_hours, spot_instances
 from finops_tui.engine.stages.usage import WorkloadUsage, no_usage
 
 MAX_PREEMPTIONS = STREAMS["preemption"][1] - 1
@@ -31,7 +33,7 @@ class TrainingRun(NamedTuple):
     preemptions: np.ndarray  # int
     lost_gpu_hours: np.ndarray  # GPU-hours redone after preemptions
     usage: WorkloadUsage
-    energy_kwh: np.ndarray  # at the device, before PUE
+    energy_kwh: np.ndarray  # at the PUE-adjusted power (catalog Energy)
 
 
 class Training(NamedTuple):
@@ -120,6 +122,10 @@ def run_training(
     u_preemption: np.ndarray,
 ) -> TrainingRun:
     """The period's run: the work, the checkpoints, the preemptions and what they lost."""
+    # A run whose training state does not fit its GPUs (or a GPU without bf16) runs out
+    # of memory at once: it trains nothing and bills nothing. The game refuses it first.
+    fits = physics.training_fits(d.t_params, d.t_gpus, scenario.memory_gb[d.t_gpu])
+    active = active & fits & scenario.bf16[d.t_gpu]
     gpus = np.where(active, d.t_gpus, 0.0)
     is_spot = d.t_pricing == PRICING_INDEX["spot"]
     mfu = tr.mfu or scenario.catalog.training.mfu
@@ -133,8 +139,9 @@ def run_training(
     wall0 = work_wall * (1.0 + ckpt_h / d.t_ckpt)
     available = hours * (1.0 - shortage * is_spot)
     exposed = np.minimum(wall0, available)
+    instances = spot_instances(gpus, scenario.gpus_per_instance[d.t_gpu])
     count = interruptions(
-        u_preemption[:, 0], scenario.hazard[d.t_gpu], gpus, exposed, is_spot, MAX_PREEMPTIONS
+        u_preemption[:, 0], scenario.hazard[d.t_gpu], instances, exposed, is_spot, MAX_PREEMPTIONS
     )
     preemptions = np.where(active, count, 0)
     lost_wall = lost_wall_hours(u_preemption[:, 1:], preemptions, d.t_ckpt, ck.restart_hours)

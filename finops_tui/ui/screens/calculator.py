@@ -36,7 +36,7 @@ from finops_tui.gameplay.cost_calculator import (
     serving_summary,
     short_number,
     table_count,
-    table_usd,
+    train_cost_cell,
     training_csv,
     training_summary,
     wall_clock,
@@ -240,7 +240,7 @@ class CalculatorScreen(LateKeySafe, Screen):
             ]
             for pricing in PRICING_OPTIONS:
                 cheapest = (r.gpu, pricing) == c.cheapest
-                shown = table_usd(r.estimates[pricing]["cost_usd"]) + ("*" if cheapest else " ")
+                shown = train_cost_cell(r, pricing) + ("*" if cheapest else " ")
                 cells.append(_right(shown, CHEAPEST if cheapest else ""))
             table.add_row(*cells, key=r.gpu)
         table.move_cursor(row=min(max(row_index, 0), len(c.rows) - 1))
@@ -257,6 +257,9 @@ class CalculatorScreen(LateKeySafe, Screen):
             return
         r = c.rows[table.cursor_row]
         e = r.estimates[PRICING_OPTIONS[0]]
+        if not r.fits:  # what it would cost matters less than why it cannot run
+            self.query_one("#train-detail", Static).update(f"{r.label} does not fit: {r.reason}.")
+            return
         self.query_one("#train-detail", Static).update(
             f"{r.label}: {e['gpu_hours']:,.0f} GPU-hours, {wall_clock(r.wall_clock_hours)} on "
             f"{c.inputs.gpus} GPUs, {e['energy_kwh']:,.0f} kWh, {e['co2e_kg']:,.0f} kg CO2e. "

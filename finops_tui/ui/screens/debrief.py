@@ -62,7 +62,7 @@ def relevant_kpis(session: GameSession) -> list[str]:
     pricing = set(level.training.pricing if level.training else [])
     pricing |= set(level.inference.pricing if level.inference else [])
     if not pricing & {"commit-1y", "commit-3y"}:
-        skip.add("commitment_utilization")
+        skip |= {"commitment_utilization", "commitment_obligation_usd"}
     if "safety_evaluation" not in level.practices.enabled:
         skip.add("safety")
     if not any(c.kpi == "forecast_accuracy" for c in level.scoring.components):
