@@ -292,7 +292,7 @@ def _play(scenario: Scenario, saves: list[SaveFile]) -> list[tuple[Claimed, int]
         state, out = resolve(scenario, state, arrays)
         spend.append(out.spend)
         budget.append(out.budget)
-    kpis = game_kpis(level, state)
+    kpis = game_kpis(scenario, state)
     scores = score(level, kpis)
     star_counts = stars(level, scores)
     spend_cents, budget_cents = np.stack(spend, axis=1), np.stack(budget, axis=1)
