@@ -16,7 +16,8 @@ from textual.app import App
 from textual.screen import Screen
 
 import finops_tui.ui
-from finops_tui.content.classroom import ClassDir, ClassSettings, Control
+from finops_tui.content.classroom import ClassDir, ClassSettings, Control, Poll
+from finops_tui.content.focus import write_focus
 from finops_tui.content.saves import SaveStore
 from finops_tui.engine import plan_decisions, play
 from finops_tui.gameplay.session import GameSession
@@ -37,7 +38,7 @@ PER_CLASS_SCREEN = 60
 SHARE = 20
 # Amount keys too: the calculator's fields take exponents and unit suffixes.
 TOOL_KEYS = [*KEYS, "e", "E", "B", "k", "M", "T", "minus", "plus", "comma", "underscore", "x"]
-TOOL_SCREENS = ("CalculatorScreen", "ExportScreen")
+TOOL_SCREENS = ("CalculatorScreen", "ExportScreen", "AnalysisScreen")
 CLASS_SCREENS = ("LobbyScreen", "ScoreboardScreen", "PollScreen")
 CONSOLE_SCREENS = ("FacilitatorApp", "Form", "ScoreboardApp")
 
@@ -51,8 +52,11 @@ async def test_random_keys_on_the_calculator_and_the_exports(
     tmp_path, scenarios, monkeypatch
 ) -> None:
     skip_memory_tidying(monkeypatch)
+    monkeypatch.chdir(tmp_path)  # whatever the keys write lands here, not in the checkout
     scenario = scenarios["tutorial"]
     finished = play(scenario, 1, plan_decisions(scenario, scenario.level.plans["par"]))
+    bill = tmp_path / "bill.csv"
+    write_focus(bill, scenario.level, finished)
     rng = random.Random(20261128)
     app = create_app(store=SaveStore(tmp_path), seed=1, animate=False)
     log = KeyLog(app)
@@ -70,6 +74,7 @@ async def test_random_keys_on_the_calculator_and_the_exports(
         ("CalculatorScreen", app.open_calculator),
         ("CalculatorScreen", serving_tab),
         ("ExportScreen", export_from_debrief),
+        ("AnalysisScreen", lambda: app.open_analysis(str(bill))),
     ]
     async with app.run_test(size=(80, 24)) as pilot:
         for screen, go_there in phases:
@@ -102,7 +107,12 @@ async def test_random_keys_in_a_hosted_class(tmp_path, scenarios, monkeypatch) -
     phases = [
         ("LobbyScreen", lobby),
         ("ScoreboardScreen", app.action_scoreboard),
-        ("PollScreen", lambda: app.push_screen(PollScreen("Who pays?", ["IT", "Finance"]))),
+        (
+            "PollScreen",
+            lambda: app.push_screen(
+                PollScreen(Poll(id=1, question="Who pays?", choices=["IT", "Finance"]))
+            ),
+        ),
     ]
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -162,7 +172,7 @@ async def test_enter_and_escape_together_close_only_the_poll(tmp_path) -> None:
         await pilot.pause()
         below = app.screen
         for _ in range(3):
-            app.push_screen(PollScreen("Who pays?", ["IT", "Finance"]))
+            app.push_screen(PollScreen(Poll(id=1, question="Who pays?", choices=["IT", "Finance"])))
             await pilot.pause()
             for key in ("enter", "escape"):
                 send_key_as_terminal(app, key_event(key))
