@@ -9,6 +9,7 @@ nobody used shown as "Unused"). Rankings use effective cost unless told otherwis
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 from collections import defaultdict
@@ -50,9 +51,13 @@ MILLION_TOKENS = {"1m tokens"}
 # FOCUS 1.2 section 3.3 (nulls): a null is an empty cell, but exports such as the
 # Foundation's sample data write the literal `NULL`; either reads as null, in any case.
 NULL_TEXT = "NULL"
+# Every spelling of it, so that a row without one is found at C speed (set.isdisjoint).
+NULL_SPELLINGS = frozenset(
+    "".join(c.upper() if bit else c for c, bit in zip("null", bits, strict=True))
+    for bits in itertools.product((0, 1), repeat=4)
+)
 # FOCUS date-times are ISO 8601 in UTC (`2024-09-01T00:00:00Z`); the Foundation's sample
 # writes `2024-09-01 00:00:00`. Both parse; anything else is counted, not guessed.
-DATE_COLUMNS = ("BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd")
 _DATE_CACHE: dict[str, datetime | None] = {}
 # A billing period whose charges span less than this share of it is partial: its
 # movers would compare a month with a few hours of it.
@@ -524,7 +529,7 @@ def _add_row(
 
 def _nulls_read(summary: BillSummary, names: list[str], cells: list[str]) -> list[str]:
     """Cells with `NULL` (any case) read as empty, counted by column for data quality."""
-    if not any(len(c) == 4 and c.upper() == NULL_TEXT for c in cells):
+    if NULL_SPELLINGS.isdisjoint(cells):
         return cells
     out = []
     for name, cell in zip(names, cells, strict=False):
@@ -551,15 +556,19 @@ def _date(text: str) -> datetime | None:
     return value
 
 
+def _read_date(summary: BillSummary, row: dict, column: str, line: int) -> datetime | None:
+    text = row.get(column, "")
+    if not text:
+        return None
+    value = _date(text)
+    if value is None:
+        seen = summary.bad_dates.setdefault(column, [0, line])
+        seen[0] += 1
+    return value
+
+
 def _add_period(summary: BillSummary, row: dict, service: str, effective: Decimal, line: int):
-    dates = {}
-    for column in DATE_COLUMNS:
-        text = row.get(column, "")
-        dates[column] = _date(text) if text else None
-        if text and dates[column] is None:
-            seen = summary.bad_dates.setdefault(column, [0, line])
-            seen[0] += 1
-    start = dates["BillingPeriodStart"]
+    start = _read_date(summary, row, "BillingPeriodStart", line)
     text = row.get("BillingPeriodStart", "")
     period = start.date().isoformat() if start else (text[:10] or "(no period)")
     period = _bounded(summary.periods, period, "(other periods)", MAX_PERIODS)
@@ -567,9 +576,14 @@ def _add_period(summary: BillSummary, row: dict, service: str, effective: Decima
     by_service[service] += effective
     info = summary.period_info.get(period)
     if info is None:
-        info = summary.period_info[period] = Period(start=start, end=dates["BillingPeriodEnd"])
+        # A period's end is read from its first row; later rows repeat it.
+        end = _read_date(summary, row, "BillingPeriodEnd", line)
+        info = summary.period_info[period] = Period(start=start, end=end)
     info.rows += 1
-    info.add_charge(dates["ChargePeriodStart"], dates["ChargePeriodEnd"])
+    info.add_charge(
+        _read_date(summary, row, "ChargePeriodStart", line),
+        _read_date(summary, row, "ChargePeriodEnd", line),
+    )
 
 
 def _bounded(table: dict, key: str, other: str, limit: int | None = None) -> str:

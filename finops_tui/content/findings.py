@@ -279,14 +279,17 @@ def _units(s: BillSummary) -> Finding:
 
 
 def _period_lines(s: BillSummary) -> list[str]:
-    lines = []
+    """The full periods in one line; each partial one on its own, with why."""
+    full = [p for p in s.full_periods() if p in s.period_info]
+    lines = [f"  {len(full):,} full billing period" + ("" if len(full) == 1 else "s")]
     for period in sorted(s.period_info):
+        if not s.partial(period):
+            continue
         info = s.period_info[period]
         coverage = info.coverage
         spans = f", charges span {coverage:.0%} of it" if coverage is not None else ""
-        state = "partial: not compared" if s.partial(period) else "full"
         rows = f"{info.rows:,} row" + ("" if info.rows == 1 else "s")
-        lines.append(f"  {_name(period)}: {rows}{spans} ({state})")
+        lines.append(f"  {_name(period)}: {rows}{spans} (partial: not compared)")
     return lines
 
 
@@ -301,9 +304,10 @@ def _movers(s: BillSummary) -> Finding:
             else "Nothing changed between the last two full billing periods."
         )
         return Finding("Top movers", (why, *periods), "Compare full periods to see what grew.")
-    lines = [f"{before} -> {after}, effective (the last two full billing periods)", *periods]
+    lines = [f"{before} -> {after}, effective (the last two full billing periods)"]
     for service, old, new in movers:
         lines.append(f"  {_name(service):<{WIDTH}} {_usd(old):>14} -> {_usd(new):>14}")
+    lines += periods
     return Finding(
         "Top movers",
         tuple(lines),
