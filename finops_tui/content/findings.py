@@ -119,10 +119,11 @@ def _pricing(s: BillSummary, basis: str) -> Finding:
     for costs in s.usage_pricing.values():
         charges.add(costs.billed, costs.effective)
     lines = [f"Usage and purchases, share of their {basis} cost ({_usd(getattr(charges, basis))})"]
-    lines.append(f"  {'':<{WIDTH}} {'effective':>14} {'billed':>14}  share {'list':>10}")
+    # Four figures in 75 columns: the analysis screen's width inside an 80-column terminal.
+    lines.append(f"  {'':<{WIDTH}} {'effective':>12} {'billed':>12}  share {'list':>10}")
     for name, costs in items:
         lines.append(
-            f"  {_name(name):<{WIDTH}} {_usd(costs.effective):>14} {_usd(costs.billed):>14}"
+            f"  {_name(name):<{WIDTH}} {_usd(costs.effective):>12} {_usd(costs.billed):>12}"
             f"  {_share(getattr(costs, basis), getattr(charges, basis))}"
             f" {_usd(s.usage_pricing_list.get(name, 0)):>10}"
         )
@@ -131,7 +132,7 @@ def _pricing(s: BillSummary, basis: str) -> Finding:
         lines.append("Credits and adjustments, on their own lines (ChargeCategory)")
         for name, costs in others:
             lines.append(
-                f"  {_name(name):<{WIDTH}} {_usd(costs.effective):>14} {_usd(costs.billed):>14}"
+                f"  {_name(name):<{WIDTH}} {_usd(costs.effective):>12} {_usd(costs.billed):>12}"
             )
     return Finding(
         "Spend by pricing category",

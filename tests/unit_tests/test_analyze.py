@@ -315,3 +315,11 @@ def test_level_from_the_real_shape_budgets_on_full_periods(real_shape):
     level = bill_level(s, "org")
     assert "over 1 billing period(s)" in level["briefing"]
     assert "Commitments: 2, used at **100%**" in level["briefing"]
+
+
+def test_every_finding_line_fits_the_analysis_screen(real_shape, sample):
+    """The analysis screen is 76 columns wide in an 80-column terminal: table rows fit."""
+    for path in (real_shape, sample):
+        for finding in bill_findings(analyze_focus(path)):
+            tables = [line for line in finding.lines if line.startswith("  ")]
+            assert all(len(line) <= 76 for line in tables), finding.title
