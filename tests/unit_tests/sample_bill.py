@@ -254,7 +254,7 @@ def write_sample_bill(path: Path) -> Path:
 
 
 # The shape of the FinOps Foundation's FOCUS-Sample-Data (FOCUS 1.0, AWS/Microsoft/Oracle),
-# with values of our own: the sample itself is never copied into the project.
+# with values of our own (ids, names, amounts): nothing of the sample is copied here.
 REAL_COLUMNS = [
     c
     for c in COLUMNS
@@ -290,7 +290,7 @@ def _real(period: str, day: int, hour: int, **cells) -> dict:
     row = dict.fromkeys(REAL_COLUMNS, "NULL")
     row.update(NULL_COMMITMENT)
     row.update(
-        BillingAccountId="1234567890123",
+        BillingAccountId="9876543210987",
         BillingAccountName="Example Org",
         BillingCurrency="USD",
         BillingPeriodStart=f"{period}-01 00:00:00",
@@ -307,8 +307,8 @@ def _real(period: str, day: int, hour: int, **cells) -> dict:
         RegionName="US West (Oregon)",
         ServiceCategory="Compute",
         ServiceName="Amazon Elastic Compute Cloud",
-        SubAccountId="51738928782",
-        SubAccountName="Atlas",
+        SubAccountId="40404040404",
+        SubAccountName="ml-prod",
         SkuId="SKU1",
         SkuPriceId="SKU1.PRICE",
         PricingUnit="Hours",
@@ -338,9 +338,9 @@ def _instance(
     return _real(period, day, 10, **cells)
 
 
-TEAM = '{"application": "Atlas", "environment": "prod", "CostCenter": "1234"}'
-SPACED = '{"env": "prod", "org": "trey", " org": "trey", "CostCenter": "1234"}'
-SPACED_ONLY = '{" org": "trey", "application": "Beacon"}'
+TEAM = '{"application": "Kestrel", "environment": "prod", "CostCenter": "1234"}'
+SPACED = '{"env": "prod", "org": "blue", " org": "blue", "CostCenter": "1234"}'
+SPACED_ONLY = '{" org": "blue", "application": "Beacon"}'
 
 
 def real_shape_rows() -> list[dict]:
@@ -377,12 +377,12 @@ def real_shape_rows() -> list[dict]:
             3,
             ChargeCategory="Credit",
             ChargeFrequency="One-Time",
-            ChargeDescription="Promotional credits",
+            ChargeDescription="Launch credit",
             PricingCategory="Other",
             PricingQuantity="0",
-            BilledCost="-2.61370000000",
-            EffectiveCost="-3.00000000000",
-            ListCost="-2.61370000000",
+            BilledCost="-1.80000000000",
+            EffectiveCost="-2.00000000000",
+            ListCost="-1.80000000000",
         )
     )
     rows.append(
@@ -395,10 +395,10 @@ def real_shape_rows() -> list[dict]:
             ServiceName="COMPUTE",
             PricingCategory="",
             CommitmentDiscountId="",
-            BilledCost="0.19200000000",
+            BilledCost="0.05000000000",
             EffectiveCost="0.00000000000",
             ListCost="0.00000000000",
-            PricingQuantity="128",
+            PricingQuantity="16",
             Tags=TEAM,
         )
     )

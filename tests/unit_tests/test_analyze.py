@@ -251,8 +251,8 @@ def test_credits_and_adjustments_have_their_own_lines_and_shares_stay_within_100
     usage and purchases, credits apart (the sample's credit is PricingCategory Other)."""
     s = analyze_focus(real_shape)
     assert "Other" not in s.usage_pricing
-    assert s.charge_categories["Credit"].effective == Decimal("-3.00000000000")
-    assert s.allocated + s.unallocated == s.effective + 3  # allocation over usage only
+    assert s.charge_categories["Credit"].effective == Decimal("-2.00000000000")
+    assert s.allocated + s.unallocated == s.effective + 2  # allocation over usage only
     finding = next(f for f in bill_findings(s) if f.title == "Spend by pricing category")
     shares = [float(line.split()[-2].rstrip("%")) for line in finding.lines if "%" in line]
     assert shares and all(0 <= x <= 100 for x in shares)
@@ -295,7 +295,7 @@ def test_json_carries_the_same_readings(real_shape, capsys):
     out = json.loads(capsys.readouterr().out)
     assert "Other" not in out["by_pricing_category"]
     assert out["pricing_share_of"].startswith("usage and purchases")
-    assert out["credits_and_adjustments"]["Credit"]["effective"] == -3.0
+    assert out["credits_and_adjustments"]["Credit"]["effective"] == -2.0
     assert set(out["commitments"]["by_commitment"]) == {SP_A, SP_B}
     assert out["commitments"]["by_commitment"][SP_B]["type"] == "Savings Plan"
     assert out["commitments"]["coverage_list"] > 0
