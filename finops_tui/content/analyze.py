@@ -9,10 +9,12 @@ nobody used shown as "Unused"). Rankings use effective cost unless told otherwis
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -34,7 +36,7 @@ MAX_PROBLEMS = 5
 CACHE_SIZE, CACHE_TEXT = 20_000, 2_000
 # Distinct services, categories and commitments kept by name, and billing periods.
 MAX_NAMES, MAX_PERIODS = 10_000, 400
-_TAG_CACHE: dict[tuple[str, tuple[str, ...]], bool] = {}
+_TAG_CACHE: dict[tuple[str, tuple[str, ...]], tuple[bool, tuple[str, ...]]] = {}
 _GPU_CACHE: dict[tuple[str, str, str, str, str], tuple[str, Decimal]] = {}
 TOP = 10
 # Untagged resources are tallied in a bounded table so that a bill of millions of
@@ -46,6 +48,23 @@ TOKEN_UNIT = re.compile(r"^(?:(\d+)\s+)?tokens$", re.IGNORECASE)
 HOUR_UNITS = {"hours", "hour", "gpu-hour", "gpu-hours"}
 # The engine's and older exports' token unit, before FOCUS's UnitFormat.
 MILLION_TOKENS = {"1m tokens"}
+# FOCUS 1.2 section 3.3 (nulls): a null is an empty cell, but exports such as the
+# Foundation's sample data write the literal `NULL`; either reads as null, in any case.
+NULL_TEXT = "NULL"
+# Every spelling of it, so that a row without one is found at C speed (set.isdisjoint).
+NULL_SPELLINGS = frozenset(
+    "".join(c.upper() if bit else c for c, bit in zip("null", bits, strict=True))
+    for bits in itertools.product((0, 1), repeat=4)
+)
+# FOCUS date-times are ISO 8601 in UTC (`2024-09-01T00:00:00Z`); the Foundation's sample
+# writes `2024-09-01 00:00:00`. Both parse; anything else is counted, not guessed.
+_DATE_CACHE: dict[str, datetime | None] = {}
+# A billing period whose charges span less than this share of it is partial: its
+# movers would compare a month with a few hours of it.
+FULL_PERIOD = 0.9
+# Charges that are not usage or purchases (FOCUS 1.2 ChargeCategory): shown on their own
+# lines, so that the shares of pricing categories are shares of what was used and bought.
+CHARGES = ("Usage", "Purchase")
 
 
 @dataclass
@@ -68,12 +87,15 @@ class Commitment:
     """What one commitment cost and how much of it was used (FOCUS 1.2 CommitmentDiscount*)."""
 
     name: str = ""
+    kind: str = ""
     purchased: Decimal = Decimal(0)
     used: Decimal = Decimal(0)
     unused: Decimal = Decimal(0)
     used_quantity: Decimal = Decimal(0)
     unused_quantity: Decimal = Decimal(0)
     unit: str = ""
+    # ListCost of the usage it covered: what that usage would have cost on demand.
+    used_list: Decimal = Decimal(0)
 
     @property
     def amortised(self) -> Decimal:
@@ -81,17 +103,23 @@ class Commitment:
 
     @property
     def utilisation(self) -> float | None:
-        return float(self.used / self.amortised) if self.amortised else None
+        if self.amortised:
+            return float(self.used / self.amortised)
+        # Used rows at no effective cost (the sample's savings plans): read the hours.
+        hours = self.used_quantity + self.unused_quantity
+        return float(self.used_quantity / hours) if hours else None
 
     def as_json(self) -> dict:
         return {
             "name": self.name,
+            "type": self.kind,
             "purchased_billed": float(self.purchased),
             "amortised_effective": float(self.amortised),
             "used_effective": float(self.used),
             "unused_effective": float(self.unused),
             "used_quantity": float(self.used_quantity),
             "unused_quantity": float(self.unused_quantity),
+            "used_list": float(self.used_list),
             "unit": self.unit,
             "utilisation": self.utilisation,
         }
@@ -109,6 +137,35 @@ class UnitCost:
 
 
 @dataclass
+class Period:
+    """One billing period: its rows, its dates, and the span its charges cover."""
+
+    rows: int = 0
+    start: datetime | None = None
+    end: datetime | None = None
+    first_charge: datetime | None = None
+    last_charge: datetime | None = None
+
+    def add_charge(self, start: datetime | None, end: datetime | None) -> None:
+        if start and (self.first_charge is None or start < self.first_charge):
+            self.first_charge = start
+        end = end or start
+        if end and (self.last_charge is None or end > self.last_charge):
+            self.last_charge = end
+
+    @property
+    def coverage(self) -> float | None:
+        """Share of the billing period between its first and last charge; None if unknown."""
+        if not (self.start and self.end and self.first_charge and self.last_charge):
+            return None
+        length = (self.end - self.start).total_seconds()
+        if length <= 0:
+            return None
+        first, last = max(self.first_charge, self.start), min(self.last_charge, self.end)
+        return max(0.0, (last - first).total_seconds()) / length
+
+
+@dataclass
 class BillSummary:
     rows: int = 0
     version: str = "1.2"
@@ -119,7 +176,22 @@ class BillSummary:
     services: dict[str, Costs] = field(default_factory=lambda: defaultdict(Costs))
     pricing_categories: dict[str, Costs] = field(default_factory=lambda: defaultdict(Costs))
     charge_categories: dict[str, Costs] = field(default_factory=lambda: defaultdict(Costs))
+    # Pricing categories of usage and purchases only: credits and adjustments apart.
+    usage_pricing: dict[str, Costs] = field(default_factory=lambda: defaultdict(Costs))
+    # ListCost by pricing category of usage and purchases (Committed usage's list value).
+    usage_pricing_list: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     periods: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    period_info: dict[str, Period] = field(default_factory=dict)
+    # Data quality: `NULL` cells by column, dates that did not parse by column (count,
+    # first line), and tag keys with the rows and effective cost that carry them.
+    null_text: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    bad_dates: dict[str, list[int]] = field(default_factory=dict)
+    tag_keys: dict[str, Costs] = field(default_factory=lambda: defaultdict(Costs))
+    tag_key_rows: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    usage_list_by_service: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    covered_list_by_service: dict[str, Decimal] = field(
+        default_factory=lambda: defaultdict(Decimal)
+    )
     commitments: dict[str, Commitment] = field(default_factory=dict)
     usage_by_service: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     covered_by_service: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
@@ -186,6 +258,51 @@ class BillSummary:
         covered = sum((self.covered_by_service[s] for s in services), Decimal(0))
         return float(covered / eligible) if eligible else None
 
+    @property
+    def commitment_coverage_list(self) -> float | None:
+        """Coverage on list (on-demand-equivalent) cost, the providers' own measure; it
+        reads a commitment whose Used rows carry no effective cost (the sample's)."""
+        services = [s for s, covered in self.covered_list_by_service.items() if covered]
+        eligible = sum((self.usage_list_by_service[s] for s in services), Decimal(0))
+        covered = sum((self.covered_list_by_service[s] for s in services), Decimal(0))
+        return float(covered / eligible) if eligible else None
+
+    def full_periods(self) -> list[str]:
+        """Billing periods whose charges span most of them (all, when the bill has no
+        charge period dates); sorted."""
+        return [p for p in sorted(self.periods) if not self.partial(p)]
+
+    def partial(self, period: str) -> bool:
+        info = self.period_info.get(period)
+        if info is None:
+            return False
+        coverage = info.coverage
+        if coverage is not None:
+            return coverage < FULL_PERIOD
+        # No charge period dates: a period with a tenth of the rows of the largest is partial.
+        largest = max((i.rows for i in self.period_info.values()), default=0)
+        return info.rows * 10 < largest
+
+    def tag_key_problems(self) -> list[str]:
+        """Tag keys a chargeback would miss: spaces around them, or one key in two spellings."""
+        problems = []
+        spelled: dict[str, list[str]] = defaultdict(list)
+        for key in sorted(self.tag_keys):
+            spelled[key.strip().casefold()].append(key)
+            if key != key.strip():
+                problems.append(
+                    f"tag key {key!r} has a space around it on {self.tag_key_rows[key]:,} rows"
+                    f" (${self.tag_keys[key].effective:,.2f} effective): it is not"
+                    f" {key.strip()!r}, and counts for no --require-tag {key.strip()}"
+                )
+        for keys in spelled.values():
+            if len({k.strip() for k in keys}) > 1:
+                problems.append("one tag key spelled " + " and ".join(repr(k) for k in keys))
+        for key in self.required_tags:
+            if key not in self.tag_keys:
+                problems.append(f"required tag key {key!r} is on no row of this bill")
+        return problems
+
     def ranked_services(self, basis: str = "effective") -> list[tuple[str, Costs]]:
         return sorted(self.services.items(), key=lambda kv: (-getattr(kv[1], basis), kv[0]))
 
@@ -195,9 +312,10 @@ class BillSummary:
 
     def movers(self, count: int = 5) -> tuple[str, str, list[tuple[str, Decimal, Decimal]]]:
         """Services whose effective cost changed most between the last two billing periods."""
-        if len(self.periods) < 2:
+        full = self.full_periods()
+        if len(full) < 2:
             return "", "", []
-        before, after = sorted(self.periods)[-2:]
+        before, after = full[-2:]
         old, new = self.periods[before], self.periods[after]
         changes = [(s, old.get(s, Decimal(0)), new.get(s, Decimal(0))) for s in {*old, *new}]
         changes.sort(key=lambda c: (-abs(c[2] - c[1]), c[0]))
@@ -218,7 +336,12 @@ class BillSummary:
             "list_cost": float(self.list_cost),
             "ranked_on": basis,
             "by_service": {s: c.as_json() for s, c in self.ranked_services(basis)},
-            "by_pricing_category": _costs_json(self.pricing_categories, basis),
+            "by_pricing_category": _costs_json(self.usage_pricing, basis),
+            "pricing_share_of": "usage and purchases (ChargeCategory Usage, Purchase)",
+            "list_by_pricing_category": {k: float(v) for k, v in self.usage_pricing_list.items()},
+            "credits_and_adjustments": {
+                k: c.as_json() for k, c in self.charge_categories.items() if k not in CHARGES
+            },
             "by_charge_category": _costs_json(self.charge_categories, basis),
             "commitments": {
                 "purchased_billed": float(self.commitment_purchased),
@@ -226,6 +349,7 @@ class BillSummary:
                 "unused_effective": float(self.commitment_unused),
                 "utilization": self.commitment_utilization,
                 "coverage": self.commitment_coverage,
+                "coverage_list": self.commitment_coverage_list,
                 "by_commitment": {k: c.as_json() for k, c in sorted(self.commitments.items())},
             },
             "allocation": {
@@ -234,16 +358,38 @@ class BillSummary:
                 "unallocated_effective": float(self.unallocated) if self.has_tags else None,
                 "coverage": self.allocation_coverage,
                 "top_untagged_resources": {r: float(c) for r, c in self.top_untagged()},
+                "tag_keys": {
+                    k: {"rows": self.tag_key_rows[k], "effective": float(c.effective)}
+                    for k, c in sorted(self.tag_keys.items(), key=lambda kv: -kv[1].effective)
+                },
             },
             "allocation_coverage": self.allocation_coverage,
             "commitment_utilization": self.commitment_utilization,
             "unit_economics": {
+                "has_gpus": bool(self.gpu_hours.quantity or self.gpu_hours.cost),
                 "gpu_hours": float(self.gpu_hours.quantity),
                 "effective_per_gpu_hour": self.gpu_hours.per(),
                 "tokens": float(self.tokens.quantity),
                 "effective_per_million_tokens": self.tokens.per(1_000_000),
             },
+            "periods": [
+                {
+                    "start": p,
+                    "rows": info.rows,
+                    "charge_coverage": info.coverage,
+                    "partial": self.partial(p),
+                }
+                for p, info in sorted(self.period_info.items())
+            ],
+            "data_quality": {
+                "null_text_cells": dict(self.null_text),
+                "unparsed_dates": {
+                    c: {"rows": v[0], "first_line": v[1]} for c, v in self.bad_dates.items()
+                },
+                "tag_keys": self.tag_key_problems(),
+            },
             "movers": {
+                "compares": "the last two full billing periods",
                 "from": before,
                 "to": after,
                 "services": [
@@ -346,7 +492,7 @@ def _add_row(
     if len(cells) > len(names):
         problems.append(f"{path}: line {line}: more cells than the header has columns")
         return
-    row = dict(zip(names, cells, strict=False))
+    row = dict(zip(names, _nulls_read(summary, names, cells), strict=False))
     for old, new in renamed:
         row[new] = row.get(old, "")
     billed = _decimal(row, "BilledCost", line, path, problems)
@@ -364,18 +510,80 @@ def _add_row(
     pricing = row.get("PricingCategory", "").strip() or "(none)"
     pricing = _bounded(summary.pricing_categories, pricing, "(other)")
     summary.pricing_categories[pricing].add(billed, effective)
+    if charge in CHARGES:
+        summary.usage_pricing[pricing].add(billed, effective)
+        summary.usage_pricing_list[pricing] += listed or 0
     charge = _bounded(summary.charge_categories, charge, "(other)")
     summary.charge_categories[charge].add(billed, effective)
-    period = row.get("BillingPeriodStart", "")[:10] or "(no period)"
-    period = _bounded(summary.periods, period, "(other periods)", MAX_PERIODS)
-    by_service = summary.periods.setdefault(period, defaultdict(Decimal))
-    by_service[service] += effective
+    _add_period(summary, row, service, effective, line)
     # Coverage is over usage that ran: a commitment's unused hours covered nothing.
     if charge == "Usage" and row.get("CommitmentDiscountStatus", "").strip() != "Unused":
         summary.usage_by_service[service] += effective
-    _add_commitment(summary, row, charge, service, billed, effective)
-    _add_allocation(summary, row, effective)
+        summary.usage_list_by_service[service] += listed or 0
+    _add_commitment(summary, row, charge, service, billed, effective, listed or Decimal(0))
+    # Owners are found for what was used and bought; a credit is not a resource's cost.
+    if charge in CHARGES:
+        _add_allocation(summary, row, effective)
     _add_units(summary, row, charge, effective)
+
+
+def _nulls_read(summary: BillSummary, names: list[str], cells: list[str]) -> list[str]:
+    """Cells with `NULL` (any case) read as empty, counted by column for data quality."""
+    if NULL_SPELLINGS.isdisjoint(cells):
+        return cells
+    out = []
+    for name, cell in zip(names, cells, strict=False):
+        if len(cell) == 4 and cell.upper() == NULL_TEXT:
+            summary.null_text[name] += 1
+            cell = ""
+        out.append(cell)
+    return out
+
+
+def _date(text: str) -> datetime | None:
+    """A FOCUS date-time, with or without the T and the Z; naive times are UTC."""
+    known = _DATE_CACHE.get(text, False)
+    if known is not False:
+        return known
+    try:
+        value = datetime.fromisoformat(text.strip())
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    except ValueError:
+        value = None
+    if len(_DATE_CACHE) > CACHE_SIZE:
+        _DATE_CACHE.clear()
+    _DATE_CACHE[text] = value
+    return value
+
+
+def _read_date(summary: BillSummary, row: dict, column: str, line: int) -> datetime | None:
+    text = row.get(column, "")
+    if not text:
+        return None
+    value = _date(text)
+    if value is None:
+        seen = summary.bad_dates.setdefault(column, [0, line])
+        seen[0] += 1
+    return value
+
+
+def _add_period(summary: BillSummary, row: dict, service: str, effective: Decimal, line: int):
+    start = _read_date(summary, row, "BillingPeriodStart", line)
+    text = row.get("BillingPeriodStart", "")
+    period = start.date().isoformat() if start else (text[:10] or "(no period)")
+    period = _bounded(summary.periods, period, "(other periods)", MAX_PERIODS)
+    by_service = summary.periods.setdefault(period, defaultdict(Decimal))
+    by_service[service] += effective
+    info = summary.period_info.get(period)
+    if info is None:
+        # A period's end is read from its first row; later rows repeat it.
+        end = _read_date(summary, row, "BillingPeriodEnd", line)
+        info = summary.period_info[period] = Period(start=start, end=end)
+    info.rows += 1
+    info.add_charge(
+        _read_date(summary, row, "ChargePeriodStart", line),
+        _read_date(summary, row, "ChargePeriodEnd", line),
+    )
 
 
 def _bounded(table: dict, key: str, other: str, limit: int | None = None) -> str:
@@ -409,24 +617,37 @@ def _quantity(row: dict, column: str) -> Decimal:
 
 
 def _add_commitment(
-    summary: BillSummary, row: dict, charge: str, service: str, billed: Decimal, effective: Decimal
+    summary: BillSummary,
+    row: dict,
+    charge: str,
+    service: str,
+    billed: Decimal,
+    effective: Decimal,
+    listed: Decimal,
 ) -> None:
-    key = row.get("CommitmentDiscountId", "")
+    key = row.get("CommitmentDiscountId", "").strip()
     if not key:
         return
     key = _bounded(summary.commitments, key, "(other commitments)")
     commitment = summary.commitments.get(key)
     if commitment is None:
-        commitment = summary.commitments[key] = Commitment(row.get("CommitmentDiscountName", ""))
+        commitment = summary.commitments[key] = Commitment(
+            row.get("CommitmentDiscountName", "").strip(),
+            row.get("CommitmentDiscountType", "").strip(),
+        )
     status = row.get("CommitmentDiscountStatus", "").strip()
     quantity = _quantity(row, "CommitmentDiscountQuantity") or _quantity(row, "PricingQuantity")
-    commitment.unit = commitment.unit or row.get("CommitmentDiscountUnit", "")
+    # FOCUS 1.0 has no CommitmentDiscountUnit: its quantity is then PricingQuantity.
+    unit = row.get("CommitmentDiscountUnit", "") or row.get("PricingUnit", "")
+    commitment.unit = commitment.unit or unit
     if charge == "Purchase":
         commitment.purchased += billed
     elif status == "Used":
         commitment.used += effective
         commitment.used_quantity += quantity
+        commitment.used_list += listed
         summary.covered_by_service[service] += effective
+        summary.covered_list_by_service[service] += listed
     elif status == "Unused":
         commitment.unused += effective
         commitment.unused_quantity += quantity
@@ -435,7 +656,12 @@ def _add_commitment(
 def _add_allocation(summary: BillSummary, row: dict, effective: Decimal) -> None:
     if not summary.has_tags:
         return
-    if _allocated(row.get("Tags", ""), summary.required_tags):
+    allocated, keys = _allocated(row.get("Tags", ""), summary.required_tags)
+    for key in keys:
+        key = _bounded(summary.tag_keys, key, "(other keys)")
+        summary.tag_keys[key].add(Decimal(0), effective)
+        summary.tag_key_rows[key] += 1
+    if allocated:
         summary.allocated += effective
         return
     summary.unallocated += effective
@@ -447,8 +673,9 @@ def _add_allocation(summary: BillSummary, row: dict, effective: Decimal) -> None
         summary.untagged_pruned = True
 
 
-def _allocated(text: str, required: tuple[str, ...]) -> bool:
-    """Any tag at all, or every required key with a value (FOCUS 1.2 Tags: a JSON object)."""
+def _allocated(text: str, required: tuple[str, ...]) -> tuple[bool, tuple[str, ...]]:
+    """Any tag at all, or every required key with a value (FOCUS 1.2 Tags: a JSON object);
+    and the tag keys the row carries."""
     # Bills repeat the same few tag sets on most rows: parse each once.
     key = (text, required)
     known = _TAG_CACHE.get(key)
@@ -461,18 +688,20 @@ def _allocated(text: str, required: tuple[str, ...]) -> bool:
     return known
 
 
-def _read_tags(text: str, required: tuple[str, ...]) -> bool:
+def _read_tags(text: str, required: tuple[str, ...]) -> tuple[bool, tuple[str, ...]]:
     if not text:
-        return False
+        return False, ()
     try:
         tags = json.loads(text)
     except ValueError:
-        return not required  # tags in a provider's own format: present, if unparsed
+        return not required, ()  # tags in a provider's own format: present, if unparsed
     if not isinstance(tags, dict):
-        return False
+        return False, ()
+    keys = tuple(str(k) for k in tags)
     if not required:
-        return bool(tags)
-    return all(str(tags.get(key) or "").strip() for key in required)
+        return bool(tags), keys
+    # Keys match exactly: " org" is not "org" (the tag-key finding reports it).
+    return all(str(tags.get(key) or "").strip() for key in required), keys
 
 
 def _add_units(summary: BillSummary, row: dict, charge: str, effective: Decimal) -> None:
@@ -508,7 +737,8 @@ INSTANCE_GPUS = {
     "g4dn": ("t4", 1),
 }
 INSTANCE = re.compile(r"\b(p5e|p5|p4de|p4d|g6|g5|g4dn)\.\d*x?large\b")
-GPU_WORD = re.compile(r"(?<![a-z0-9])(h200|h100|a100[- ]80|a100|a10g|l4|t4)(?![0-9])")
+# Not followed by a letter either: `t4g.micro` is a Graviton instance, no T4 in it.
+GPU_WORD = re.compile(r"(?<![a-z0-9])(h200|h100|a100[- ]80|a100|a10g|l4|t4)(?![0-9a-z])")
 GPU_NAMES = {"a100-80": "a100-80gb", "a100 80": "a100-80gb", "a100": "a100-40gb"}
 
 

@@ -71,7 +71,8 @@ def level_id_for(path: Path) -> str:
 
 def bill_level(summary: BillSummary, level_id: str, keep_names: bool = False) -> dict:
     """The level, as TOML-ready data, that replays this bill's habits in the game."""
-    periods = max(1, sum(1 for p in summary.periods if p != "(no period)"))
+    # Full periods only: a period holding one stray row would halve the budget.
+    periods = max(1, sum(1 for p in summary.full_periods() if p != "(no period)"))
     turns = min(12, max(3, periods))
     spend = float(summary.effective) / periods
     gpu, count, pricing, running = _today_fleet(summary, periods)
@@ -247,10 +248,12 @@ def fleet_lines(summary: BillSummary, periods: int) -> list[str]:
 
 def _idle_share(summary: BillSummary) -> float:
     """Unused commitment and unallocated cost, as a share of effective spend."""
-    if not summary.effective:
+    # Of usage and purchases when the bill has tags: credits are not spend to allocate.
+    spend = summary.allocated + summary.unallocated if summary.has_tags else summary.effective
+    if not spend:
         return 0.0
     waste = summary.commitment_unused + (summary.unallocated if summary.has_tags else 0)
-    return max(0.0, min(1.0, float(waste / summary.effective)))
+    return max(0.0, min(1.0, float(waste / spend)))
 
 
 def _unallocated_share(summary: BillSummary) -> float:
@@ -310,6 +313,10 @@ def _briefing(
 ) -> str:
     coverage = s.allocation_coverage
     utilisation = s.commitment_utilization
+    if utilisation is None and s.commitments:
+        # Used rows at no effective cost (the sample's savings plans): read their hours.
+        hours = [c.utilisation for c in s.commitments.values() if c.utilisation is not None]
+        utilisation = sum(hours) / len(hours) if hours else None
     lines = [
         "# Your organisation, from its bill",
         "",

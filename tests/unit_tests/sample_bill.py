@@ -251,3 +251,169 @@ def write_sample_bill(path: Path) -> Path:
         writer.writeheader()
         writer.writerows(sample_rows())
     return path
+
+
+# The shape of the FinOps Foundation's FOCUS-Sample-Data (FOCUS 1.0, AWS/Microsoft/Oracle),
+# with values of our own (ids, names, amounts): nothing of the sample is copied here.
+REAL_COLUMNS = [
+    c
+    for c in COLUMNS
+    if c
+    not in {
+        "CommitmentDiscountQuantity",
+        "CommitmentDiscountUnit",
+        "InvoiceId",
+        "PricingCurrency",
+        "PricingCurrencyContractedUnitPrice",
+        "PricingCurrencyEffectiveCost",
+        "PricingCurrencyListUnitPrice",
+        "ServiceSubcategory",
+        "SkuMeter",
+        "SkuPriceDetails",
+    }
+]
+SP_A = "arn:aws:savingsplans::111111111111:savingsplan/aaaa-0001"
+SP_B = "arn:aws:savingsplans::222222222222:savingsplan/bbbb-0002"
+NULL_COMMITMENT = {
+    "CommitmentDiscountCategory": "NULL",
+    "CommitmentDiscountId": "NULL",
+    "CommitmentDiscountName": "NULL",
+    "CommitmentDiscountStatus": "NULL",
+    "CommitmentDiscountType": "NULL",
+}
+
+
+def _real(period: str, day: int, hour: int, **cells) -> dict:
+    """One row as the sample writes it: `NULL` text for nulls, `YYYY-MM-DD hh:mm:ss` dates."""
+    year, month = (int(x) for x in period.split("-"))
+    nxt = f"{year + month // 12}-{month % 12 + 1:02d}-01 00:00:00"
+    row = dict.fromkeys(REAL_COLUMNS, "NULL")
+    row.update(NULL_COMMITMENT)
+    row.update(
+        BillingAccountId="9876543210987",
+        BillingAccountName="Example Org",
+        BillingCurrency="USD",
+        BillingPeriodStart=f"{period}-01 00:00:00",
+        BillingPeriodEnd=nxt,
+        ChargePeriodStart=f"{period}-{day:02d} {hour:02d}:00:00",
+        ChargePeriodEnd=f"{period}-{day:02d} {hour:02d}:59:59",
+        ChargeCategory="Usage",
+        ChargeFrequency="Usage-Based",
+        InvoiceIssuerName="Amazon Web Services, Inc.",
+        ProviderName="AWS",
+        PublisherName="Amazon Web Services, Inc.",
+        PricingCategory="Standard",
+        RegionId="us-west-2",
+        RegionName="US West (Oregon)",
+        ServiceCategory="Compute",
+        ServiceName="Amazon Elastic Compute Cloud",
+        SubAccountId="40404040404",
+        SubAccountName="ml-prod",
+        SkuId="SKU1",
+        SkuPriceId="SKU1.PRICE",
+        PricingUnit="Hours",
+        ConsumedUnit="Hours",
+    )
+    row.update({k: str(v) for k, v in cells.items()})
+    return row
+
+
+def _instance(
+    period: str, day: int, instance: str, price: str, cost: str, tags: str, **more
+) -> dict:
+    cells = dict(
+        ChargeDescription=f"${price} per On Demand Linux {instance} Instance Hour",
+        ResourceId=f"i-{instance.replace('.', '')}-{day}",
+        PricingQuantity="1.00000000000",
+        ConsumedQuantity="1.00000000000",
+        ListUnitPrice=price,
+        ContractedUnitPrice=price,
+        ListCost=cost,
+        ContractedCost=cost,
+        BilledCost=cost,
+        EffectiveCost=cost,
+        Tags=tags,
+    )
+    cells.update(more)
+    return _real(period, day, 10, **cells)
+
+
+TEAM = '{"application": "Kestrel", "environment": "prod", "CostCenter": "1234"}'
+SPACED = '{"env": "prod", "org": "blue", " org": "blue", "CostCenter": "1234"}'
+SPACED_ONLY = '{" org": "blue", "application": "Beacon"}'
+
+
+def real_shape_rows() -> list[dict]:
+    rows = []
+    # September, spread over the month: GPU (g5, one A10G each), Graviton t4g (no GPU).
+    for day in (1, 10, 20, 30):
+        rows.append(_instance("2024-09", day, "g5.4xlarge", "1.624", "2.00000000000", TEAM))
+        rows.append(_instance("2024-09", day, "t4g.micro", "0.0084", "0.00840000000", SPACED))
+    rows.append(_instance("2024-09", 5, "t3.large", "0.0832", "0.08320000000", "NULL"))
+    rows.append(_instance("2024-09", 6, "m5.large", "0.096", "0.09600000000", SPACED_ONLY))
+    # Savings plan Used rows: committed usage at 0 billed and (as in the sample) 0 effective.
+    for day, sp, price in ((4, SP_A, "0.0464"), (20, SP_B, "0.0112"), (26, SP_B, "0.085")):
+        rows.append(
+            _instance(
+                "2024-09",
+                day,
+                "t2.medium",
+                price,
+                "0.00000000000",
+                TEAM,
+                ListCost=price,
+                PricingCategory="Committed",
+                CommitmentDiscountId=sp,
+                CommitmentDiscountCategory="Spend",
+                CommitmentDiscountStatus="Used",
+                CommitmentDiscountType="Savings Plan",
+            )
+        )
+    # A promotional credit (PricingCategory Other) and an adjustment with empty nulls.
+    rows.append(
+        _real(
+            "2024-09",
+            24,
+            3,
+            ChargeCategory="Credit",
+            ChargeFrequency="One-Time",
+            ChargeDescription="Launch credit",
+            PricingCategory="Other",
+            PricingQuantity="0",
+            BilledCost="-1.80000000000",
+            EffectiveCost="-2.00000000000",
+            ListCost="-1.80000000000",
+        )
+    )
+    rows.append(
+        _real(
+            "2024-09",
+            12,
+            9,
+            ChargeCategory="Adjustment",
+            ProviderName="Oracle",
+            ServiceName="COMPUTE",
+            PricingCategory="",
+            CommitmentDiscountId="",
+            BilledCost="0.05000000000",
+            EffectiveCost="0.00000000000",
+            ListCost="0.00000000000",
+            PricingQuantity="16",
+            Tags=TEAM,
+        )
+    )
+    # One stray row billed in October, charged on the last hour of September.
+    stray = _instance("2024-10", 1, "c5.large", "0.085", "0.24000000000", TEAM)
+    stray.update(ChargePeriodStart="2024-09-30 22:00:00", ChargePeriodEnd="2024-09-30 23:00:00")
+    rows.append(stray)
+    return rows
+
+
+def write_real_shape_bill(path: Path) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(
+            handle, fieldnames=REAL_COLUMNS, lineterminator="\n", quoting=csv.QUOTE_MINIMAL
+        )
+        writer.writeheader()
+        writer.writerows(real_shape_rows())
+    return path

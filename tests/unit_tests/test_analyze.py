@@ -12,7 +12,7 @@ from finops_tui.content.analyze import analyze_focus
 from finops_tui.content.errors import ContentError
 from finops_tui.content.findings import bill_findings, findings_text
 
-from .sample_bill import write_sample_bill
+from .sample_bill import SP_A, SP_B, write_real_shape_bill, write_sample_bill
 
 
 @pytest.fixture()
@@ -183,3 +183,143 @@ def test_utilisation_and_coverage_on_the_game_bill_with_unused_hours(sandbox, tm
     assert s.commitment_coverage == pytest.approx(used / ran)
     bought = sum(x.billed_cost_cents for x in lines if x.charge_category == "Purchase")
     assert s.commitment_purchased == Decimal(bought) / 100
+
+
+# A bill in the shape of the FinOps Foundation's FOCUS-Sample-Data (FOCUS 1.0): `NULL`
+# text for nulls, `2024-09-01 00:00:00` dates, savings plan Used rows, a credit, a tag key
+# with a leading space, and one stray row billed in the next month. Our values, not theirs.
+
+
+@pytest.fixture()
+def real_shape(tmp_path):
+    return write_real_shape_bill(tmp_path / "real.csv")
+
+
+def test_null_text_is_null_no_commitment_named_null(real_shape):
+    """FOCUS 1.2 section 3.3 (nulls); the sample writes nulls as the text `NULL`: no
+    commitment named NULL, and a `NULL` Tags cell is no owner."""
+    s = analyze_focus(real_shape)
+    assert set(s.commitments) == {SP_A, SP_B}
+    assert s.null_text["CommitmentDiscountId"] == 12 and s.null_text["Tags"] == 2
+    assert s.allocation_coverage < 1.0
+    assert "i-t3large-5" in dict(s.top_untagged())
+    text = findings_text("real", s)
+    assert "  NULL " not in text and "cells read as null from the text NULL" in text
+
+
+def test_space_separated_dates_parse_and_a_partial_period_is_not_compared(real_shape):
+    """FOCUS 1.2 date-time format; the sample writes `2024-09-01 00:00:00` and has one row
+    billed in October: October is partial, so nothing is compared with September."""
+    s = analyze_focus(real_shape)
+    assert not s.bad_dates
+    assert s.period_info["2024-09-01"].coverage > 0.9
+    assert s.period_info["2024-10-01"].rows == 1 and s.partial("2024-10-01")
+    assert s.full_periods() == ["2024-09-01"] and s.movers() == ("", "", [])
+    text = findings_text("real", s)
+    assert "2024-10-01: 1 row, charges span 0% of it (partial: not compared)" in text
+
+
+def test_a_date_that_is_not_one_is_counted_with_its_line(tmp_path):
+    """FOCUS 1.2 BillingPeriodStart is a date-time: a cell that is not one is reported."""
+    path = tmp_path / "d.csv"
+    path.write_text(HEADER.strip() + ",BillingPeriodStart\n1,1,Usage,VM,Sept 2024\n")
+    s = analyze_focus(path)
+    assert s.bad_dates == {"BillingPeriodStart": [1, 2]}
+    assert "BillingPeriodStart: 1 rows not a date-time (first on line 2)" in findings_text("d", s)
+
+
+def test_savings_plans_found_with_used_hours_list_value_and_coverage(real_shape):
+    """FOCUS 1.2 CommitmentDiscountStatus Used, PricingCategory Committed; the sample's
+    savings plan rows carry 0 billed and 0 effective cost: read their hours and list cost."""
+    s = analyze_focus(real_shape)
+    a, b = s.commitments[SP_A], s.commitments[SP_B]
+    assert a.kind == b.kind == "Savings Plan"
+    assert b.used_quantity == 2 and b.unit == "Hours"
+    assert b.used_list == Decimal("0.0962") and a.used_list == Decimal("0.0464")
+    assert a.utilisation == b.utilisation == 1.0 and s.commitment_purchased == 0
+    assert s.commitment_coverage is None  # nothing to read on effective cost
+    assert s.commitment_coverage_list == pytest.approx(
+        0.1426 / (0.1426 + 8.0 + 0.0336 + 0.0832 + 0.096 + 0.24)
+    )
+    assert s.usage_pricing_list["Committed"] == Decimal("0.1426")
+    text = findings_text("real", s)
+    assert "No purchase in this bill" in text and "Savings Plan: 2.00 Hours used" in text
+
+
+def test_credits_and_adjustments_have_their_own_lines_and_shares_stay_within_100(real_shape):
+    """FOCUS 1.2 ChargeCategory Credit and Adjustment are not usage: pricing shares are of
+    usage and purchases, credits apart (the sample's credit is PricingCategory Other)."""
+    s = analyze_focus(real_shape)
+    assert "Other" not in s.usage_pricing
+    assert s.charge_categories["Credit"].effective == Decimal("-2.00000000000")
+    assert s.allocated + s.unallocated == s.effective + 2  # allocation over usage only
+    finding = next(f for f in bill_findings(s) if f.title == "Spend by pricing category")
+    shares = [float(line.split()[-2].rstrip("%")) for line in finding.lines if "%" in line]
+    assert shares and all(0 <= x <= 100 for x in shares)
+    assert any("Credits and adjustments" in line for line in finding.lines)
+    assert finding.lines[0].startswith("Usage and purchases, share of their effective cost")
+
+
+def test_a_tag_key_with_a_space_is_reported_not_trusted(real_shape):
+    """FOCUS 1.2 Tags keys are exact; the sample has both `org` and ` org`: ` org` counts
+    for no --require-tag org, and is reported as a data-quality finding."""
+    s = analyze_focus(real_shape, ("org",))
+    assert s.tag_key_rows[" org"] == 5 and s.tag_key_rows["org"] == 4
+    # The m5 row carries only " org": unallocated under --require-tag org.
+    assert "i-m5large-6" in dict(s.top_untagged())
+    problems = s.tag_key_problems()
+    assert any("' org' has a space around it on 5 rows" in p for p in problems)
+    assert "Data quality: tag key ' org'" in findings_text("real", s)
+    missing = analyze_focus(real_shape, ("Owner",)).tag_key_problems()
+    assert "required tag key 'Owner' is on no row of this bill" in missing
+
+
+def test_gpu_hours_only_on_gpu_instances(real_shape, tmp_path):
+    """The sample's g5.4xlarge has one A10G; t4g.micro is a Graviton instance, no T4."""
+    s = analyze_focus(real_shape)
+    assert s.gpu_hours.quantity == 4 and s.gpu_hours.per() == 2.0
+    assert set(s.gpu_fleet) == {("a10g", "Standard")}
+    path = tmp_path / "cpu.csv"
+    path.write_text(
+        "BilledCost,EffectiveCost,ChargeCategory,ServiceName,PricingUnit,ChargeDescription\n"
+        "1,1,Usage,EC2,Hours,t4g.micro Instance Hour\n"
+    )
+    none = analyze_focus(path)
+    assert none.gpu_hours.quantity == 0
+    assert "No GPUs in this bill" in findings_text("cpu", none)
+
+
+def test_json_carries_the_same_readings(real_shape, capsys):
+    """`--json` says what the text says: partial periods, credits, tag-key problems, NULLs."""
+    assert run(["analyze", str(real_shape), "--json", "--require-tag", "org"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "Other" not in out["by_pricing_category"]
+    assert out["pricing_share_of"].startswith("usage and purchases")
+    assert out["credits_and_adjustments"]["Credit"]["effective"] == -2.0
+    assert set(out["commitments"]["by_commitment"]) == {SP_A, SP_B}
+    assert out["commitments"]["by_commitment"][SP_B]["type"] == "Savings Plan"
+    assert out["commitments"]["coverage_list"] > 0
+    assert [p["partial"] for p in out["periods"]] == [False, True]
+    assert out["movers"]["services"] == []
+    assert out["data_quality"]["null_text_cells"]["Tags"] == 2
+    assert any("' org'" in p for p in out["data_quality"]["tag_keys"])
+    assert out["unit_economics"]["has_gpus"] is True
+
+
+def test_level_from_the_real_shape_budgets_on_full_periods(real_shape):
+    """A level's budget is the spend per full billing period: one stray row billed in
+    October does not halve it; savings plans read as used."""
+    from finops_tui.content.bill_level import bill_level
+
+    s = analyze_focus(real_shape)
+    level = bill_level(s, "org")
+    assert "over 1 billing period(s)" in level["briefing"]
+    assert "Commitments: 2, used at **100%**" in level["briefing"]
+
+
+def test_every_finding_line_fits_the_analysis_screen(real_shape, sample):
+    """The analysis screen is 76 columns wide in an 80-column terminal: table rows fit."""
+    for path in (real_shape, sample):
+        for finding in bill_findings(analyze_focus(path)):
+            tables = [line for line in finding.lines if line.startswith("  ")]
+            assert all(len(line) <= 76 for line in tables), finding.title
