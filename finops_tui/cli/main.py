@@ -81,6 +81,9 @@ def player(text: str) -> str:
         raise argparse.ArgumentTypeError("; ".join(exc.problems)) from None
 
 
+Subparsers = argparse._SubParsersAction  # what add_subparsers returns
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="finops-tui",
@@ -88,7 +91,20 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"finops-tui {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    for add_commands in (
+        _add_play,
+        _add_level_commands,
+        _add_replay_commands,
+        _add_bill_commands,
+        _add_class_commands,
+        _add_calc,
+    ):
+        add_commands(sub)
+    return parser
 
+
+def _add_play(sub: Subparsers) -> None:
+    """`play`: the game in this terminal (the default command)."""
     play = sub.add_parser("play", help="play a level in the terminal (the default)")
     play.add_argument("level", nargs="?", help="level id or path; omit for the title screen")
     play.add_argument("--seed", type=seed, default=None)
@@ -112,6 +128,9 @@ def build_parser() -> Parser:
         " or $FINOPS_TUI_KEYMAP)",
     )
 
+
+def _add_level_commands(sub: Subparsers) -> None:
+    """Levels and plans, headless: list, validate, schema, simulate, balance."""
     levels = sub.add_parser("levels", help="list the shipped levels")
     levels.add_argument("--json", action="store_true")
 
@@ -145,6 +164,9 @@ def build_parser() -> Parser:
     )
     balance.add_argument("--json", action="store_true")
 
+
+def _add_replay_commands(sub: Subparsers) -> None:
+    """Finished games: verify, leaderboard, and the performance bench."""
     verify = sub.add_parser("verify", help="re-simulate replays and check their claims")
     verify.add_argument("replays", nargs="+", metavar="REPLAY")
 
@@ -163,6 +185,9 @@ def build_parser() -> Parser:
     bench.add_argument("--seeds", type=count, default=10_000, help="seeds for the batch figures")
     bench.add_argument("--quick", action="store_true", help="fewer repeats, for a sanity check")
 
+
+def _add_bill_commands(sub: Subparsers) -> None:
+    """Bills out and in: export, analyze, level-from-bill."""
     export = sub.add_parser("export", help="a game's bill as FOCUS CSV, or a report")
     export.add_argument("save", metavar="SAVE_OR_REPLAY")
     export.add_argument("--focus", metavar="FILE.csv", help="the bill as FOCUS 1.2 rows")
@@ -186,6 +211,9 @@ def build_parser() -> Parser:
         "--keep-names", action="store_true", help="keep resource ids and tag values in the level"
     )
 
+
+def _add_class_commands(sub: Subparsers) -> None:
+    """A hosted class: the SSH host, the web server, the scoreboard, the console."""
     host = sub.add_parser("host", help="host a class over SSH")
     host.add_argument("--bind", default="127.0.0.1", help="address to listen on (loopback)")
     host.add_argument("--port", type=port, default=2222)
@@ -220,6 +248,9 @@ def build_parser() -> Parser:
     web.add_argument("--max-connections", type=count, default=40, help="teams playing at once")
     web.add_argument("--idle-minutes", type=count, default=30)
 
+
+def _add_calc(sub: Subparsers) -> None:
+    """`calc`: the AI project cost calculator (train, serve, optimal)."""
     calc = sub.add_parser("calc", help="the AI project cost calculator")
     calc_sub = calc.add_subparsers(dest="calc_command", parser_class=Parser, required=True)
     train = calc_sub.add_parser("train", help="cost of a training run")
@@ -249,7 +280,6 @@ def build_parser() -> Parser:
     optimal = calc_sub.add_parser("optimal", help="compute-optimal size for a FLOP budget")
     optimal.add_argument("--flops", type=number, required=True)
     optimal.add_argument("--json", action="store_true")
-    return parser
 
 
 # Each command's module and function: only the command run is imported, so a headless

@@ -7,6 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Connections the host keeps apart from the teams' share, and what each one costs.
+FACILITATOR_SLOTS = 2  # the console, and a second terminal to take it over from a frozen one
+REFUSAL_SLOTS = 2  # connections past the cap let in only to be told why, in their terminal
+TAKEOVER_SLOTS = 2  # teams past the cap coming back from a new terminal to take over
+FILES_PER_CONNECTION = 4  # socket, PTY, and a spawn's socket and terminal while it starts
+FILES_KEPT = 48  # the listener, the event loop, logs, the class folder's files
+
 
 @dataclass
 class TokenBucket:

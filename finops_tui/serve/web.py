@@ -30,6 +30,7 @@ from urllib.parse import quote, urlencode
 from aiohttp import WSMsgType, web
 
 from finops_tui.content.classroom import ClassDir, ClassSettings, check_team_name
+from finops_tui.serve.programs import team_argv
 from finops_tui.serve.pty_process import clamp_size
 
 log = logging.getLogger("finops_tui.web")
@@ -71,27 +72,6 @@ class WebConfig:
     python: str = sys.executable
     title: str = "finops-tui"
     extra_env: dict[str, str] = field(default_factory=dict)
-
-
-def team_argv(python: str, class_dir: ClassDir, settings: ClassSettings, team: str) -> list[str]:
-    """The command that plays `team`'s game: the class's level, seed and setting, its folder."""
-    root = class_dir.root.absolute()
-    argv = [
-        python,
-        "-m",
-        "finops_tui",
-        "play",
-        settings.level,
-        "--seed",
-        str(settings.seed),
-        "--player",
-        team,
-        "--saves-dir",
-        str(ClassDir(root).team_dir(team)),
-        "--class-dir",
-        str(root),
-    ]
-    return [*argv, "--advanced"] if settings.setting == "advanced" else argv
 
 
 def team_from_query(raw: str) -> tuple[str, str | None]:

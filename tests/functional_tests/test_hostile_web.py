@@ -28,7 +28,8 @@ from finops_tui.content.classroom import ClassDir, ClassSettings
 from finops_tui.content.saves import SaveStore
 from finops_tui.engine import plan_decisions, play
 from finops_tui.gameplay.session import GameSession
-from finops_tui.serve.web import WebClass, WebConfig, team_argv
+from finops_tui.serve.programs import team_argv
+from finops_tui.serve.web import WebClass, WebConfig
 from finops_tui.ui.app import create_app
 from finops_tui.ui.classroom.link import ClassLink
 from finops_tui.ui.screens.debrief import DebriefScreen
