@@ -79,6 +79,7 @@ class TurnScreen(SeenBeforeLeaving):
         self.fan: Fan | None = None  # the spread of spend under the last playable draft
         self._fan_asked: tuple[int, Decisions] | None = None
         self._waiting_for_fan: Timer | None = None  # a draft drawn once its fan is here
+        self._status_text: str | None = None  # what the status line shows
 
     # -- layout -------------------------------------------------------------------------
 
@@ -172,7 +173,9 @@ class TurnScreen(SeenBeforeLeaving):
         self._show_problems()
         self._show_estimate()
         self._show_dashboard(chart=chart)
-        self.refresh_bindings()
+        # The footer in the next frame: in this one, its bottom line and the dashboard
+        # would be repainted as one box, the decisions in between with them.
+        self.call_after_refresh(self.refresh_bindings)
 
     def _show_draft_before_fan(self) -> None:
         self._waiting_for_fan = None
@@ -261,11 +264,17 @@ class TurnScreen(SeenBeforeLeaving):
         score = f" · score {state.score:.1f} {stars(state.stars)}" if state.history else ""
         role = getattr(self.app, "role", "")
         lens = f" · {lens_name(role)} lens" if role else ""
-        self.query_one("#status", Static).update(
+        self._show_status(
             f" {level.title} · {period_name(level).capitalize()} {session.turn} of "
-            f"{level.turns} · seed {session.seed}{score}{lens}",
-            layout=False,  # one line, fixed by the style sheet
+            f"{level.turns} · seed {session.seed}{score}{lens}"
         )
+
+    def _show_status(self, text: str) -> None:
+        # Unchanged, it is left alone: a repaint of this top line would widen the frame's
+        # update to the whole screen (Textual repaints the box around all changed regions).
+        if text != self._status_text:
+            self._status_text = text
+            self.query_one("#status", Static).update(text, layout=False)  # one line, fixed
 
     def _estimate_notes(self, e: TurnRecord) -> list[str]:
         level, d, k = self.session.level, self.draft, e.kpis
