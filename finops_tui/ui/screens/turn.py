@@ -8,6 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.reactive import Reactive
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
@@ -65,6 +66,11 @@ class TurnScreen(SeenBeforeLeaving):
         Binding("s", "save", "Save", id="turn.save", tooltip="Keep this game under a name"),
         Binding("escape", "leave", "Leave", id="turn.leave", tooltip="Leave this game"),
     ]
+
+    # Textual repaints the whole screen when focus moves (10 ms at 120x40, in the middle
+    # of a fan's redraw); the widgets that gain and lose focus restyle and repaint
+    # themselves, and the screen's watcher still refreshes the bindings.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     def __init__(self, session: GameSession) -> None:
         super().__init__()
