@@ -43,6 +43,7 @@ TABLE_HELP = "Arrows move; c opens the codex on what is highlighted."
 # A new draft is drawn with its new fan, in one pass, when the fan comes within this
 # many seconds; else the estimate goes first and the chart follows with the fan.
 FAN_WAIT = 0.05
+FOOTER_AT_LATEST = 0.1  # seconds: the footer's keys follow a draft even with no frame
 DASHBOARD_TABS = ("tab-spend", "tab-bill", "tab-kpis", "tab-events")
 TAB_CONCEPTS = {
     "tab-spend": "budgets-alerts",
@@ -86,6 +87,7 @@ class TurnScreen(SeenBeforeLeaving):
         self._fan_asked: tuple[int, Decisions] | None = None
         self._waiting_for_fan: Timer | None = None  # a draft drawn once its fan is here
         self._status_text: str | None = None  # what the status line shows
+        self._footer_due = False  # the footer is refreshed after the next frame
 
     # -- layout -------------------------------------------------------------------------
 
@@ -179,9 +181,8 @@ class TurnScreen(SeenBeforeLeaving):
         self._show_problems()
         self._show_estimate()
         self._show_dashboard(chart=chart)
-        # The footer in the next frame: in this one, its bottom line and the dashboard
-        # would be repainted as one box, the decisions in between with them.
-        self.call_after_refresh(self.refresh_bindings)
+        if chart:
+            self._footer_after_frame()
 
     def _show_draft_before_fan(self) -> None:
         self._waiting_for_fan = None
@@ -233,8 +234,26 @@ class TurnScreen(SeenBeforeLeaving):
     def _show_fan(self) -> None:
         if self._stop_waiting_for_fan():
             self._show_draft()  # the draft and its fan in one pass
-        else:
-            self._show_spend()
+            return
+        self._show_spend()
+        self._footer_after_frame()
+
+    def _footer_after_frame(self) -> None:
+        """The keys the footer offers, once the draft's frame is painted: in the same
+        frame, the footer's bottom line and the dashboard would be repainted as one box,
+        with every decision row in between."""
+        self._footer_due = True
+        # In case nothing on screen changed, so no frame comes.
+        self.set_timer(FOOTER_AT_LATEST, self._refresh_footer)
+
+    def frame_painted(self, started: float) -> None:
+        super().frame_painted(started)
+        self._refresh_footer()
+
+    def _refresh_footer(self) -> None:
+        if self._footer_due:
+            self._footer_due = False
+            self.refresh_bindings()
 
     def problem_lines(self) -> list[str]:
         labels = {spec.key: f"{spec.label} ({spec.group.lower()})" for spec in self.fields}
