@@ -126,3 +126,56 @@ async def test_a_draft_is_drawn_with_its_fan_in_one_pass() -> None:
         await pilot.pause()
         assert [s.fan for s in shown] == [screen.fan]
         assert shown[0].estimate == screen.estimate.spend_usd
+
+
+async def test_a_new_fans_frame_is_the_dashboard_alone() -> None:
+    """The unchanged status line is not rewritten, and the footer's keys wait for the
+    frame that brings the fan: Textual repaints the box around all of a frame's changes,
+    and the top and bottom lines made it the whole screen, every decision row in it."""
+    app = create_app(level="sandbox", seed=1, animate=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await start(pilot)
+        events: list[str] = []
+        status = screen.query_one("#status")
+        status.update = lambda *a, **k: events.append("status")
+        chart = screen.query_one(SpendChart)
+        show_chart = chart.show
+        chart.show = lambda series: (events.append("chart"), show_chart(series))[1]
+        refresh_bindings = screen.refresh_bindings
+        screen.refresh_bindings = lambda: (events.append("footer"), refresh_bindings())[1]
+        painted = screen.frame_painted
+        screen.frame_painted = lambda at: (events.append("painted"), painted(at))[1]
+        old = screen.fan
+        for button in screen.query_one("#training--pricing").query(RadioButton):
+            if button.name == "spot":
+                button.value = True
+        await pilot.app.workers.wait_for_complete()
+        for _ in range(200):  # the fan's message, then its drawing
+            if screen.fan is not old and "footer" in events:
+                break
+            await pilot.pause(0.01)
+        assert "status" not in events
+        after_chart = events[events.index("chart") :]
+        assert "footer" in after_chart
+        assert after_chart.index("painted") < after_chart.index("footer")
+
+
+async def test_a_focus_move_repaints_what_it_restyles_not_the_whole_screen() -> None:
+    """Textual's Screen.focused repaints the whole screen (a full 120x40 frame on each
+    Tab, typed while the fan computes); the turn screen leaves that to the widgets."""
+    app = create_app(level="sandbox", seed=1, animate=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await start(pilot)
+        whole: list[bool] = []
+        refresh = screen.refresh
+
+        def spy(*regions, **kwargs):
+            whole.append(not regions and kwargs.get("repaint", True))
+            return refresh(*regions, **kwargs)
+
+        screen.refresh = spy
+        before = screen.focused
+        await pilot.press("tab")
+        await pilot.pause()
+        assert screen.focused is not before
+        assert not any(whole)

@@ -8,6 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.reactive import Reactive
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
@@ -42,6 +43,7 @@ TABLE_HELP = "Arrows move; c opens the codex on what is highlighted."
 # A new draft is drawn with its new fan, in one pass, when the fan comes within this
 # many seconds; else the estimate goes first and the chart follows with the fan.
 FAN_WAIT = 0.05
+FOOTER_AT_LATEST = 0.1  # seconds: the footer's keys follow a draft even with no frame
 DASHBOARD_TABS = ("tab-spend", "tab-bill", "tab-kpis", "tab-events")
 TAB_CONCEPTS = {
     "tab-spend": "budgets-alerts",
@@ -66,6 +68,11 @@ class TurnScreen(SeenBeforeLeaving):
         Binding("escape", "leave", "Leave", id="turn.leave", tooltip="Leave this game"),
     ]
 
+    # Textual repaints the whole screen when focus moves (10 ms at 120x40, in the middle
+    # of a fan's redraw); the widgets that gain and lose focus restyle and repaint
+    # themselves, and the screen's watcher still refreshes the bindings.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+
     def __init__(self, session: GameSession) -> None:
         super().__init__()
         self.session = session
@@ -79,6 +86,8 @@ class TurnScreen(SeenBeforeLeaving):
         self.fan: Fan | None = None  # the spread of spend under the last playable draft
         self._fan_asked: tuple[int, Decisions] | None = None
         self._waiting_for_fan: Timer | None = None  # a draft drawn once its fan is here
+        self._status_text: str | None = None  # what the status line shows
+        self._footer_due = False  # the footer is refreshed after the next frame
 
     # -- layout -------------------------------------------------------------------------
 
@@ -172,7 +181,8 @@ class TurnScreen(SeenBeforeLeaving):
         self._show_problems()
         self._show_estimate()
         self._show_dashboard(chart=chart)
-        self.refresh_bindings()
+        if chart:
+            self._footer_after_frame()
 
     def _show_draft_before_fan(self) -> None:
         self._waiting_for_fan = None
@@ -224,8 +234,26 @@ class TurnScreen(SeenBeforeLeaving):
     def _show_fan(self) -> None:
         if self._stop_waiting_for_fan():
             self._show_draft()  # the draft and its fan in one pass
-        else:
-            self._show_spend()
+            return
+        self._show_spend()
+        self._footer_after_frame()
+
+    def _footer_after_frame(self) -> None:
+        """The keys the footer offers, once the draft's frame is painted: in the same
+        frame, the footer's bottom line and the dashboard would be repainted as one box,
+        with every decision row in between."""
+        self._footer_due = True
+        # In case nothing on screen changed, so no frame comes.
+        self.set_timer(FOOTER_AT_LATEST, self._refresh_footer)
+
+    def frame_painted(self, started: float) -> None:
+        super().frame_painted(started)
+        self._refresh_footer()
+
+    def _refresh_footer(self) -> None:
+        if self._footer_due:
+            self._footer_due = False
+            self.refresh_bindings()
 
     def problem_lines(self) -> list[str]:
         labels = {spec.key: f"{spec.label} ({spec.group.lower()})" for spec in self.fields}
@@ -261,11 +289,17 @@ class TurnScreen(SeenBeforeLeaving):
         score = f" · score {state.score:.1f} {stars(state.stars)}" if state.history else ""
         role = getattr(self.app, "role", "")
         lens = f" · {lens_name(role)} lens" if role else ""
-        self.query_one("#status", Static).update(
+        self._show_status(
             f" {level.title} · {period_name(level).capitalize()} {session.turn} of "
-            f"{level.turns} · seed {session.seed}{score}{lens}",
-            layout=False,  # one line, fixed by the style sheet
+            f"{level.turns} · seed {session.seed}{score}{lens}"
         )
+
+    def _show_status(self, text: str) -> None:
+        # Unchanged, it is left alone: a repaint of this top line would widen the frame's
+        # update to the whole screen (Textual repaints the box around all changed regions).
+        if text != self._status_text:
+            self._status_text = text
+            self.query_one("#status", Static).update(text, layout=False)  # one line, fixed
 
     def _estimate_notes(self, e: TurnRecord) -> list[str]:
         level, d, k = self.session.level, self.draft, e.kpis
