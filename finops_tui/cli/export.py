@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from finops_tui.cli.main import UsageError
-from finops_tui.content.analyze import BillSummary, analyze_focus
+from finops_tui.content.analyze import analyze_focus
+from finops_tui.content.bill_summary import BillSummary
 from finops_tui.content.focus import write_focus
 from finops_tui.content.report import ReportInput, write_report
 from finops_tui.content.saves import load_save

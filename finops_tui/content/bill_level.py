@@ -17,7 +17,7 @@ from pathlib import Path
 
 import tomli_w
 
-from finops_tui.content.analyze import BillSummary
+from finops_tui.content.bill_summary import BillSummary
 from finops_tui.content.catalog import shipped_catalog
 from finops_tui.content.errors import ContentError
 from finops_tui.content.files import atomic_write_text

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from finops_tui.content.analyze import CHARGES, BillSummary, Costs
+from finops_tui.content.bill_summary import CHARGES, BillSummary, Costs
 
 WIDTH = 28  # a name column that keeps a table row within 80 columns
 

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
-from finops_tui.content.analyze import BillSummary
+from finops_tui.content.bill_summary import BillSummary
 from finops_tui.content.errors import ContentError
 from finops_tui.content.findings import Finding, bill_findings
 from finops_tui.ui.screens.base import LateKeySafe
