@@ -113,14 +113,22 @@ class TrainInputs:
 
 
 @dataclass(frozen=True)
-class TrainRow:
+class EstimateRow:
+    """One GPU type's row of the calculator: an estimate per pricing option."""
+
     gpu: str
     label: str
-    estimates: dict[str, dict[str, object]]  # pricing option -> train_estimate()
+    estimates: dict[str, dict[str, object]]  # pricing option -> the engine's estimate
 
     @property
     def first(self) -> dict[str, object]:
+        """What every pricing option shares (time, memory, fit): the first one's figures."""
         return next(iter(self.estimates.values()))
+
+
+@dataclass(frozen=True)
+class TrainRow(EstimateRow):
+    """A training run on one GPU type (train_estimate per pricing option)."""
 
     @property
     def wall_clock_hours(self) -> float:
@@ -291,14 +299,8 @@ class ServeInputs:
 
 
 @dataclass(frozen=True)
-class ServeRow:
-    gpu: str
-    label: str
-    estimates: dict[str, dict[str, object]]  # pricing option -> serve_estimate()
-
-    @property
-    def first(self) -> dict[str, object]:
-        return next(iter(self.estimates.values()))
+class ServeRow(EstimateRow):
+    """Serving on one GPU type (serve_estimate per pricing option)."""
 
     @property
     def fits(self) -> bool:
