@@ -22,6 +22,7 @@ from finops_tui.ui.screens.written import (
     ReflectionScreen,
 )
 from finops_tui.ui.textual_fixes import app_failure, send_key_as_terminal
+from tests.functional_tests.waiting import wait_for
 
 PLAYER = "Team Red"
 
@@ -261,8 +262,7 @@ async def test_random_keys_never_crash_the_quiz_the_writing_or_watching(
         await pilot.pause()
         for name, go_there in phases.items():
             go_there()
-            await pilot.pause(0.1)
-            assert type(app.screen).__name__ == screens[name]
+            await wait_for(lambda name=name: type(app.screen).__name__ == screens[name], what=name)
             for i in range(1, 251):
                 event = key_event(rng.choice([*KEYS, "o", "e", "j", "r", "a", "1", "2", "f2"]))
                 send_key_as_terminal(app, event)
