@@ -8,14 +8,16 @@
   to the first bytes of the redraw it causes (bar: 50 ms); the time until the screen
   is quiet again (tab underlines and scrolls animate) is reported beside it;
 - memory: peak resident set (VmHWM) of the app after a whole tutorial game, debrief
-  included (bar: 120 MB);
+  included, plus the memory its forecast fan's helper process does not share with it
+  (bar: 120 MB);
 - fan redraw: on the turn screen of `play sandbox` at 120x40, from the key that flips
   training between on-demand and spot to the new forecast fan's P50 on the terminal
-  (estimate, 1,000 futures in a worker, redraw; bar: 100 ms). Every other flip, a key
+  (estimate, 1,000 futures in the helper process the app forks, redraw; bar: 100 ms). Every other flip, a key
   is pressed while the worker computes, as a player tabbing on would. The time
   `forecast_fan` takes in this process for the same decisions is reported beside it;
-  inside the app (headless, the same screen), the worker's own time and the time from
-  its result to the chart being painted are timed too.
+  inside the app (headless, the same screen, with no helper: the fan's worker thread
+  shares the interpreter), the worker's own time and the time from its result to the
+  chart being painted are timed too.
 
 A benchmark, not a test: figures depend on the machine; run it by hand and report.
 """
@@ -132,6 +134,17 @@ class Terminal:
                 return int(line.split()[1]) / 1024
         return float("nan")
 
+    def helpers_private_mb(self) -> float:
+        """Memory the app's helper processes (the forecast fan's) hold that the app does
+        not share: what they add to a player's footprint."""
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        total_kb = 0
+        for child in children:
+            for line in Path(f"/proc/{child}/smaps_rollup").read_text().splitlines():
+                if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                    total_kb += int(line.split()[1])
+        return total_kb / 1024
+
     def close(self) -> None:
         try:
             os.kill(self.pid, signal.SIGTERM)
@@ -178,7 +191,7 @@ def memory_after_a_game() -> float:
         term.read_until(b"Debrief")
         time.sleep(1.0)  # the par and naive runs finish in a worker
         term.drain(0.3)
-        return term.peak_rss_mb()
+        return term.peak_rss_mb() + term.helpers_private_mb()
     finally:
         term.close()
 

@@ -23,6 +23,7 @@ from finops_tui.engine.level import Plan
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import TurnRecord
 from finops_tui.gameplay.codex import concept_from_link
+from finops_tui.gameplay.fan_process import FanProcess
 from finops_tui.gameplay.roles import ROLES, lead_keys, lens_name, metric_label, next_lens
 from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.classroom.hosted import HostedApp
@@ -113,6 +114,8 @@ class FinOpsApp(HostedApp, RemoveScreensOnceMounted, App[None]):
         self.fixed_seed = seed
         self.player = player
         self.store = store
+        # Set by the launcher, which forks it before Textual starts a thread.
+        self.fan_process: FanProcess | None = None
         self.session: GameSession | None = None
         self._offered_resume = False
         self.key_pressed: tuple[str, float] | None = None

@@ -7,6 +7,7 @@ import gc
 
 from finops_tui.content.saves import SaveStore, player_name
 from finops_tui.content.saves import saves_dir as resolve_saves_dir
+from finops_tui.gameplay.fan_process import FanProcess
 
 
 def play(args: argparse.Namespace) -> int:
@@ -29,9 +30,15 @@ def play(args: argparse.Namespace) -> int:
     # Everything loaded so far (Textual, pydantic, numpy, the level) lives as long as the
     # app: frozen, the collector no longer walks it (see ui.app.tidy_memory).
     gc.freeze()
+    # Forked now, before Textual starts a thread, it shares what was just frozen.
+    app.fan_process = FanProcess.fork()
 
     def run() -> int:
-        app.run()
+        try:
+            app.run()
+        finally:
+            if app.fan_process is not None:
+                app.fan_process.close()
         return 0 if app.return_code in (None, 0) else app.return_code
 
     if app.class_link is None:

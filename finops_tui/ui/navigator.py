@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from finops_tui.engine.level import Plan
     from finops_tui.engine.scenario import Scenario
     from finops_tui.engine.state import TurnRecord
+    from finops_tui.gameplay.fan_process import FanProcess
     from finops_tui.gameplay.session import GameSession
 
 
@@ -29,6 +30,7 @@ class Navigator(Protocol):
     setting: str  # "standard" or "advanced": the levels the title screen starts
     fixed_seed: int | None  # the seed every game starts on (None: a new one each game)
     store: SaveStore | None  # the save folder (None: saving is off in this session)
+    fan_process: FanProcess | None  # computes forecast fans on the other core (None: here)
 
     # -- moving between screens ---------------------------------------------------------
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
+import pytest
 from textual.widgets import Input, RadioButton
 
 from finops_tui.engine import plan_decisions
 from finops_tui.engine.batch import forecast_fan
+from finops_tui.gameplay.fan_process import FanProcess
 from finops_tui.gameplay.format import usd
 from finops_tui.ui.app import create_app
 from finops_tui.ui.screens.turn import TurnScreen
@@ -179,3 +184,46 @@ async def test_a_focus_move_repaints_what_it_restyles_not_the_whole_screen() -> 
         await pilot.pause()
         assert screen.focused is not before
         assert not any(whole)
+
+
+class CountingFanProcess(FanProcess):
+    """A fan process that counts the fans its helper gave."""
+
+    answered = 0
+
+    def ask(self, *args, **kwargs):
+        fan = super().ask(*args, **kwargs)
+        self.answered += 1
+        return fan
+
+
+async def test_a_fan_from_the_helper_process_is_the_engines_and_survives_its_death() -> None:
+    app = create_app(level="sandbox", seed=1, animate=False)
+    helper = CountingFanProcess.fork()
+    if helper is None:
+        pytest.skip("one core: no helper process")
+    app.fan_process = helper
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await start(pilot)
+            assert_fan_shown(screen, expected_fan(app, screen.draft))
+            assert helper.answered == 1
+
+            for button in screen.query_one("#training--pricing").query(RadioButton):
+                if button.name == "spot":
+                    button.value = True
+            await settle(pilot)
+            assert screen.draft.training.pricing == "spot"
+            assert_fan_shown(screen, expected_fan(app, screen.draft))
+            assert helper.answered == 2
+
+            os.kill(helper.pid, signal.SIGKILL)  # the helper dies: fans are computed here
+            for button in screen.query_one("#training--pricing").query(RadioButton):
+                if button.name == "on-demand":
+                    button.value = True
+            await settle(pilot)
+            assert screen.draft.training.pricing == "on-demand"
+            assert_fan_shown(screen, expected_fan(app, screen.draft))
+            assert helper.failed and helper.answered == 2
+    finally:
+        helper.close()

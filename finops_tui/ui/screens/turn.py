@@ -168,7 +168,10 @@ class TurnScreen(SeenBeforeLeaving):
         self.problems = problems
         self.estimate = estimate
         self._stop_waiting_for_fan()
-        if fan_coming:
+        if fan_coming and self.game.fan_process is not None:
+            # The fan is computed on the other core: the draft is drawn meanwhile.
+            self._show_draft(chart=False)
+        elif fan_coming:
             # Drawn now, the draft would be drawn twice (now, and with its fan) and the
             # first drawing would hold up the fan's worker, which needs the interpreter too.
             self._waiting_for_fan = self.set_timer(FAN_WAIT, self._show_draft_before_fan)
@@ -214,8 +217,11 @@ class TurnScreen(SeenBeforeLeaving):
 
     @work(thread=True, exclusive=True, group="fan", exit_on_error=False)
     def forecast(self, scenario: Scenario, state: GameState, decisions: Decisions) -> None:
-        """Spend over 1,000 futures under these decisions, off the event loop."""
-        fan = forecast_fan(scenario, state.batch, decisions, futures=FAN_FUTURES)
+        """Spend over 1,000 futures under these decisions, off the event loop (and off
+        this process, when the app has a fan process)."""
+        helper = self.game.fan_process
+        forecast = forecast_fan if helper is None else helper.forecast
+        fan = forecast(scenario, state.batch, decisions, futures=FAN_FUTURES)
         if not get_current_worker().is_cancelled:
             self.post_message(FanForecast(fan, state.turn, decisions))
 
