@@ -266,7 +266,8 @@ def charts(record: ClassRecord) -> dict[str, str]:
 # --- Markdown
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# Emphasis, code, links, headings, tables, strike-through; `<` and `&` become entities.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~])")
 
 
 def md_text(text: str) -> str:
