@@ -19,7 +19,7 @@ from pathlib import Path
 from finops_tui.content.classroom import ClassDir, check_team_name
 from finops_tui.content.errors import ContentError
 from finops_tui.content.files import atomic_write_text
-from finops_tui.content.saves import SaveStore
+from finops_tui.content.saves import SaveEntry, SaveStore
 from finops_tui.gameplay.codex import entry
 from finops_tui.gameplay.course import Course
 from finops_tui.gameplay.runsheet import LogEntry, RunSheet
@@ -80,21 +80,15 @@ def read_class(class_dir: ClassDir, course: Course, sheet: RunSheet) -> ClassRec
 
 def _team_games(class_dir: ClassDir, team: str, problems: list[str]) -> dict[str, TeamGame]:
     store = SaveStore(class_dir.team_dir(team))
-    latest: dict[str, object] = {}
+    latest: dict[str, SaveEntry] = {}
     for e in store.list():
-        if e.problem is not None:
-            continue
         best = latest.get(e.level)
-        if best is None or (e.turn, e.autosave, e.modified) > (
-            best.turn,
-            best.autosave,
-            best.modified,
-        ):  # type: ignore[attr-defined]
+        if e.problem is None and (best is None or _newer(e, best)):
             latest[e.level] = e
     games = {}
     for level_id, e in latest.items():
         try:
-            scenario, state, save = store.load(e.path)  # type: ignore[attr-defined]
+            scenario, state, save = store.load(e.path)
         except ContentError as exc:
             problems.extend(exc.problems)
             continue
@@ -115,6 +109,11 @@ def _team_games(class_dir: ClassDir, team: str, problems: list[str]) -> dict[str
             justification=save.justification,
         )
     return games
+
+
+def _newer(entry: SaveEntry, than: SaveEntry) -> bool:
+    """The team's latest game of a level: furthest along, then its autosave, then newest."""
+    return (entry.turn, entry.autosave, entry.modified) > (than.turn, than.autosave, than.modified)
 
 
 def _strategies(class_dir: ClassDir, problems: list[str]) -> tuple[list[str] | None, list | None]:

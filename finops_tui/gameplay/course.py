@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -54,12 +54,13 @@ class Strict(BaseModel):
 
 
 class ActivityBase(Strict):
+    kind: str
     title: ShortText | None = None
     minutes: Minutes
 
     @property
     def heading(self) -> str:
-        return self.title or DEFAULT_TITLES[self.kind]  # type: ignore[attr-defined]
+        return self.title or DEFAULT_TITLES[self.kind]
 
 
 class PollActivity(ActivityBase):
@@ -361,6 +362,7 @@ def activity_from_spec(spec: dict) -> Activity | None:
     if model is None:
         return None
     try:
-        return model.model_validate(spec)  # type: ignore[return-value]
+        activity = model.model_validate(spec)
     except ValidationError:
         return None
+    return cast(Activity, activity)

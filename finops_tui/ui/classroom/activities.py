@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -31,7 +31,11 @@ from finops_tui.gameplay.course import (
 )
 from finops_tui.gameplay.roles import ROLES
 from finops_tui.gameplay.session import GameSession
+from finops_tui.ui.navigator import navigator
 from finops_tui.ui.screens.base import LateKeySafe
+
+if TYPE_CHECKING:
+    from finops_tui.ui.app import FinOpsApp
 
 STUDIO_MODULE = "finops_tui.ui.screens.studio"
 NO_STUDIO = (
@@ -84,7 +88,7 @@ class ActivityNote(LateKeySafe, ModalScreen[None]):
             index = int(event.character) - 1
             if 0 <= index < len(self.topics):
                 event.stop()
-                self.app.open_codex(self.topics[index])  # type: ignore[attr-defined]
+                navigator(self.app).open_codex(self.topics[index])
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -105,7 +109,7 @@ class ActivityFollower:
     """Opens each new activity on the team's screen, once; warns as its time runs out."""
 
     def __init__(self, app: App, link) -> None:
-        self.app = app
+        self.app = cast("FinOpsApp", app)  # a team's game: the only app a class link is in
         self.link = link
         self.seen = 0  # the id of the activity last opened here
         self._warned: set[tuple[int, int]] = set()
@@ -183,12 +187,12 @@ class ActivityFollower:
         session = self.session_for(level_id)
         session.gate = self.link.gate
         app = self.app
-        app.session = session  # type: ignore[attr-defined]
+        app.session = session
         self.link.write_status(session)
         if session.state.history:
-            app.resume_game(session)  # type: ignore[attr-defined]
+            app.resume_game(session)
         else:
-            app._replace_game_screen(BriefingScreen(session))  # type: ignore[attr-defined]
+            app._replace_game_screen(BriefingScreen(session))
 
 
 def _note(follower: ActivityFollower, activity: Activity, body: str, topics=None) -> None:
@@ -206,9 +210,7 @@ def _open_watch(follower: ActivityFollower, activity) -> None:
     watched = GameSession.start(scenario, settings.seed if settings else 0, follower.team)
     watched.watched = activity.plan
     # The team's own game stays the app's session: its status and saves are untouched.
-    follower.app._replace_game_screen(  # type: ignore[attr-defined]
-        WatchScreen(watched, plan, decisions)
-    )
+    follower.app._replace_game_screen(WatchScreen(watched, plan, decisions))
 
 
 def _open_level(follower: ActivityFollower, activity) -> None:
@@ -216,7 +218,7 @@ def _open_level(follower: ActivityFollower, activity) -> None:
 
 
 def _open_calculator(follower: ActivityFollower, activity) -> None:
-    follower.app.open_calculator()  # type: ignore[attr-defined]
+    follower.app.open_calculator()
     if activity.prompt:
         follower.app.notify(activity.prompt, title=activity.heading, timeout=20)
 

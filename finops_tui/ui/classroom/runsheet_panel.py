@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.widgets import Static
@@ -20,7 +20,6 @@ from finops_tui.content.errors import ContentError
 from finops_tui.gameplay.course import Course
 from finops_tui.gameplay.runsheet import (
     RunSheet,
-    activity_ends,
     activity_left,
     advance,
     checkin_due,
@@ -37,6 +36,9 @@ from finops_tui.gameplay.runsheet import (
     with_extra,
     write_runsheet,
 )
+
+if TYPE_CHECKING:
+    from finops_tui.ui.classroom.facilitator import FacilitatorApp
 
 LEARNER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
@@ -92,6 +94,9 @@ class RunSheetConsole:
 
     class_dir: ClassDir
 
+    def _console(self) -> FacilitatorApp:
+        return cast("FacilitatorApp", self)
+
     def follow_course(self, course: Course | None, now: Callable[[], float]) -> None:
         self.course = course if course is not None else class_course(self.class_dir)
         self.clock = now
@@ -101,7 +106,7 @@ class RunSheetConsole:
     # --- showing
     def show_runsheet(self) -> None:
         lines = runsheet_lines(self.course, self.sheet, self.clock())
-        self.query_one(RunSheetPanel).update(Text("\n".join(lines)))  # type: ignore[attr-defined]
+        self._console().query_one(RunSheetPanel).update(Text("\n".join(lines)))
 
     def tick_runsheet(self) -> None:
         now = self.clock()
@@ -111,7 +116,7 @@ class RunSheetConsole:
             self._time_up_said = self.sheet.step
             following = next_step(self.course, self.sheet)
             then = f" n starts: {following[2].heading}." if following else ""
-            self.notify(f"Time is up for {self._now_title()}.{then}", title="Run sheet")
+            self._console().notify(f"Time is up for {self._now_title()}.{then}", title="Run sheet")
         if checkin_due(self.course, self.sheet, now) and self.class_dir.control().poll is None:
             self.send_checkin()
 
@@ -124,7 +129,7 @@ class RunSheetConsole:
         try:
             write_runsheet(self.class_dir, sheet)
         except ContentError as exc:
-            self.notify("; ".join(exc.problems), title="Not sent", severity="error")
+            self._console().notify("; ".join(exc.problems), title="Not sent", severity="error")
             return False
         self.sheet = sheet
         return True
@@ -132,13 +137,15 @@ class RunSheetConsole:
     def action_next_activity(self) -> None:
         following = next_step(self.course, self.sheet)
         if following is None:
-            self.notify("The course is over: R writes the class report.", severity="warning")
+            self._console().notify(
+                "The course is over: R writes the class report.", severity="warning"
+            )
             return
         activity = following[2]
         try:
             turns = _level_turns(activity)
         except ContentError as exc:
-            self.notify("\n".join(exc.problems), title="Cannot start", severity="error")
+            self._console().notify("\n".join(exc.problems), title="Cannot start", severity="error")
             return
         control = self.class_dir.control()
         now = self.clock()
@@ -148,16 +155,18 @@ class RunSheetConsole:
         live = live_activity(self.course, sheet, activity_id, now)
         if live is None or not self._save_sheet(sheet):
             return
-        if not self._update(**control_for(control, live, activity, turns)):  # type: ignore[attr-defined]
+        if not self._console()._update(**control_for(control, live, activity, turns)):
             self._save_sheet(before)  # nothing started for the teams: the sheet says so too
             return
         self.show_runsheet()
-        self.notify(f"Started on every team's screen: {activity.heading}", title=live.phase)
+        self._console().notify(
+            f"Started on every team's screen: {activity.heading}", title=live.phase
+        )
         if activity.kind == "studio":
             from finops_tui.ui.classroom.activities import studio_available
 
             if not studio_available():
-                self.notify(
+                self._console().notify(
                     "The strategy studio is not in this version of finops-tui: teams see the "
                     "prompt and are asked to write their strategy down as a plan.",
                     title="No studio",
@@ -167,10 +176,10 @@ class RunSheetConsole:
 
     def action_checkin(self) -> None:
         if self.sheet.course_started is None:
-            self.notify("Start the course first (n).", severity="warning")
+            self._console().notify("Start the course first (n).", severity="warning")
             return
         if self.class_dir.control().poll is not None:
-            self.notify("A poll is open: end it first (P).", severity="warning")
+            self._console().notify("A poll is open: end it first (P).", severity="warning")
             return
         self.send_checkin()
 
@@ -181,8 +190,8 @@ class RunSheetConsole:
         question = self.course.course.checkin_question
         poll = Poll(id=poll_id, question=question, kind="scale")
         sheet = record_checkin(self.sheet, poll_id, question, self.clock())
-        if self._save_sheet(sheet) and self._update(poll=poll, last_id=poll_id):  # type: ignore[attr-defined]
-            self.notify(f"Check-in sent: {question}", title="Check-in")
+        if self._save_sheet(sheet) and self._console()._update(poll=poll, last_id=poll_id):
+            self._console().notify(f"Check-in sent: {question}", title="Check-in")
 
     def activity_extra(self, values: dict, seconds: float) -> dict:
         """The control change that gives the current timed activity more time (or none)."""
@@ -191,12 +200,12 @@ class RunSheetConsole:
             return {}
         learner = str(values.get("learner") or "").strip().lower()
         if learner and not LEARNER_NAME.fullmatch(learner):
-            self.notify(
+            self._console().notify(
                 "A learner is named like a seat: letters, digits, '-' or '_'.", severity="error"
             )
             return {}
         who = f"{values['team']}+{learner}" if learner else values["team"]
-        self.notify(f"{seconds:g} s more for {who}: {live.title}")
+        self._console().notify(f"{seconds:g} s more for {who}: {live.title}")
         return {"activity": with_extra(live, who, seconds)}
 
     def action_class_report(self) -> None:
@@ -205,9 +214,9 @@ class RunSheetConsole:
         try:
             paths = write_class_report(self.class_dir, self.course, self.sheet)
         except ContentError as exc:
-            self.notify("; ".join(exc.problems), title="No report", severity="error")
+            self._console().notify("; ".join(exc.problems), title="No report", severity="error")
             return
-        self.notify("Wrote " + " and ".join(str(p) for p in paths), title="Class report")
+        self._console().notify("Wrote " + " and ".join(str(p) for p in paths), title="Class report")
 
 
 def _level_turns(activity) -> int | None:
@@ -216,10 +225,3 @@ def _level_turns(activity) -> int | None:
     from finops_tui.content.levels import load_scenario
 
     return load_scenario(activity.level).level.turns
-
-
-def report_paths(class_dir: ClassDir) -> tuple[Path, Path]:
-    return class_dir.root / "report.md", class_dir.root / "report.html"
-
-
-__all__ = ["RunSheetConsole", "RunSheetPanel", "activity_ends", "runsheet_lines"]
