@@ -148,3 +148,26 @@ def test_the_host_installs_the_course_in_the_class_folder(tmp_path):
     with pytest.raises(ContentError, match=r"bad.toml: phase: required key is missing"):
         install_course(class_dir, str(bad))
     assert class_course(class_dir).course.id == "finops-3h"  # the class's copy is untouched
+
+
+@pytest.mark.parametrize("command", ["host", "web", "facilitate"])
+def test_a_bad_course_stops_the_host_the_web_server_and_the_console(tmp_path, capsys, command):
+    from finops_tui.cli.main import run
+
+    class_dir = tmp_path / "class"
+    ClassDir(class_dir).create(ClassSettings(level="tutorial", seed=0))
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[course]\nid = "x"\ntitle = "x"\n[[phase]]\nname = "A"\nminutes = -1\n'
+        '[[phase.activity]]\nkind = "discussion"\nprompt = "?"\nminutes = 1\n',
+        encoding="utf-8",
+    )
+    port = [] if command == "facilitate" else ["--port", "0"]
+    assert run([command, "--class-dir", str(class_dir), "--course", str(bad), *port]) == 1
+    missing = str(tmp_path / ".." / "no-such" / "course.toml")
+    assert run([command, "--class-dir", str(class_dir), "--course", missing, *port]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}: phase[0].minutes: must be greater than 0, got -1" in err
+    assert f"{missing}: file not found" in err
+    assert "Traceback" not in err
+    assert not course_path(ClassDir(class_dir)).exists()  # nothing installed
