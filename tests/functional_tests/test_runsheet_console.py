@@ -72,7 +72,7 @@ async def test_the_console_shows_the_phase_its_timer_and_what_comes_next(tmp_pat
         await next_activity(app, pilot, "poll")
         control = class_dir.control()
         assert control.poll is not None and control.poll.id == control.activity.id
-        assert control.poll.question.startswith("How important is FinOps")
+        assert control.poll.question == "How important is FinOps to your AI projects?"
         await wait_for(lambda: "Now: Opening poll" in panel(app), what="the panel's now line")
         assert "Engage (phase 1/5) · 30:00 left of 30 min" in panel(app)
         assert "Next (n): The failure case" in panel(app)
@@ -229,3 +229,45 @@ async def test_every_activity_opens_on_a_teams_screen(tmp_path):
         start("quiz")
         await wait_for(lambda: isinstance(app.screen, QuizScreen), what="the quiz")
         assert app.screen.session.level.id == "spot-or-reserved"
+
+
+async def test_the_class_level_after_a_watch_brings_the_team_back_to_its_own_game(tmp_path):
+    class_dir = a_class(tmp_path, teams=())
+    course = load_course(resolve_course_path(None))
+    steps = [a for _, _, a in course.steps()]
+    app = team_app(class_dir, "blue")
+
+    def start(n: int, activity_id: int = 0) -> None:
+        activity = steps[n]
+        live = LiveActivity(
+            id=activity_id or n + 1,
+            phase="Test",
+            kind=activity.kind,
+            title=activity.heading,
+            started=T0,
+            spec=activity.model_dump(mode="json", by_alias=True),
+        )
+        class_dir.write_control(class_dir.control().model_copy(update={"activity": live}))
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        own = app.session
+        assert own.level.id == "tutorial"  # the class's level, in the lobby
+        start(1)  # the watch
+        await wait_for(lambda: isinstance(app.screen, WatchScreen), what="the watch")
+        start(2)  # the discussion prompt, over the watch
+        await wait_for(lambda: note_open(app), what="the prompt")
+        start(3)  # the tutorial: the team's own game, back on screen, the prompt closed
+        await wait_for(
+            lambda: isinstance(app.screen, BriefingScreen) and app.screen.session is own,
+            what="the team's own tutorial",
+        )
+        assert not any(isinstance(s, ActivityNote | WatchScreen) for s in app.screen_stack)
+        await pilot.pause()
+        await pilot.press("enter")  # briefing -> turn
+        await wait_for(lambda: type(app.screen).__name__ == "TurnScreen", what="the turn")
+        turn_screen = app.screen
+        start(3, activity_id=50)  # the tutorial again (started twice): the turn goes on
+        await wait_for(lambda: app.class_follower.activities.seen == 50, what="the new id")
+        await pilot.pause()
+        assert app.screen is turn_screen

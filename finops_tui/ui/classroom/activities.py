@@ -141,6 +141,8 @@ class ActivityFollower:
             )
             return
         self.app.notify(live.title, title=f"{live.phase}: a new activity", timeout=8)
+        while isinstance(self.app.screen, ActivityNote):
+            self.app.pop_screen()  # the last activity's prompt gives way to this one
         try:
             OPENERS[activity.kind](self, activity)
         except ContentError as exc:
@@ -179,14 +181,17 @@ class ActivityFollower:
         return resume_or_start(self.app, store, scenario, seed, self.team)
 
     def play_level(self, level_id: str) -> None:
+        from finops_tui.ui.classroom.lobby import LobbyScreen
         from finops_tui.ui.screens.briefing import BriefingScreen
 
-        current = getattr(self.app, "session", None)
+        app = self.app
+        current = app.session
         if current is not None and current.level.id == level_id and not current.watched:
-            return  # already playing it: nothing to interrupt
+            playing = [s for s in app.screen_stack if not isinstance(s, LobbyScreen)]
+            if any(getattr(s, "session", None) is current for s in playing):
+                return  # already on its screens: nothing to interrupt (a draft stays a draft)
         session = self.session_for(level_id)
         session.gate = self.link.gate
-        app = self.app
         app.session = session
         self.link.write_status(session)
         if session.state.history:
