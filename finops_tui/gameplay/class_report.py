@@ -21,7 +21,7 @@ from finops_tui.content.errors import ContentError
 from finops_tui.content.files import atomic_write_text
 from finops_tui.content.saves import SaveEntry, SaveStore
 from finops_tui.gameplay.codex import entry
-from finops_tui.gameplay.course import Course
+from finops_tui.gameplay.course import Course, PollActivity
 from finops_tui.gameplay.runsheet import LogEntry, RunSheet
 
 STRATEGIES_DIR = "strategies"  # where the studio writes each team's submitted strategy
@@ -204,7 +204,7 @@ def checkin_averages(record: ClassRecord) -> list[tuple[str, float, int]]:
 def bar_chart(title: str, bars: list[tuple[str, float]], top: float, unit: str = "") -> str:
     """A horizontal bar chart as SVG text; labels are escaped (they may be typed text)."""
     top = top or max((v for _, v in bars), default=1.0) or 1.0
-    row, label_w, bar_w = 24, 220, 320
+    row, label_w, bar_w = 24, 250, 320
     height = 34 + row * max(1, len(bars))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 90}" '
@@ -220,7 +220,7 @@ def bar_chart(title: str, bars: list[tuple[str, float]], top: float, unit: str =
         width = max(0.0, min(1.0, value / top)) * bar_w
         parts.append(
             f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-family="sans-serif" '
-            f'font-size="12">{_esc(_short(label, 34))}</text>'
+            f'font-size="12">{_esc(_short(label, 32))}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{width:.1f}" height="16" fill="#3b6ea5"/>'
             f'<text x="{label_w + width + 6:.1f}" y="{y + 15}" font-family="sans-serif" '
             f'font-size="12">{_esc(f"{value:.2f}".rstrip("0").rstrip(".") + unit)}</text>'
@@ -253,11 +253,11 @@ def charts(record: ClassRecord) -> dict[str, str]:
         )
     for step in record.sheet.log:
         if step.kind == "poll":
-            counts: dict[str, int] = {}
+            counts = dict.fromkeys(_poll_options(record.course, step), 0)
             for answer in record.polls.get(step.activity_id, {}).values():
                 counts[answer] = counts.get(answer, 0) + 1
             out[f"poll-{step.activity_id}"] = bar_chart(
-                f"Poll: {step.title}", sorted(counts.items(), key=lambda kv: -kv[1]), 0
+                f"Poll: {step.title}", list(counts.items()), 0
             )
     return out
 
@@ -461,6 +461,15 @@ def _by_phase(record: ClassRecord) -> list[tuple[str, list[LogEntry]]]:
             phases.append((step.phase, []))
         phases[-1][1].append(step)
     return phases
+
+
+def _poll_options(course: Course, step: LogEntry) -> list[str]:
+    """The poll's options in the course's order (every one drawn, answered or not)."""
+    steps = course.steps()
+    activity = steps[step.step][2] if step.step < len(steps) else None
+    if not isinstance(activity, PollActivity):
+        return []
+    return list(activity.choices) or ["1", "2", "3", "4", "5"]
 
 
 def _concept_title(concept: str) -> str:
