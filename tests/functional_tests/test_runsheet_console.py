@@ -271,3 +271,38 @@ async def test_the_class_level_after_a_watch_brings_the_team_back_to_its_own_gam
         await wait_for(lambda: app.class_follower.activities.seen == 50, what="the new id")
         await pilot.pause()
         assert app.screen is turn_screen
+
+
+async def test_a_team_is_warned_as_its_time_runs_out_and_extra_time_moves_it(tmp_path, monkeypatch):
+    from finops_tui.ui.classroom import activities
+
+    clock = Clock()
+    monkeypatch.setattr(activities, "now", clock)
+    class_dir = a_class(tmp_path, teams=())
+    course = load_course(resolve_course_path(None))
+    calculator = next(a for _, _, a in course.steps() if a.kind == "calculator")
+    live = LiveActivity(
+        id=1,
+        phase="Explore",
+        kind="calculator",
+        title="Price it",
+        started=T0,
+        ends=T0 + 600,
+        extra_seconds={"green": 300},
+        spec=calculator.model_dump(mode="json", by_alias=True),
+    )
+    class_dir.write_control(Control(activity=live))
+    blue, green = team_app(class_dir, "blue"), team_app(class_dir, "green")
+
+    def said(app, text: str) -> bool:
+        return any(text in m for m in notification_messages(app))
+
+    async with blue.run_test(size=(100, 30)), green.run_test(size=(100, 30)):
+        await wait_for(lambda: said(blue, "Price it") and said(green, "Price it"))
+        clock.now = T0 + 545  # under a minute left for blue; green has five minutes more
+        await wait_for(lambda: said(blue, "about a minute left"), what="blue's warning")
+        clock.now = T0 + 600
+        await wait_for(lambda: said(blue, "Price it: time is up"), what="blue's time")
+        assert not said(green, "about a minute left") and not said(green, "time is up")
+        clock.now = T0 + 900
+        await wait_for(lambda: said(green, "Price it: time is up"), what="green's, later")

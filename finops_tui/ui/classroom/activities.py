@@ -44,6 +44,7 @@ NO_STUDIO = (
     "--plan`); the facilitator collects it."
 )
 WARN_AT = (60, 0)  # seconds left when the team is told
+now = time.time  # the clock (tests set their own)
 
 
 def studio_available() -> bool:
@@ -152,7 +153,7 @@ class ActivityFollower:
         ends = live.ends_for(self.team, self.learner)
         if ends is None:
             return
-        left = ends - time.time()
+        left = ends - now()
         for mark in WARN_AT:
             key = (live.id, mark)
             if left <= mark and key not in self._warned:
