@@ -17,6 +17,7 @@ from typing import Annotated, Literal, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+import finops_tui
 from finops_tui.content.errors import ContentError, describe_validation
 from finops_tui.content.files import read_toml
 from finops_tui.content.levels import levels_dir, load_level, resolve_level_path
@@ -222,8 +223,17 @@ class Course(Strict):
 
 
 def courses_dir() -> Path:
-    """The shipped courses: beside the levels, in a checkout and in the wheel alike."""
-    return levels_dir() / "courses"
+    """The shipped courses: beside the levels, in a checkout and in the wheel alike.
+
+    A levels folder of one's own ($FINOPS_TUI_LEVELS) may hold courses too; without any,
+    the shipped ones still serve.
+    """
+    folder = levels_dir() / "courses"
+    if folder.is_dir():
+        return folder
+    package = Path(finops_tui.__file__).resolve().parent
+    checkout = package.parent / "levels" / "courses"
+    return checkout if checkout.is_dir() else package / "_levels" / "courses"
 
 
 def resolve_course_path(name: str | None) -> Path:

@@ -173,3 +173,11 @@ def test_validate_checks_courses_and_levels_alike(tmp_path, capsys):
     out = capsys.readouterr()
     assert f"{bad}: phase[0].minutes: must be greater than 0, got -1" in out.out
     assert "Traceback" not in out.out + out.err
+
+
+def test_a_levels_folder_of_ones_own_still_finds_the_shipped_course(tmp_path, monkeypatch):
+    monkeypatch.setenv("FINOPS_TUI_LEVELS", str(tmp_path))
+    assert resolve_course_path(None).name == "finops-3h.toml"
+    (tmp_path / "courses").mkdir()
+    write(tmp_path / "courses", GOOD, "mine.toml")
+    assert resolve_course_path("mine") == tmp_path / "courses" / "mine.toml"
