@@ -306,3 +306,26 @@ async def test_a_team_is_warned_as_its_time_runs_out_and_extra_time_moves_it(tmp
         assert not said(green, "about a minute left") and not said(green, "time is up")
         clock.now = T0 + 900
         await wait_for(lambda: said(green, "Price it: time is up"), what="green's, later")
+
+
+async def test_a_course_with_markup_in_its_words_is_shown_as_typed(tmp_path):
+    class_dir = a_class(tmp_path)
+    course = tmp_path / "hostile.toml"
+    course.write_text(
+        "[course]\n"
+        f"id = 'hostile'\ntitle = '{HOSTILE}'\n"
+        f"[[phase]]\nname = '{HOSTILE}'\nminutes = 10\n"
+        "[[phase.activity]]\nkind = 'poll'\n"
+        f"title = '{HOSTILE}'\nquestion = '{HOSTILE}'\nchoices = ['[b]', '[/]']\nminutes = 5\n",
+        encoding="utf-8",
+    )
+    install_course(class_dir, str(course))
+    app = FacilitatorApp(class_dir, clock=Clock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert f"{HOSTILE} · 10 min · not started" in panel(app)
+        await next_activity(app, pilot, "poll")
+        await wait_for(lambda: f"Now: {HOSTILE} [poll, 5 min]" in panel(app))
+        assert f"{HOSTILE} (phase 1/1)" in panel(app)
+        assert class_dir.control().poll.choices == ["[b]", "[/]"]
+        assert app.is_running
