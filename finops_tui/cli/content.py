@@ -31,7 +31,7 @@ def validate(args: argparse.Namespace) -> int:
     for name in args.paths:
         path = Path(name)
         try:
-            load_level(path)
+            check_file(path)
         except ContentError as exc:
             failed = True
             for problem in exc.problems:
@@ -39,6 +39,18 @@ def validate(args: argparse.Namespace) -> int:
             continue
         print(f"{path}: ok")
     return 1 if failed else 0
+
+
+def check_file(path: Path) -> None:
+    """A level, or a course (a file with a `[course]` table): ContentError if it is wrong."""
+    from finops_tui.content.files import read_toml
+    from finops_tui.gameplay.course import course_from_data, is_course_data
+
+    data = read_toml(path)
+    if is_course_data(data):
+        course_from_data(path, data)
+    else:
+        load_level(path)
 
 
 def schema(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 from finops_tui.cli.main import UsageError
 from finops_tui.content.classroom import ClassDir, ClassSettings
 from finops_tui.content.levels import load_scenario
+from finops_tui.gameplay.runsheet import install_course
 
 PASSWORD_ENV = "FINOPS_TUI_FACILITATOR_PASSWORD"
 
@@ -25,6 +26,7 @@ def host(args: argparse.Namespace) -> int:
 
     class_dir = ClassDir(Path(args.class_dir))
     scenario = load_scenario(args.level)  # a bad level stops here, with its file and key
+    install_course(class_dir, getattr(args, "course", None))  # so does a bad course
     settings = class_dir.create(
         ClassSettings(
             level=scenario.level.id,

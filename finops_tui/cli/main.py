@@ -134,7 +134,7 @@ def _add_level_commands(sub: Subparsers) -> None:
     levels = sub.add_parser("levels", help="list the shipped levels")
     levels.add_argument("--json", action="store_true")
 
-    validate = sub.add_parser("validate", help="check level files")
+    validate = sub.add_parser("validate", help="check level and course files")
     validate.add_argument("paths", nargs="+", metavar="PATH")
 
     sub.add_parser("schema", help="print the JSON Schema of the level format")
@@ -229,11 +229,18 @@ def _add_class_commands(sub: Subparsers) -> None:
     )
     host.add_argument("--max-connections", type=count, default=40)
     host.add_argument("--idle-minutes", type=count, default=30)
+    host.add_argument("--course", metavar="FILE", help="the run sheet (default: finops-3h)")
 
     scoreboard = sub.add_parser("scoreboard", help="a hosted class's live scoreboard")
     scoreboard.add_argument("--class-dir", default="class", metavar="DIR")
     facilitate = sub.add_parser("facilitate", help="the facilitator's console for a class")
     facilitate.add_argument("--class-dir", default="class", metavar="DIR")
+    facilitate.add_argument(
+        "--course", metavar="FILE", help="the run sheet (default: the class's, or finops-3h)"
+    )
+    report = sub.add_parser("class-report", help="a class's report, as Markdown and HTML")
+    report.add_argument("class_dir", metavar="CLASS_DIR")
+    report.add_argument("--out", metavar="DIR", help="where (default: CLASS_DIR/report)")
 
     web = sub.add_parser("web", help="host a class in the browser: each visitor is a team")
     web.add_argument("level_arg", nargs="?", metavar="LEVEL", help="the same as --level")
@@ -247,6 +254,7 @@ def _add_class_commands(sub: Subparsers) -> None:
     web.add_argument("--port", type=port, default=8000)
     web.add_argument("--max-connections", type=count, default=40, help="teams playing at once")
     web.add_argument("--idle-minutes", type=count, default=30)
+    web.add_argument("--course", metavar="FILE", help="the run sheet (default: finops-3h)")
 
 
 def _add_calc(sub: Subparsers) -> None:
@@ -295,6 +303,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export", "export"),
     "host": ("host", "host"),
     "web": ("web", "web"),
+    "class-report": ("classroom", "class_report"),
     "analyze": ("export", "analyze"),
     "level-from-bill": ("export", "level_from_bill"),
     "verify": ("replays", "verify"),

@@ -13,6 +13,7 @@ from pathlib import Path
 from finops_tui.cli.main import UsageError
 from finops_tui.content.classroom import ClassDir, ClassSettings
 from finops_tui.content.levels import load_scenario
+from finops_tui.gameplay.runsheet import install_course
 
 
 def web(args: argparse.Namespace) -> int:
@@ -24,6 +25,7 @@ def web(args: argparse.Namespace) -> int:
         )
     class_dir = ClassDir(Path(args.class_dir))
     scenario = load_scenario(args.level or args.level_arg or "tutorial")  # a bad level stops here
+    install_course(class_dir, getattr(args, "course", None))  # so does a bad course
     settings = class_dir.create(
         ClassSettings(
             level=scenario.level.id,

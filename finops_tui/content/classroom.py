@@ -21,7 +21,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -84,6 +84,32 @@ class Injection(Model):
     event: Event
 
 
+class LiveActivity(Model):
+    """The run sheet's current activity, started on every team's screen by the facilitator.
+
+    `spec` is the course file's activity (gameplay/course.py reads it); `extra_seconds` is
+    extra time per team (`blue`) or per learner (`blue+finance`).
+    """
+
+    id: int = Field(ge=1)
+    phase: str
+    kind: str
+    title: str
+    started: float
+    ends: float | None = None
+    extra_seconds: dict[str, float] = Field(default_factory=dict)
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+    def ends_for(self, team: str, learner: str = "") -> float | None:
+        """When the activity ends for this team (and this learner of it, if named)."""
+        if self.ends is None:
+            return None
+        extra = self.extra_seconds.get(team, 0.0)
+        if learner:
+            extra += self.extra_seconds.get(f"{team}+{learner}", 0.0)
+        return self.ends + extra
+
+
 class Control(Model):
     """What the facilitator decided. Games read it; only the facilitator's console writes it
     (the host lets one facilitator in at a time), so there is a single writer."""
@@ -98,12 +124,15 @@ class Control(Model):
     poll: Poll | None = None
     injected: list[Injection] = Field(default_factory=list)
     last_id: int = Field(0, ge=0, description="The last id given to a poll, broadcast or event.")
+    activity: LiveActivity | None = None
 
     def highest_id(self) -> int:
         """The highest id this control has ever used (also for files written before last_id)."""
         ids = [self.last_id, *(b.id for b in self.broadcasts), *(i.id for i in self.injected)]
         if self.poll is not None:
             ids.append(self.poll.id)
+        if self.activity is not None:
+            ids.append(self.activity.id)
         return max(ids)
 
     def deadline_for(self, team: str) -> float | None:

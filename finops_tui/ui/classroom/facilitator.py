@@ -17,6 +17,7 @@ from finops_tui.content.classroom import Broadcast, ClassDir, Control, Injection
 from finops_tui.content.errors import ContentError
 from finops_tui.engine.level import MAGNITUDE, Event
 from finops_tui.ui.classroom.hosted import HostedApp
+from finops_tui.ui.classroom.runsheet_panel import RunSheetConsole, RunSheetPanel
 from finops_tui.ui.classroom.scoreboard import Scoreboard
 from finops_tui.ui.screens.base import LateKeySafe
 
@@ -73,7 +74,7 @@ class Form(LateKeySafe, ModalScreen[dict | None]):
         self.dismiss(None)
 
 
-class FacilitatorApp(HostedApp, App):
+class FacilitatorApp(RunSheetConsole, HostedApp, App):
     TITLE = "finops-tui facilitator"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "start", "Start", id="start"),
@@ -86,14 +87,18 @@ class FacilitatorApp(HostedApp, App):
         Binding("space", "pause", "Pause", id="pause"),
         Binding("i", "inject", "Inject event", id="inject"),
         Binding("b", "broadcast", "Broadcast", id="broadcast"),
+        Binding("n", "next_activity", "Next activity", id="next_activity"),
+        Binding("k", "checkin", "Check-in", id="checkin"),
+        Binding("R", "class_report", "Class report", id="class_report"),
         Binding("r", "export", "Export CSV", id="export"),
         Binding("e", "end_game", "End game", id="end_game"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self, class_dir: ClassDir) -> None:
+    def __init__(self, class_dir: ClassDir, course=None, clock=time.time) -> None:
         super().__init__()
         self.class_dir = class_dir
+        self.follow_course(course, clock)
         self.host_in(class_dir, "facilitate")
         self._write_problem: tuple[str, int] | None = None
         settings = class_dir.settings()
@@ -110,11 +115,14 @@ class FacilitatorApp(HostedApp, App):
         yield Static(
             Text(f" Facilitating {self.level_id} ({self.turns} turns)"), id="title", markup=False
         )
+        yield RunSheetPanel()
         yield Scoreboard(self.class_dir)
         yield Footer()
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._enforce_deadline)
+        self.show_runsheet()
+        self.set_interval(1.0, self.tick_runsheet)
 
     def action_command_palette(self) -> None:
         from finops_tui.ui.commands import open_palette
@@ -217,8 +225,12 @@ class FacilitatorApp(HostedApp, App):
             return
         self.push_screen(
             Form(
-                "Extra time for a team",
-                [("team", "Team", teams), ("seconds", "Extra seconds", "60")],
+                "Extra time for a team, or one learner of it",
+                [
+                    ("team", "Team", teams),
+                    ("learner", "Learner or seat (blank: the whole team)", ""),
+                    ("seconds", "Extra seconds", "60"),
+                ],
             ),
             self._extra,
         )
@@ -230,8 +242,9 @@ class FacilitatorApp(HostedApp, App):
         if seconds:
             control = self.class_dir.control()
             extra = dict(control.extra_seconds)
-            extra[values["team"]] = extra.get(values["team"], 0.0) + seconds
-            self._update(extra_seconds=extra)
+            if not values.get("learner"):  # a turn's countdown is the whole team's
+                extra[values["team"]] = extra.get(values["team"], 0.0) + seconds
+            self._update(extra_seconds=extra, **self.activity_extra(values, seconds))
 
     def action_poll(self) -> None:
         self.push_screen(

@@ -195,6 +195,9 @@ class ClassFollower:
         self._warned: set[tuple[int, int]] = set()  # (turn, seconds left) already said
         self._stuck_turn = 0  # a closed turn no decisions can play: said once, not each tick
         self._beat = 0.0
+        from finops_tui.ui.classroom.activities import ActivityFollower
+
+        self.activities = ActivityFollower(app, link)  # the run sheet's activity, opened here
 
     def start(self) -> None:
         self.link.read()
@@ -203,6 +206,7 @@ class ClassFollower:
         self.app.set_interval(POLL_SECONDS, self.tick)
         # A poll already open when the team joins (or comes back) is asked now.
         self.app.call_after_refresh(self._poll, self.link.control)
+        self.app.call_after_refresh(self.activities.follow, self.link.control)
 
     @property
     def session(self) -> GameSession | None:
@@ -219,6 +223,7 @@ class ClassFollower:
             self._broadcasts(control)
             self._injections(control)
         self._poll(control)
+        self.activities.follow(control)
         self._countdown(control)
         self._close_turns(control)
         self._heartbeat()
