@@ -72,7 +72,7 @@ class ReportScreen(LateKeySafe, SeenBeforeLeaving):
         self.scenario = scenario
         self.state = state
         self.record = record
-        self.tip = advise(scenario, record)
+        self.tip = advise(scenario, state, record)
 
     def compose(self) -> ComposeResult:
         level = self.scenario.level

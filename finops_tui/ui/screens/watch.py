@@ -192,7 +192,9 @@ class WatchScreen(SeenBeforeLeaving):
             summary.update(report_summary(session.state, record))
             advisor.display = True
             role = getattr(self.app, "role", "")
-            advisor.update(tip_text(frame_tip(advise(session.scenario, record), role)))
+            advisor.update(
+                tip_text(frame_tip(advise(session.scenario, session.state, record), role))
+            )
             what.update(report_markdown(session.scenario, record))
         self.query_one("#watch-next", Static).update(self._next_line())
         self._show_status()
@@ -277,5 +279,5 @@ class WatchScreen(SeenBeforeLeaving):
 
     def codex_topic(self) -> str | None:
         if self.record is not None:
-            return advise(self.session.scenario, self.record).concept
+            return advise(self.session.scenario, self.session.state, self.record).concept
         return "finops-phases"
