@@ -141,3 +141,21 @@ def _state_after(scenario: Scenario, seed: int, decisions: tuple[Decisions, ...]
     state = _state_after(scenario, seed, decisions[:-1])
     arrays = DecisionArrays.from_decisions(scenario, [decisions[-1]])
     return resolve(scenario, state, arrays)[0]
+
+
+def next_period_estimate(
+    scenario: Scenario, state: BatchState, decisions: Decisions
+) -> float | None:
+    """The next period's spend in a calm, typical world if `decisions` are kept for it.
+
+    What a forecast made this turn is graded against is the next period's bill, so this
+    is the estimate to show beside it; None on the last turn (there is no next period).
+    """
+    if state.size != 1:
+        raise ValueError("next_period_estimate continues one game")
+    if state.turn + 1 >= scenario.level.turns:
+        return None
+    arrays = DecisionArrays.from_decisions(scenario, [decisions])
+    after, _ = resolve(scenario, state, arrays, quiet=True)
+    _, out = resolve(scenario, after, arrays, quiet=True)
+    return int(out.spend[0]) / 100.0

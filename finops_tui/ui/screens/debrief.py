@@ -24,8 +24,10 @@ from finops_tui.engine.level import ScoreComponent
 from finops_tui.engine.state import GameState
 from finops_tui.gameplay.format import (
     KPI_INFO,
+    kpi_against_target,
     kpi_concept,
     kpi_value,
+    met_mark,
     period_name,
     stars,
     target,
@@ -68,6 +70,13 @@ def relevant_kpis(session: GameSession) -> list[str]:
     if not any(c.kpi == "forecast_accuracy" for c in level.scoring.components):
         skip.add("forecast_accuracy")
     return scored + [k for k in KPI_INFO if k not in skip]
+
+
+def against_target(kpi: str, c: ScoreComponent | None, value: float | None) -> str:
+    """A KPI of a run; a scored one precise enough to read as missed when it is, ✓ if met."""
+    if c is None:
+        return metric_text(kpi, value)
+    return kpi_against_target(c, value) + met_mark(c, value)
 
 
 def verdict(score: float, thresholds: tuple[float, float, float]) -> str:
@@ -282,7 +291,7 @@ class DebriefScreen(SeenBeforeLeaving):
             row(
                 ("▸ " if kpi in lens else "") + label,
                 target(c) if c is not None else "",
-                lambda s, kpi=kpi: metric_text(kpi, lens_value(kpi, s)),
+                lambda s, kpi=kpi, c=c: against_target(kpi, c, lens_value(kpi, s)),
                 kpi,
             )
 
