@@ -323,7 +323,7 @@ def decision_fields(scenario: Scenario) -> list[FieldSpec]:
                 maximum=1e9,
                 concept="forecast-variance",
                 help=f"Your forecast of next {level.period or 'period'}'s spend, in dollars, "
-                "graded against that bill; the estimate above shows it. 0 for no forecast.",
+                "graded against that bill; the estimate panel shows it. 0 for no forecast.",
             )
         )
     return fields

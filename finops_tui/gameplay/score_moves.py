@@ -72,19 +72,17 @@ def score_moves(scenario: Scenario, state: GameState, record: TurnRecord) -> lis
 
 
 def score_moves_markdown(moves: list[KpiMove], period: str) -> str:
-    """A table of the moves: the KPI, was, now (✓ if its target is met), and the points."""
-    rows = [
-        f"| KPI | last {period} | this {period} | points |",
-        "|---|--:|--:|--:|",
-    ]
+    """One line per scored KPI: last period's value, this period's (✓ if its target is
+    met), and its points now with their change."""
+    lines = []
     for m in moves:
         c = m.component
-        was = "-" if m.before is None else kpi_against_target(c, m.before)
         now = kpi_against_target(c, m.after) + met_mark(c, m.after).rstrip()
+        was = "" if m.before is None else f"{kpi_against_target(c, m.before)} → "
         change = m.points_change
         sign = "+" if change >= 0.05 else ("-" if change <= -0.05 else "±")
-        rows.append(
-            f"| {c.label or c.kpi} | {was} | {now} | {m.points_after:.1f} "
-            f"({sign}{abs(change):.1f}) |"
+        lines.append(
+            f"- **{c.label or c.kpi}**: {was}{now}, {m.points_after:.1f} points "
+            f"({sign}{abs(change):.1f} this {period})"
         )
-    return "\n".join(rows)
+    return "\n".join(lines)

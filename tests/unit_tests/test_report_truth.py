@@ -66,11 +66,13 @@ def test_the_turn_report_says_why_the_score_moved(scenarios):
     record = state.history[-1]
     moves = score_moves(scenario, state, record)
     text = report_markdown(scenario, record, moves)
-    table = text[text.index("## Why the score moved") : text.index("## What happened")]
+    assert text.index("## What happened") < text.index("## Why the score moved")
+    table = text[text.index("## Why the score moved") : text.index("## Where the money went")]
     for m in moves:
         label = m.component.label or m.component.kpi
-        row = next(line for line in table.splitlines() if line.startswith(f"| {label} |"))
-        assert f"| {m.points_after:.1f} (" in row
+        row = next(line for line in table.splitlines() if line.startswith(f"- **{label}**: "))
+        assert f", {m.points_after:.1f} points (" in row
+        assert f"{kpi_against_target(m.component, m.before)} → " in row
         assert kpi_against_target(m.component, m.after) in row
     moved = record.score - state.history[-2].score
     summary = report_summary(state, record, "month")
@@ -82,7 +84,8 @@ def test_the_first_period_moves_the_score_from_zero(scenarios):
     state = play(scenario, 0, plan_decisions(scenario, scenario.level.plans["par"])[:1])
     moves = score_moves(scenario, state, state.history[0])
     assert all(m.before is None and m.points_before == 0 for m in moves)
-    assert "| - |" in report_markdown(scenario, state.history[0], moves)
+    text = report_markdown(scenario, state.history[0], moves)
+    assert "→" not in text[text.index("## Why the score moved") :]
 
 
 # -- a target is met at full precision, everywhere it is shown ----------------------------

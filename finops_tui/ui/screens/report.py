@@ -46,10 +46,7 @@ def report_markdown(
 ) -> str:
     """Each event and what it did; why the score moved; each large cost line and why."""
     period = period_name(scenario.level)
-    lines = []
-    if moves:
-        lines += ["## Why the score moved", "", score_moves_markdown(moves, period), ""]
-    lines += ["## What happened", ""]
+    lines = ["## What happened", ""]
     if record.events:
         for event in record.events:
             effect = event.effect or (usd(event.cost_usd) if event.cost_usd else "")
@@ -57,6 +54,8 @@ def report_markdown(
             lines.append(f"- **{event.title}**: {effect}.{more}")
     else:
         lines.append(f"A calm {period}: no events.")
+    if moves:
+        lines += ["", "## Why the score moved", "", score_moves_markdown(moves, period)]
     lines += ["", "## Where the money went", ""]
     for line in large_lines(record):
         waste = f" ({usd(line.wasted_usd)} of it wasted)" if line.wasted_usd >= 1 else ""

@@ -29,8 +29,8 @@ def forecast_line(view: EstimateView) -> str:
     if view.forecast_estimate is None:
         return f"Forecast: the last {view.period}; there is no next {view.period} to forecast."
     return (
-        f"Forecast is for {view.forecast_for}: about {usd(view.forecast_estimate)} if these "
-        "decisions are kept, in a typical world."
+        f"Your forecast is for {view.forecast_for}: about {usd(view.forecast_estimate)} "
+        "if you keep these decisions."
     )
 
 
