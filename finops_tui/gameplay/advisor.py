@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from finops_tui.engine.decisions import Decisions
@@ -20,7 +21,6 @@ from finops_tui.engine.state import GameState, LedgerLine, TurnRecord
 from finops_tui.engine.what_if import WhatIf, resolve_variants, state_before
 from finops_tui.gameplay.advice_rules import (
     OBSERVATIONS,
-    Candidate,
     Proposal,
     Tip,
     proposals,
@@ -129,26 +129,44 @@ def _advise(scenario: Scenario, seed: int, decisions: tuple[Decisions, ...]) -> 
         history=(),
         batch=before,
     )
-    offered = [p for p in offered if not check_decisions(scenario, game, p.decisions)]
     batch = resolve_variants(scenario, before, played, [p.decisions for p in offered])
     facts = turn_facts(scenario, played, before, batch.out, batch.row(0))
-    return choose_tip(scenario, facts, list(zip(offered, batch.what_ifs(0), strict=True)))
+    tried = list(zip(offered, batch.what_ifs(0), strict=True))
+    return choose_tip(
+        scenario,
+        facts,
+        tried,
+        playable=lambda proposal: not check_decisions(scenario, game, proposal.decisions),
+    )
 
 
-def choose_tip(scenario: Scenario, facts: TurnFacts, tried: list[tuple[Proposal, WhatIf]]) -> Tip:
-    """The tip with the most money at stake: a worthwhile change, or the period's main fact."""
-    candidates: list[Candidate] = []
+def choose_tip(
+    scenario: Scenario,
+    facts: TurnFacts,
+    tried: list[tuple[Proposal, WhatIf]],
+    playable: Callable[[Proposal], bool] | None = None,
+) -> Tip:
+    """The tip with the most money at stake: a worthwhile change, or the period's main fact.
+
+    `playable` says whether the level would accept a change (a hard cap previews the
+    period, milliseconds each), so it is asked only of the recommendation about to be
+    given; one the level would refuse is not recommended, nor counted as tried.
+    """
+    candidates: list[tuple[float, Tip, Proposal | None]] = []
     for proposal, what_if in tried:
         found = recommendation(proposal, what_if, facts)
         if found is not None:
-            candidates.append(found)
+            candidates.append((*found, proposal))
     for rule in OBSERVATIONS:
         found = rule(scenario, facts)
         if found is not None:
-            candidates.append(found)
-    if candidates:
-        return max(candidates, key=lambda c: c[0])[1]
-    return quiet_period(scenario, facts, [p for p, _ in tried])
+            candidates.append((*found, None))
+    refused: set[str] = set()
+    for _stake, tip, proposal in sorted(candidates, key=lambda c: -c[0]):
+        if proposal is None or playable is None or playable(proposal):
+            return tip
+        refused.add(proposal.key)
+    return quiet_period(scenario, facts, [p for p, _ in tried if p.key not in refused])
 
 
 # The same fact, in the terms of the role reading it: one line per (role, concept).

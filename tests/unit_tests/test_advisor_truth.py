@@ -15,7 +15,7 @@ import pytest
 from finops_tui.engine.game import new_game, plan_decisions, resolve_turn
 from finops_tui.engine.what_if import resolve_variants, state_before
 from finops_tui.gameplay.advice_rules import proposals
-from finops_tui.gameplay.advisor import advise
+from finops_tui.gameplay.advisor import advise, merged_lines
 from finops_tui.gameplay.format import PRACTICE_LABELS, usd
 from finops_tui.gameplay.turn_facts import turn_facts
 from tests.conftest import SHIPPED_LEVELS
@@ -133,6 +133,16 @@ def test_the_advisor_reads_the_same_period_as_the_report(scenarios, name):
                 )
             unowned = sum(line.effective_usd for line in record.lines if not line.allocated)
             assert facts.untagged_usd == pytest.approx(unowned, abs=0.02)
+            # The figures the tips quote are the report's lines.
+            merged = merged_lines(record.lines)
+
+            def billed(prefix: str, merged=merged) -> float:
+                return sum(m.cost_usd for m in merged if m.description.startswith(prefix))
+
+            dev_waste = sum(m.wasted_usd for m in merged if m.description.startswith("Dev"))
+            assert facts.dev_waste_usd == pytest.approx(dev_waste, abs=0.02)
+            assert facts.unused_commitment_usd == pytest.approx(billed("Unused"), abs=0.02)
+            assert facts.training_cost_usd == pytest.approx(billed("Training:"), abs=0.02)
 
 
 def test_a_period_not_of_this_game_is_refused(scenarios):
