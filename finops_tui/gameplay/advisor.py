@@ -172,8 +172,8 @@ def choose_tip(
 # The same fact, in the terms of the role reading it: one line per (role, concept).
 ROLE_FRAMES: dict[str, dict[str, str]] = {
     "finance": {
-        "spot": "Same work at a lower rate: the cheapest saving on this bill, and the value "
-        "delivered does not change.",
+        "spot": "Spot buys the same GPU-hours at a lower rate: preemptions and shortages are "
+        "the price of the discount.",
         "commitments": "An unused commitment is a sunk cost: it hits the budget and the ROI "
         "with nothing delivered in return.",
         "scheduling": "Idle machines are pure overhead on the budget: no team gets value "
@@ -242,7 +242,8 @@ ROLE_FRAMES: dict[str, dict[str, str]] = {
         "training-compute": "Tokens per period decide when the model reaches its target loss.",
         "chinchilla": "Model size caps the loss you can reach: grow parameters and tokens "
         "together (about 20 tokens per parameter).",
-        "finops-phases": "The run is on track: keep the experiments lean.",
+        "finops-phases": "Keep the experiments lean: an idle notebook is compute your model "
+        "did not get.",
     },
 }
 

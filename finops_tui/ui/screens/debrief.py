@@ -149,9 +149,11 @@ class DebriefScreen(SeenBeforeLeaving):
         summary.append(f"Score {state.score:.1f} / 100  ", style="bold")
         summary.append(stars(state.stars), style="bold")
         summary.append(f"   {verdict(state.score, level.scoring.stars)}\n")
+        owed = state.game_kpis.get("commitment_obligation_usd") or 0.0
         summary.append(
             f"You spent {usd(state.spend_usd)} over {level.turns} {period_name(level)}s "
-            f"for {usd(sum(r.value_usd for r in state.history))} of value."
+            + (f"(and owe {usd(owed)} of commitments still running) " if owed >= 0.5 else "")
+            + f"for {usd(sum(r.value_usd for r in state.history))} of value."
         )
         yield Static(summary, id="debrief-summary", markup=False)
         with Horizontal(id="learning-bar"):
