@@ -234,7 +234,8 @@ def allocation_gap(scenario: Scenario, f: TurnFacts) -> Candidate | None:
     coverage = f.allocation_coverage
     if "tagging" not in scenario.level.practices.enabled or coverage is None or coverage >= 0.9:
         return None
-    return f.untagged_usd * 0.3, Tip(
+    # Tags save nothing by themselves: they make the money visible, so a small share.
+    return f.untagged_usd * 0.1, Tip(
         f"{1 - coverage:.0%} of this bill ({usd(f.untagged_usd)}) had no owner. Untagged spend "
         "is nobody's: no team sees it, answers for it or can judge its return.",
         "allocation",
