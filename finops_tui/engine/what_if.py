@@ -156,6 +156,17 @@ def next_period_estimate(
     if state.turn + 1 >= scenario.level.turns:
         return None
     arrays = DecisionArrays.from_decisions(scenario, [decisions])
-    after, _ = resolve(scenario, state, arrays, quiet=True)
-    _, out = resolve(scenario, after, arrays, quiet=True)
+    calm, _ = resolve(scenario, state, arrays, quiet=True)
+    return estimate_after_calm_period(scenario, calm, decisions)
+
+
+def estimate_after_calm_period(
+    scenario: Scenario, calm: BatchState, decisions: Decisions
+) -> float | None:
+    """The calm estimate of the period after `calm` (a state after a calm period), kept
+    decisions; None past the last period. Saves the turn screen one kernel pass."""
+    if calm.turn >= scenario.level.turns:
+        return None
+    arrays = DecisionArrays.from_decisions(scenario, [decisions])
+    _, out = resolve(scenario, calm, arrays, quiet=True)
     return int(out.spend[0]) / 100.0

@@ -239,3 +239,20 @@ def test_the_estimate_beside_the_forecast_is_for_the_next_period(scenarios):
     assert estimate == int(nxt.spend[0]) / 100.0
     last = play(scenario, 0, decisions[: scenario.level.turns - 1])
     assert next_period_estimate(scenario, last.batch, decisions[-1]) is None
+
+
+@pytest.mark.parametrize("name", SHIPPED_LEVELS)
+def test_no_debrief_says_excellent_beside_a_missed_target(scenarios, name):
+    from finops_tui.ui.screens.debrief import verdict
+
+    scenario = scenarios[name]
+    thresholds = scenario.level.scoring.stars
+    for plan in scenario.level.plans:
+        state = play(scenario, 0, plan_decisions(scenario, scenario.level.plans[plan]))
+        missed = [
+            c
+            for c in scenario.level.scoring.components
+            if not target_met(c, state.game_kpis[c.kpi])
+        ]
+        said = verdict(state.score, thresholds, len(missed))
+        assert ("Excellent" in said) == (state.score >= thresholds[2] and not missed), said

@@ -19,6 +19,7 @@ from textual.widgets import (
     Tabs,
 )
 
+from finops_tui.content.targets import target_met
 from finops_tui.engine.game import InvalidDecisions, counterfactual, plan_decisions, play
 from finops_tui.engine.level import ScoreComponent
 from finops_tui.engine.state import GameState
@@ -79,8 +80,14 @@ def against_target(kpi: str, c: ScoreComponent | None, value: float | None) -> s
     return kpi_against_target(c, value) + met_mark(c, value)
 
 
-def verdict(score: float, thresholds: tuple[float, float, float]) -> str:
+def verdict(score: float, thresholds: tuple[float, float, float], missed: int = 0) -> str:
+    """The debrief's one-line judgement; never "Excellent" beside a missed target."""
     if score >= thresholds[2]:
+        if missed:
+            return (
+                f"Three stars, with {missed} target{'s' if missed > 1 else ''} missed: "
+                "the rows without ✓ below."
+            )
         return "Excellent: a sound FinOps strategy."
     if score >= thresholds[1]:
         return "Good: a few habits away from three stars."
@@ -148,7 +155,10 @@ class DebriefScreen(SeenBeforeLeaving):
         summary = Text()
         summary.append(f"Score {state.score:.1f} / 100  ", style="bold")
         summary.append(stars(state.stars), style="bold")
-        summary.append(f"   {verdict(state.score, level.scoring.stars)}\n")
+        missed = sum(
+            not target_met(c, state.game_kpis.get(c.kpi)) for c in level.scoring.components
+        )
+        summary.append(f"   {verdict(state.score, level.scoring.stars, missed)}\n")
         owed = state.game_kpis.get("commitment_obligation_usd") or 0.0
         summary.append(
             f"You spent {usd(state.spend_usd)} over {level.turns} {period_name(level)}s "

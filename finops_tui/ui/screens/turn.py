@@ -16,10 +16,10 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from finops_tui.engine.batch import Fan, forecast_fan
 from finops_tui.engine.decisions import Decisions
-from finops_tui.engine.game import InvalidDecisions, check_decisions, preview_turn
+from finops_tui.engine.game import InvalidDecisions, check_decisions, preview_turn_and_state
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import GameState, Problem, TurnRecord
-from finops_tui.engine.what_if import next_period_estimate
+from finops_tui.engine.what_if import estimate_after_calm_period
 from finops_tui.gameplay.advisor import breakdown
 from finops_tui.gameplay.fields import FieldSpec, changes, decision_fields, with_decision
 from finops_tui.gameplay.format import period_name, stars
@@ -162,20 +162,18 @@ class TurnScreen(SeenBeforeLeaving):
         if state.finished:
             return
         problems: list[Problem] = []
-        estimate = None
+        estimate = calm = None
         if not self.input_errors:
             problems = check_decisions(scenario, state, self.draft)
             if not [p for p in problems if p.key != "budget"]:
-                estimate = preview_turn(scenario, state, self.draft)
-        self.next_estimate = (
-            next_period_estimate(scenario, state.batch, self.draft)
-            if estimate is not None and self.asks_forecast
-            else None
-        )
+                estimate, calm = preview_turn_and_state(scenario, state, self.draft)
         fan_coming = estimate is not None and (state.turn, self.draft) != self._fan_asked
         if fan_coming:
             self._fan_asked = (state.turn, self.draft)
             self.forecast(scenario, state, self.draft)  # first: it runs while we redraw
+        self.next_estimate = None
+        if calm is not None and self.asks_forecast:  # what the forecast field is graded against
+            self.next_estimate = estimate_after_calm_period(scenario, calm, self.draft)
         self.problems = problems
         self.estimate = estimate
         self._stop_waiting_for_fan()
