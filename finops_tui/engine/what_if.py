@@ -77,13 +77,19 @@ class VariantBatch:
     def row(self, game: int, variant: int = 0) -> int:
         return game * self.width + variant
 
+    @functools.cached_property
+    def _rows(self) -> tuple[list[float], list[float], list[float]]:
+        # Converted once: a thousand games ask for every row.
+        return (
+            (np.asarray(self.out.spend) / 100.0).tolist(),
+            (np.asarray(self.out.value) / 100.0).tolist(),
+            np.asarray(self.scores, dtype=float).tolist(),
+        )
+
     def outcome(self, game: int, variant: int = 0) -> TurnOutcome:
         i = self.row(game, variant)
-        return TurnOutcome(
-            spend_usd=int(self.out.spend[i]) / 100.0,
-            value_usd=int(self.out.value[i]) / 100.0,
-            score=float(self.scores[i]),
-        )
+        spend, value, scores = self._rows
+        return TurnOutcome(spend_usd=spend[i], value_usd=value[i], score=scores[i])
 
     def what_ifs(self, game: int) -> list[WhatIf]:
         """Each variant against the period as played, for one game."""

@@ -154,17 +154,15 @@ def counterfactual_sentence(proposal: Proposal, what_if: WhatIf, period: str) ->
     )
 
 
-def recommendation(proposal: Proposal, what_if: WhatIf, facts: TurnFacts) -> Candidate | None:
-    """The tip for one change, if the engine says it was worth it this period."""
-    if not worth_recommending(what_if):
-        return None
+def recommendation(proposal: Proposal, what_if: WhatIf, facts: TurnFacts) -> Tip:
+    """The tip for one change the engine says was worth it this period (its stake is
+    `what_if.net_gain_usd`; ask `worth_recommending` first)."""
     why = _reason(proposal, facts)
     text = (
         f"{why + ' ' if why else ''}{counterfactual_sentence(proposal, what_if, facts.period)} "
         f"(The engine re-ran this {facts.period} in the same world with that one change.)"
     )
-    tip = Tip(text, proposal.concept, change=proposal.key, what_if=what_if)
-    return what_if.net_gain_usd, tip
+    return Tip(text, proposal.concept, change=proposal.key, what_if=what_if)
 
 
 def _reason(proposal: Proposal, f: TurnFacts) -> str:

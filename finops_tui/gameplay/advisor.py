@@ -27,6 +27,7 @@ from finops_tui.gameplay.advice_rules import (
     quiet_period,
     recommendation,
     tokens_for_loss,
+    worth_recommending,
 )
 from finops_tui.gameplay.roles import role
 from finops_tui.gameplay.turn_facts import TurnFacts, turn_facts
@@ -152,19 +153,24 @@ def choose_tip(
     period, milliseconds each), so it is asked only of the recommendation about to be
     given; one the level would refuse is not recommended, nor counted as tried.
     """
-    candidates: list[tuple[float, Tip, Proposal | None]] = []
-    for proposal, what_if in tried:
-        found = recommendation(proposal, what_if, facts)
-        if found is not None:
-            candidates.append((*found, proposal))
+    # A recommendation's words are written only for the one given (the property test
+    # asks a thousand games a period).
+    candidates: list[tuple[float, Tip | tuple[Proposal, WhatIf]]] = [
+        (what_if.net_gain_usd, (proposal, what_if))
+        for proposal, what_if in tried
+        if worth_recommending(what_if)
+    ]
     for rule in OBSERVATIONS:
         found = rule(scenario, facts)
         if found is not None:
-            candidates.append((*found, None))
+            candidates.append(found)
     refused: set[str] = set()
-    for _stake, tip, proposal in sorted(candidates, key=lambda c: -c[0]):
-        if proposal is None or playable is None or playable(proposal):
-            return tip
+    for _stake, found in sorted(candidates, key=lambda c: -c[0]):
+        if isinstance(found, Tip):
+            return found
+        proposal, what_if = found
+        if playable is None or playable(proposal):
+            return recommendation(proposal, what_if, facts)
         refused.add(proposal.key)
     return quiet_period(scenario, facts, [p for p, _ in tried if p.key not in refused])
 
