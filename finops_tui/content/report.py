@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from finops_tui.content.files import atomic_write_text
+from finops_tui.content.targets import decimals_for, higher_is_better, target_met
 from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.game import plan_decisions, play
+from finops_tui.engine.level import ScoreComponent
 from finops_tui.engine.scenario import Scenario
+from finops_tui.engine.scoring import score_components
 from finops_tui.engine.state import GameState
 
+# One definition, used by the score, the screens and this report (see the codex's "roi").
+ROI_DEFINITION = (
+    "ROI = (value - spend) / spend, where spend includes commitments still owed when the "
+    "level ends; 0 is break-even"
+)
+
 KPI_LABELS = {
-    "roi": ("Return on spend", "{:.2f}x"),
+    "roi": ("Return on spend (ROI)", "{:.2f}"),
     "net_value_usd": ("Net business value", "${:,.0f}"),
     "budget_adherence": ("Periods within budget", "{:.0%}"),
     "overspend_share": ("Overspend", "{:.1%}"),
@@ -38,9 +50,81 @@ class ReportInput:
     justification: str = ""
 
 
-def fmt_kpi(key: str, value: float) -> str:
+# What moves each KPI, for the comment on a missed target.
+KPI_LEVERS = {
+    "roi": "value comes from shipping the model and serving requests within the SLA; "
+    "spend includes commitments still owed at the end",
+    "net_value_usd": "value delivered less everything spent and still owed",
+    "budget_adherence": "periods over budget: runaway jobs, idle clusters and surges a "
+    "budget alert or anomaly detection would have caught",
+    "overspend_share": "how far over budget the periods that went over were",
+    "waste_share": "idle dev notebooks, forgotten clusters, unused commitments and runaway jobs",
+    "allocation_coverage": "tagging coverage, and allocating shared costs (showback or chargeback)",
+    "forecast_accuracy": "each period's forecast against the bill of the period it named",
+    "model_quality": "the loss the trained model reached (model size and tokens trained)",
+    "on_time": "GPU-hours bought each period against the tokens the target loss needs",
+    "sla_attainment": "serving capacity, batching and quantization against peak demand",
+    "unit_cost_per_1k_requests": "the serving bill per request: caching, quantization, "
+    "the API or GPU chosen and how it was bought",
+    "co2e_kg": "GPU-hours run, idle ones included",
+    "commitment_utilization": "committing to more than the baseline actually run",
+    "safety": "a safety incident; the evaluation budget is the insurance",
+}
+
+
+def fmt_kpi(key: str, value: float, decimals: int | None = None) -> str:
     label_fmt = KPI_LABELS.get(key)
-    return label_fmt[1].format(value) if label_fmt else f"{value:g}"
+    if label_fmt is None:
+        return f"{value:g}"
+    fmt = label_fmt[1]
+    if decimals is not None:
+        fmt = re.sub(r"\.\d([f%])", f".{decimals}\\1", fmt, count=1)
+    return fmt.format(value)
+
+
+def _decimals(c: ScoreComponent, value: float | None) -> int:
+    """As many decimals as the target and a missed value need to read true."""
+    fmt = KPI_LABELS.get(c.kpi, ("", "{:.2f}"))[1]
+    found = re.search(r"\.(\d)([f%])", fmt)
+    base = int(found.group(1)) if found else 2
+    scale = 100.0 if found and found.group(2) == "%" else 1.0
+    return decimals_for(c, value, scale, base)
+
+
+def goal_rows(level, k: dict[str, float]) -> list[str]:
+    """The goals table: each target, the outcome, and whether it was met at full precision."""
+    rows = ["| goal | target | outcome | met |", "|---|---|---|---|"]
+    for c in level.scoring.components:
+        label = c.label or KPI_LABELS.get(c.kpi, (c.kpi,))[0]
+        sign = ">=" if higher_is_better(c) else "<="
+        value = k.get(c.kpi)
+        goal = fmt_kpi(c.kpi, c.good, _decimals(c, None))
+        outcome = "-" if value is None else fmt_kpi(c.kpi, value, _decimals(c, value))
+        met = "yes" if target_met(c, value) else "no"
+        rows.append(f"| {label} | {sign} {goal} | {outcome} | {met} |")
+    return rows
+
+
+def missed_targets(level, k: dict[str, float]) -> list[str]:
+    """A line on each target missed: by how much, the points it cost, and what moves it."""
+    total = sum(c.weight for c in level.scoring.components) or 1.0
+    points = score_components(level, {key: np.array([v]) for key, v in k.items()})
+    notes = []
+    for c in level.scoring.components:
+        value = k.get(c.kpi)
+        if target_met(c, value):
+            continue
+        label = c.label or KPI_LABELS.get(c.kpi, (c.kpi,))[0]
+        earned = float(points[c.kpi][0]) * 100 / total
+        most = c.weight * 100 / total
+        outcome = "-" if value is None else fmt_kpi(c.kpi, value, _decimals(c, value))
+        goal = fmt_kpi(c.kpi, c.good, _decimals(c, None))
+        lever = KPI_LEVERS.get(c.kpi)
+        notes.append(
+            f"{label}: {outcome} against a target of {goal}, {earned:.1f} of {most:.1f} "
+            f"points." + (f" What moves it: {lever}." if lever else "")
+        )
+    return notes
 
 
 def naive_on_same_seed(scenario: Scenario, seed: int) -> GameState:
@@ -48,32 +132,56 @@ def naive_on_same_seed(scenario: Scenario, seed: int) -> GameState:
     return play(scenario, seed, naive)
 
 
-def decisions_that_mattered(history) -> list[str]:
+def decisions_that_mattered(history, scenario: Scenario | None = None) -> list[str]:
     """What the player changed, turn by turn, in words."""
     notes = []
     previous: Decisions | None = None
     for record in history:
         now = record.decisions
         if previous is None:
-            notes.append(f"Turn {record.turn}: started with {_describe(now)}.")
+            notes.append(f"Turn {record.turn}: started with {_describe(now, scenario)}.")
         else:
-            changes = _changes(previous, now)
+            changes = _changes(previous, now, scenario)
             if changes:
                 notes.append(f"Turn {record.turn}: " + "; ".join(changes) + ".")
         previous = now
     return notes
 
 
-def _describe(d: Decisions) -> str:
-    t, i, p = d.training, d.inference, d.practices
-    parts = []
-    if t.gpus:
-        parts.append(f"training on {t.gpus} x {t.gpu} ({t.pricing})")
-    parts.append(
-        f"serving through {i.api_model}"
-        if i.mode == "api"
-        else f"serving {i.model} on {i.gpus} x {i.gpu}"
+def _offered_groups(scenario: Scenario | None) -> tuple[str, ...]:
+    """The decision groups the level offers (all of them when the level is not known)."""
+    if scenario is None:
+        return ("training", "inference", "practices")
+    level = scenario.level
+    return tuple(
+        group
+        for group, there in (
+            ("training", level.training is not None),
+            ("inference", level.inference is not None),
+            ("practices", True),
+        )
+        if there
     )
+
+
+def _describe(d: Decisions, scenario: Scenario | None = None) -> str:
+    """The decisions in words: only what the level offers, never an empty name."""
+    t, i, p = d.training, d.inference, d.practices
+    groups = _offered_groups(scenario)
+    parts = []
+    if "training" in groups:
+        parts.append(
+            f"training on {t.gpus} x {t.gpu} ({t.pricing})" if t.gpus else "no training running"
+        )
+    if "inference" in groups:
+        if i.mode == "api":
+            parts.append(
+                f"serving through the {i.api_model} API"
+                if i.api_model
+                else "serving through an API"
+            )
+        else:
+            parts.append(f"serving {i.model or 'a model'} on {i.gpus} x {i.gpu} ({i.pricing})")
     on = [name.replace("_", " ") for name, v in p.model_dump().items() if v is True]
     if p.tagging:
         on.append(f"tagging {p.tagging:.0%}")
@@ -83,16 +191,27 @@ def _describe(d: Decisions) -> str:
     return ", ".join(parts)
 
 
-def _changes(a: Decisions, b: Decisions) -> list[str]:
+def _changes(a: Decisions, b: Decisions, scenario: Scenario | None = None) -> list[str]:
     out = []
-    for group in ("training", "inference", "practices"):
+    for group in _offered_groups(scenario):
         before, after = getattr(a, group).model_dump(), getattr(b, group).model_dump()
         for key, value in after.items():
             if before[key] != value:
-                out.append(f"{group} {key.replace('_', ' ')} {before[key]} -> {value}")
+                out.append(
+                    f"{group} {key.replace('_', ' ')} {_word(before[key])} -> {_word(value)}"
+                )
     if a.forecast_usd != b.forecast_usd:
         out.append(f"forecast ${b.forecast_usd:,.0f}")
     return out
+
+
+def _word(value: object) -> str:
+    """A decision's value in a sentence: never an empty string."""
+    if value == "" or value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
 
 
 def spend_chart_svg(state: GameState, width: int = 640, height: int = 260) -> str:
@@ -149,6 +268,10 @@ def report_markdown(data: ReportInput, chart_link: str) -> str:
     level = scenario.level
     naive = naive_on_same_seed(scenario, state.seed)
     k, nk = state.game_kpis, naive.game_kpis
+    value = sum(r.value_usd for r in state.history)
+    owed = k.get("commitment_obligation_usd", 0.0)
+    spend = state.spend_usd + owed
+    still_owed = f" (${owed:,.0f} of it commitments still owed)" if owed >= 0.5 else ""
     lines = [
         f"# {level.title}: executive summary",
         "",
@@ -156,17 +279,18 @@ def report_markdown(data: ReportInput, chart_link: str) -> str:
         f"{level.period}s played ({level.setting} setting).",
         "",
         f"**Score {state.score:.1f} / 100, {state.stars} star{'s' if state.stars != 1 else ''}.** "
-        f"Spend ${state.spend_usd:,.0f} for ${k['net_value_usd'] + state.spend_usd:,.0f} of "
-        f"business value (return {k['roi']:.2f}x).",
+        f"Spend ${spend:,.0f}{still_owed} for ${value:,.0f} of business value: "
+        f"ROI {k['roi']:.2f}.",
         "",
         "## Goals against outcome",
         "",
-        "| goal | target | outcome |",
-        "|---|---|---|",
+        *goal_rows(level, k),
+        "",
+        "## Targets missed",
+        "",
     ]
-    for c in level.scoring.components:
-        label = c.label or KPI_LABELS.get(c.kpi, (c.kpi,))[0]
-        lines.append(f"| {label} | {fmt_kpi(c.kpi, c.good)} | {fmt_kpi(c.kpi, k[c.kpi])} |")
+    missed = missed_targets(level, k)
+    lines += [f"- {note}" for note in missed] or ["Every target was met."]
     lines += [
         "",
         "## Spend against budget",
@@ -181,7 +305,7 @@ def report_markdown(data: ReportInput, chart_link: str) -> str:
             f"| {r.turn} | ${r.spend_usd:,.0f} | ${r.budget_usd:,.0f} | ${r.value_usd:,.0f} |"
         )
     lines += ["", "## Decisions that mattered", ""]
-    lines += [f"- {note}" for note in decisions_that_mattered(state.history)]
+    lines += [f"- {note}" for note in decisions_that_mattered(state.history, scenario)]
     saved = naive.spend_usd - state.spend_usd
     lines += [
         "",
@@ -221,8 +345,9 @@ def _unit_economics(state: GameState, naive: GameState) -> list[str]:
         )
         out.append(f"- Training cost per billion tokens: ${training_spend / (tokens / 1e9):,.2f}.")
     out.append(
-        f"- Every dollar spent returned ${1 + k['roi']:,.2f} of business value "
-        f"(naive ${1 + nk['roi']:,.2f})."
+        f"- ROI {k['roi']:.2f} (naive {nk['roi']:.2f}): each dollar spent came back as "
+        f"${1 + k['roi']:,.2f} of business value (naive ${1 + nk['roi']:,.2f}). "
+        f"{ROI_DEFINITION}."
     )
     return out
 

@@ -60,9 +60,17 @@ def resolve_turn(scenario: Scenario, state: GameState, decisions: Decisions) -> 
 
 def preview_turn(scenario: Scenario, state: GameState, decisions: Decisions) -> TurnRecord:
     """The bill of this period in a calm, typical world: no random events, median luck."""
+    return preview_turn_and_state(scenario, state, decisions)[0]
+
+
+def preview_turn_and_state(
+    scenario: Scenario, state: GameState, decisions: Decisions
+) -> tuple[TurnRecord, BatchState]:
+    """The calm period's bill, and the kernel state after it (to estimate the next one)."""
     arrays = DecisionArrays.from_decisions(scenario, [decisions])
     batch, out = resolve(scenario, state.batch, arrays, quiet=True)
-    return _record(scenario, state.batch, batch, decisions, out, _game_result(scenario, batch))
+    record = _record(scenario, state.batch, batch, decisions, out, _game_result(scenario, batch))
+    return record, batch
 
 
 def play(scenario: Scenario, seed: int, decisions: Iterable[Decisions]) -> GameState:

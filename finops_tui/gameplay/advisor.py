@@ -1,20 +1,49 @@
 """Reading a period's bill like a FinOps advisor: the big lines, the breakdowns, one tip.
 
-Pure: no Textual. The tip is the one with the most money (or score) at stake, and it
-only ever suggests decisions the level offers.
+Pure: no Textual. Every sentence of the tip is derived from the period's own facts
+(turn_facts.py) by a named rule (advice_rules.py); a tip that recommends a change
+quotes the engine's counterfactual for the period and is only given when the change
+would have paid. The tip is the one with the most money at stake, and it only ever
+suggests decisions the level offers.
 """
 
 from __future__ import annotations
 
-import math
+import functools
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from finops_tui.engine import physics
+from finops_tui.engine.decisions import Decisions
+from finops_tui.engine.game import check_decisions
 from finops_tui.engine.scenario import Scenario
-from finops_tui.engine.state import LedgerLine, TurnRecord
-from finops_tui.gameplay.format import PRICING_LABELS, usd
+from finops_tui.engine.state import GameState, LedgerLine, TurnRecord
+from finops_tui.engine.what_if import WhatIf, resolve_variants, state_before
+from finops_tui.gameplay.advice_rules import (
+    OBSERVATIONS,
+    Proposal,
+    Tip,
+    proposals,
+    quiet_period,
+    recommendation,
+    tokens_for_loss,
+    worth_recommending,
+)
 from finops_tui.gameplay.roles import role
+from finops_tui.gameplay.turn_facts import TurnFacts, turn_facts
+
+__all__ = [
+    "ROLE_FRAMES",
+    "CostLine",
+    "Tip",
+    "advise",
+    "breakdown",
+    "choose_tip",
+    "frame_tip",
+    "large_lines",
+    "merged_lines",
+    "tokens_for_loss",
+]
 
 PRICING_CATEGORY_LABELS = {
     "Standard": "Standard (on-demand)",
@@ -32,12 +61,6 @@ class CostLine:
     cause: str
     cost_usd: float
     wasted_usd: float
-
-
-@dataclass(frozen=True)
-class Tip:
-    text: str
-    concept: str
 
 
 def merged_lines(lines: tuple[LedgerLine, ...]) -> list[CostLine]:
@@ -81,269 +104,82 @@ def breakdown(lines: tuple[LedgerLine, ...]) -> dict[str, list[tuple[str, float]
     }
 
 
-def advise(scenario: Scenario, record: TurnRecord) -> Tip:
-    """One tip for the next period, tied to a FinOps concept."""
-    level = scenario.level
-    d = record.decisions
-    k = record.kpis
-    enabled = set(level.practices.enabled)
-    spend = max(record.spend_usd, 1.0)
-    merged = merged_lines(record.lines)
-    candidates: list[tuple[float, Tip]] = []
+def advise(scenario: Scenario, state: GameState, record: TurnRecord) -> Tip:
+    """One tip about a period of `state`'s game, tied to a FinOps concept.
 
-    def cost_of(prefix: str) -> float:
-        return sum(m.cost_usd for m in merged if m.description.startswith(prefix))
+    The period is re-resolved from the state it started in, as played and with each
+    change the advisor knows, in one kernel batch: the facts and the counterfactuals
+    come from the same engine output as the record's bill.
+    """
+    if len(state.history) < record.turn - 1:
+        raise ValueError(f"period {record.turn} is not a period of this game")
+    played = (*state.decisions[: record.turn - 1], record.decisions)
+    return _advise(scenario, state.seed, played)
 
-    tr = level.training
-    if tr is not None and d.training.gpus > 0:
-        training_cost = cost_of("Training:")
-        if d.training.pricing == "on-demand" and "spot" in tr.pricing:
-            gpu = scenario.catalog.gpus[d.training.gpu].price
-            saving = training_cost * (1 - gpu.spot / gpu.on_demand)
-            candidates.append(
-                (
-                    saving,
-                    Tip(
-                        f"Training ran on on-demand GPUs. The same GPU-hours on spot cost "
-                        f"{1 - gpu.spot / gpu.on_demand:.0%} less (about {usd(saving)} this "
-                        f"period); checkpoint often so a preemption costs little.",
-                        "spot",
-                    ),
-                )
-            )
-        lost = k.get("lost_gpu_hours") or 0.0
-        if lost > 0 and d.training.checkpoint_hours > 1:
-            rate = scenario.catalog.gpus[d.training.gpu].price.rate(d.training.pricing)
-            candidates.append(
-                (
-                    lost * rate,
-                    Tip(
-                        f"Preemptions made you redo {lost:,.0f} GPU-hours. With checkpoints "
-                        f"every {d.training.checkpoint_hours:g} h, each one loses up to that "
-                        "much work: checkpoint more often.",
-                        "spot",
-                    ),
-                )
-            )
-        behind = _training_behind(scenario, record)
-        if behind is not None:
-            candidates.append(behind)
 
-    unused = sum(m.cost_usd for m in merged if m.description.startswith("Unused"))
-    if unused > 0:
-        candidates.append(
-            (
-                unused,
-                Tip(
-                    f"{usd(unused)} of committed hours went unused. A commitment is billed "
-                    "used or not: commit only to the baseline you will run for the whole term.",
-                    "commitments",
-                ),
-            )
-        )
-
-    dev_waste = sum(m.wasted_usd for m in merged if m.description.startswith("Dev notebooks"))
-    if dev_waste > 0.05 * spend:
-        if "shutdown_schedule" in enabled and not d.practices.shutdown_schedule:
-            candidates.append(
-                (
-                    dev_waste,
-                    Tip(
-                        f"Dev notebooks sat idle for {usd(dev_waste)} of this bill. A shutdown "
-                        "schedule turns them off outside working hours.",
-                        "scheduling",
-                    ),
-                )
-            )
-        elif "rightsizing" in enabled and not d.practices.rightsizing:
-            candidates.append(
-                (
-                    dev_waste * 0.5,
-                    Tip(
-                        "Dev environments are still oversized. A rightsizing review removes "
-                        "the machines nobody needs.",
-                        "rightsizing",
-                    ),
-                )
-            )
-
-    for event in record.events:
-        if event.kind == "runaway_job" and event.cost_usd > 0:
-            if "anomaly_detection" in enabled and not d.practices.anomaly_detection:
-                candidates.append(
-                    (
-                        event.cost_usd * 0.8,
-                        Tip(
-                            f"A runaway job cost {usd(event.cost_usd)}. Anomaly detection "
-                            "catches one within hours instead of at the end of the month.",
-                            "anomaly-detection",
-                        ),
-                    )
-                )
-            elif "budget_alerts" in enabled and not d.practices.budget_alerts:
-                candidates.append(
-                    (
-                        event.cost_usd * 0.6,
-                        Tip(
-                            f"A runaway job cost {usd(event.cost_usd)}. A budget alert would "
-                            "have stopped it within a day.",
-                            "budgets-alerts",
-                        ),
-                    )
-                )
-        if event.kind == "safety_incident" and not d.practices.safety_evaluation:
-            candidates.append(
-                (
-                    event.cost_usd,
-                    Tip(
-                        "The incident cost far more than the evaluation you cut. Treat "
-                        "evaluation as insurance.",
-                        "responsible-ai",
-                    ),
-                )
-            )
-
-    coverage = k.get("allocation_coverage")
-    if "tagging" in enabled and coverage is not None and coverage < 0.9:
-        untagged = spend * (1 - coverage)
-        candidates.append(
-            (
-                untagged * 0.3,
-                Tip(
-                    f"{1 - coverage:.0%} of this bill ({usd(untagged)}) has no owner. Untagged "
-                    "spend is nobody's: tag resources so each team sees, and answers for, "
-                    "its costs.",
-                    "allocation",
-                ),
-            )
-        )
-
-    if record.spend_usd > record.budget_usd:
-        over = record.spend_usd - record.budget_usd
-        if "budget_alerts" in enabled and not d.practices.budget_alerts:
-            tip = Tip(
-                f"You went {usd(over)} over budget. Budget alerts warn the owner while "
-                "there is still time to act.",
-                "budgets-alerts",
-            )
-        else:
-            tip = Tip(
-                f"You went {usd(over)} over budget. Estimate next period from its drivers "
-                "(GPU-hours x rate, commitments, practices) before you commit to it.",
-                "forecast-variance",
-            )
-        candidates.append((over, tip))
-
-    variance = k.get("forecast_variance")
-    if variance is not None and variance > 0.1:
-        candidates.append(
-            (
-                spend * min(variance, 1.0) * 0.3,
-                Tip(
-                    f"Your forecast was off by {variance:.0%}. The live estimate on the turn "
-                    "screen is a calm-world forecast: start from it, then allow for events.",
-                    "forecast-variance",
-                ),
-            )
-        )
-
-    inf = level.inference
-    if inf is not None:
-        miss = k.get("sla_miss_rate") or 0.0
-        if miss > 0.01:
-            candidates.append(
-                (
-                    record.value_usd * miss * 2 + 1,
-                    Tip(
-                        f"{miss:.0%} of requests missed the latency SLA: the fleet is too "
-                        "small for the peak. Add GPUs, turn batching on, or quantize.",
-                        "inference-memory",
-                    ),
-                )
-            )
-        serving_cost = sum(
-            m.cost_usd
-            for m in merged
-            if m.description.startswith("Inference") or m.description.endswith("tokens")
-        )
-        if not d.inference.caching and serving_cost > 10 * inf.cache_usd:
-            candidates.append(
-                (
-                    serving_cost * inf.cache_hit_rate * 0.5 + 1,
-                    Tip(
-                        f"A response cache answers about {inf.cache_hit_rate:.0%} of requests "
-                        f"for {usd(inf.cache_usd)} a period: a direct cut in unit cost.",
-                        "unit-economics",
-                    ),
-                )
-            )
-
-    if candidates:
-        return max(candidates, key=lambda c: c[0])[1]
-    pricing = PRICING_LABELS.get(d.training.pricing if tr else d.inference.pricing, "")
-    return Tip(
-        f"A clean period{f' on {pricing.lower()} capacity' if pricing else ''}. FinOps is a "
-        "loop: read the bill (Inform), buy and use better (Optimize), keep the habits "
-        "that catch surprises (Operate).",
-        "finops-phases",
+@functools.lru_cache(maxsize=32)
+def _advise(scenario: Scenario, seed: int, decisions: tuple[Decisions, ...]) -> Tip:
+    # Kept: the report, the watch screen and the codex key ask about the same period.
+    played = decisions[-1]
+    before = state_before(scenario, seed, decisions[:-1])
+    offered = proposals(scenario, played)
+    game = GameState(
+        level_id=scenario.level.id,
+        seed=seed,
+        turns=scenario.level.turns,
+        history=(),
+        batch=before,
+    )
+    batch = resolve_variants(scenario, before, played, [p.decisions for p in offered])
+    facts = turn_facts(scenario, played, before, batch.out, batch.row(0))
+    tried = list(zip(offered, batch.what_ifs(0), strict=True))
+    return choose_tip(
+        scenario,
+        facts,
+        tried,
+        playable=lambda proposal: not check_decisions(scenario, game, proposal.decisions),
     )
 
 
-def tokens_for_loss(params: float, loss: float) -> float | None:
-    """Tokens a model of `params` needs to reach `loss` (Chinchilla fit); None if never."""
-    reducible = loss - physics.LOSS_E - physics.LOSS_A / params**physics.LOSS_ALPHA
-    if reducible <= 0:
-        return None
-    return (physics.LOSS_B / reducible) ** (1 / physics.LOSS_BETA)
+def choose_tip(
+    scenario: Scenario,
+    facts: TurnFacts,
+    tried: list[tuple[Proposal, WhatIf]],
+    playable: Callable[[Proposal], bool] | None = None,
+) -> Tip:
+    """The tip with the most money at stake: a worthwhile change, or the period's main fact.
 
-
-def _training_behind(scenario: Scenario, record: TurnRecord) -> tuple[float, Tip] | None:
-    """A tip when, at this period's pace, the model ships after its deadline."""
-    tr = scenario.level.training
-    loss = record.kpis.get("loss")
-    done = record.kpis.get("tokens_trained") or 0.0
-    if tr is None or loss is None or loss <= tr.target_loss:
-        return None
-    t = record.decisions.training
-    needed = tokens_for_loss(t.params, tr.target_loss)
-    stake = tr.value_usd * tr.late_penalty
-    if needed is None:
-        return stake, Tip(
-            f"A {t.params / 1e9:g}B model can never reach loss {tr.target_loss:.3f}, whatever "
-            "the data: its size limits it (Chinchilla). Train a bigger model.",
-            "chinchilla",
-        )
-    pace = t.tokens if t.gpus > 0 else 0.0
-    left = max(needed - done, 0.0)
-    periods = math.inf if pace <= 0 else math.ceil(left / pace - 1e-9)
-    finish = record.turn + periods
-    if finish <= tr.deadline_turn:
-        return None
-    late = min(finish - tr.deadline_turn, scenario.level.turns) if periods < math.inf else 4
-    if periods == math.inf or finish > scenario.level.turns:
-        when = "it would not ship before the game ends"
-    else:
-        when = f"it ships in period {finish:.0f}"
-    if record.turn >= tr.deadline_turn:
-        head = (
-            f"The model missed its deadline (period {tr.deadline_turn}): each period late "
-            f"loses {tr.late_penalty:.0%} of its {usd(tr.value_usd)} value."
-        )
-    else:
-        head = f"Loss {loss:.3f}, target {tr.target_loss:.3f} by period {tr.deadline_turn}."
-    return stake * late, Tip(
-        f"{head} About {needed / 1e9:,.0f}B tokens reach the target ({left / 1e9:,.0f}B to "
-        f"go); at {pace / 1e9:,.0f}B a period {when}. Compute is 6 x params x tokens: buy "
-        "the GPU-hours to go faster.",
-        "training-compute",
-    )
+    `playable` says whether the level would accept a change (a hard cap previews the
+    period, milliseconds each), so it is asked only of the recommendation about to be
+    given; one the level would refuse is not recommended, nor counted as tried.
+    """
+    # A recommendation's words are written only for the one given (the property test
+    # asks a thousand games a period).
+    candidates: list[tuple[float, Tip | tuple[Proposal, WhatIf]]] = [
+        (what_if.net_gain_usd, (proposal, what_if))
+        for proposal, what_if in tried
+        if worth_recommending(what_if)
+    ]
+    for rule in OBSERVATIONS:
+        found = rule(scenario, facts)
+        if found is not None:
+            candidates.append(found)
+    refused: set[str] = set()
+    for _stake, found in sorted(candidates, key=lambda c: -c[0]):
+        if isinstance(found, Tip):
+            return found
+        proposal, what_if = found
+        if playable is None or playable(proposal):
+            return recommendation(proposal, what_if, facts)
+        refused.add(proposal.key)
+    return quiet_period(scenario, facts, [p for p, _ in tried if p.key not in refused])
 
 
 # The same fact, in the terms of the role reading it: one line per (role, concept).
 ROLE_FRAMES: dict[str, dict[str, str]] = {
     "finance": {
-        "spot": "Same work at a lower rate: the cheapest saving on this bill, and the value "
-        "delivered does not change.",
+        "spot": "Spot buys the same GPU-hours at a lower rate: preemptions and shortages are "
+        "the price of the discount.",
         "commitments": "An unused commitment is a sunk cost: it hits the budget and the ROI "
         "with nothing delivered in return.",
         "scheduling": "Idle machines are pure overhead on the budget: no team gets value "
@@ -412,7 +248,8 @@ ROLE_FRAMES: dict[str, dict[str, str]] = {
         "training-compute": "Tokens per period decide when the model reaches its target loss.",
         "chinchilla": "Model size caps the loss you can reach: grow parameters and tokens "
         "together (about 20 tokens per parameter).",
-        "finops-phases": "The run is on track: keep the experiments lean.",
+        "finops-phases": "Keep the experiments lean: an idle notebook is compute your model "
+        "did not get.",
     },
 }
 

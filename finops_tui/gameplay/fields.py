@@ -317,12 +317,13 @@ def decision_fields(scenario: Scenario) -> list[FieldSpec]:
             FieldSpec(
                 "forecast_usd",
                 "Forecast",
-                "Forecast ($)",
+                f"Next {level.period or 'period'} ($)",
                 "number",
                 minimum=0,
                 maximum=1e9,
                 concept="forecast-variance",
-                help="Your forecast of next period's spend, in dollars; 0 for no forecast.",
+                help=f"Your forecast of next {level.period or 'period'}'s spend, in dollars, "
+                "graded against that bill; the estimate panel shows it. 0 for no forecast.",
             )
         )
     return fields

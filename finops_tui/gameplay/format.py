@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from finops_tui.content.targets import decimals_for, target_met
 from finops_tui.engine.level import Level, ScoreComponent
 
 PRICING_LABELS = {
@@ -59,20 +60,41 @@ def pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
-def kpi_value(kpi: str, value: float | None) -> str:
-    """A game KPI in its own unit: 73%, 6.13, $0.42, 190 kg."""
+# Each kind's display: what it multiplies by, and its usual decimals.
+KIND_SCALE: dict[str, tuple[float, int]] = {
+    "pct": (100.0, 0),
+    "usd": (1.0, 0),
+    "usd2": (1.0, 2),
+    "kg": (1.0, 0),
+    "ratio": (1.0, 2),
+}
+
+
+def kpi_value(kpi: str, value: float | None, decimals: int | None = None) -> str:
+    """A game KPI in its own unit: 73%, 6.13, $0.42, 190 kg (`decimals` to say more)."""
     if value is None:
         return "-"
     kind = KPI_INFO.get(kpi, ("", "ratio", ""))[1]
+    n = KIND_SCALE.get(kind, KIND_SCALE["ratio"])[1] if decimals is None else decimals
     if kind == "pct":
-        return f"{value:.0%}"
-    if kind == "usd":
-        return usd(value)
-    if kind == "usd2":
-        return f"${value:,.2f}"
+        return f"{value:.{n}%}"
+    if kind in ("usd", "usd2"):
+        sign = "-" if value < 0 else ""
+        return f"{sign}${abs(value):,.{n}f}"
     if kind == "kg":
-        return f"{value:,.0f} kg"
-    return f"{value:.2f}"
+        return f"{value:,.{n}f} kg"
+    return f"{value:.{n}f}"
+
+
+def _decimals(component: ScoreComponent, value: float | None) -> int:
+    kind = KPI_INFO.get(component.kpi, ("", "ratio", ""))[1]
+    scale, base = KIND_SCALE.get(kind, KIND_SCALE["ratio"])
+    return decimals_for(component, value, scale, base)
+
+
+def kpi_against_target(component: ScoreComponent, value: float | None) -> str:
+    """A scored KPI precise enough that a missed target never reads as the target."""
+    return kpi_value(component.kpi, value, _decimals(component, value))
 
 
 def kpi_label(kpi: str) -> str:
@@ -86,7 +108,12 @@ def kpi_concept(kpi: str) -> str:
 def target(component: ScoreComponent) -> str:
     """What a scoring component asks for: '>= 90%' or '<= $0.30'."""
     sign = ">=" if component.good > component.bad else "<="
-    return f"{sign} {kpi_value(component.kpi, component.good)}"
+    return f"{sign} {kpi_value(component.kpi, component.good, _decimals(component, None))}"
+
+
+def met_mark(component: ScoreComponent, value: float | None) -> str:
+    """' ✓' beside a value that met its target at full precision; blank otherwise."""
+    return " ✓" if target_met(component, value) else "  "
 
 
 def stars(count: int, out_of: int = 3) -> str:

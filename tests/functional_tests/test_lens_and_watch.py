@@ -64,7 +64,7 @@ async def test_switching_lens_reorders_the_kpi_table_and_reframes_the_advisor(sc
         first = plan_decisions(scenario, level.plans["par"])[0]
         await play_turn(pilot, first)
         assert isinstance(app.screen, ReportScreen)
-        tip = advise(scenario, app.session.state.history[-1])
+        tip = advise(scenario, app.session.state, app.session.state.history[-1])
         advisor = app.screen.query_one("#advisor", Static)
         assert str(advisor.content).startswith("Data Science lens: ")
         assert tip.text in str(advisor.content)

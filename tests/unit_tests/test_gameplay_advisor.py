@@ -17,6 +17,7 @@ from finops_tui.gameplay.advisor import (
     tokens_for_loss,
 )
 from finops_tui.gameplay.codex import codex
+from finops_tui.gameplay.format import usd
 from finops_tui.gameplay.roles import ROLES
 from finops_tui.gameplay.session import GameSession
 from tests.conftest import SHIPPED_LEVELS
@@ -28,13 +29,20 @@ def records(scenario, plan: str, seed: int = 3):
         yield session.resolve(decisions)
 
 
+def tips(scenario, plan: str, seed: int = 3):
+    """Each period of a plan with the advisor's tip on it."""
+    session = GameSession.start(scenario, seed=seed)
+    for decisions in plan_decisions(scenario, scenario.level.plans[plan]):
+        record = session.resolve(decisions)
+        yield record, advise(scenario, session.state, record)
+
+
 @pytest.mark.parametrize("name", SHIPPED_LEVELS)
 @pytest.mark.parametrize("plan", ["par", "naive"])
 def test_every_tip_names_a_codex_concept_and_fits_the_level(scenarios, name, plan):
     scenario = scenarios[name]
     level = scenario.level
-    for record in records(scenario, plan):
-        tip = advise(scenario, record)
+    for _record, tip in tips(scenario, plan):
         assert tip.concept in codex(), tip.concept
         assert tip.text.strip()
         if level.training is None:  # never suggests a decision the level does not offer
@@ -43,17 +51,28 @@ def test_every_tip_names_a_codex_concept_and_fits_the_level(scenarios, name, pla
 
 def test_the_tutorial_points_an_on_demand_run_at_spot(scenarios):
     scenario = scenarios["tutorial"]
-    first = next(records(scenario, "naive"))
+    first, tip = next(tips(scenario, "naive"))
     assert first.decisions.training.pricing == "on-demand"
-    tip = advise(scenario, first)
     assert tip.concept == "spot"
     assert "spot" in tip.text.lower()
+    # ...with the engine's figure for this very month, which is a saving.
+    assert tip.change == "training.pricing" and tip.what_if is not None
+    assert tip.what_if.saving_usd > 0
+    assert f"would have cost {usd(tip.what_if.saving_usd)} less" in tip.text
 
 
-def test_a_clean_par_period_gets_the_finops_loop(scenarios):
-    scenario = scenarios["tutorial"]
-    tip = advise(scenario, next(records(scenario, "par")))
-    assert tip.concept == "finops-phases"
+def test_a_calm_par_period_gets_the_finops_loop(scenarios):
+    calm = [
+        (record, tip)
+        for name in SHIPPED_LEVELS
+        for record, tip in tips(scenarios[name], "par")
+        if tip.concept == "finops-phases"
+    ]
+    assert calm, "some par period in the shipped levels has nothing to fix"
+    for record, tip in calm:
+        assert "FinOps is a loop" in tip.text
+        if tip.text.startswith("A calm"):
+            assert not record.events and record.spend_usd <= record.budget_usd
 
 
 def test_merged_lines_add_up_to_the_bill_largest_first(scenarios):

@@ -19,13 +19,16 @@ from textual.widgets import (
     Tabs,
 )
 
+from finops_tui.content.targets import target_met
 from finops_tui.engine.game import InvalidDecisions, counterfactual, plan_decisions, play
 from finops_tui.engine.level import ScoreComponent
 from finops_tui.engine.state import GameState
 from finops_tui.gameplay.format import (
     KPI_INFO,
+    kpi_against_target,
     kpi_concept,
     kpi_value,
+    met_mark,
     period_name,
     stars,
     target,
@@ -70,8 +73,21 @@ def relevant_kpis(session: GameSession) -> list[str]:
     return scored + [k for k in KPI_INFO if k not in skip]
 
 
-def verdict(score: float, thresholds: tuple[float, float, float]) -> str:
+def against_target(kpi: str, c: ScoreComponent | None, value: float | None) -> str:
+    """A KPI of a run; a scored one precise enough to read as missed when it is, ✓ if met."""
+    if c is None:
+        return metric_text(kpi, value)
+    return kpi_against_target(c, value) + met_mark(c, value)
+
+
+def verdict(score: float, thresholds: tuple[float, float, float], missed: int = 0) -> str:
+    """The debrief's one-line judgement; never "Excellent" beside a missed target."""
     if score >= thresholds[2]:
+        if missed:
+            return (
+                f"Three stars, with {missed} target{'s' if missed > 1 else ''} missed: "
+                "the rows without ✓ below."
+            )
         return "Excellent: a sound FinOps strategy."
     if score >= thresholds[1]:
         return "Good: a few habits away from three stars."
@@ -139,10 +155,15 @@ class DebriefScreen(SeenBeforeLeaving):
         summary = Text()
         summary.append(f"Score {state.score:.1f} / 100  ", style="bold")
         summary.append(stars(state.stars), style="bold")
-        summary.append(f"   {verdict(state.score, level.scoring.stars)}\n")
+        missed = sum(
+            not target_met(c, state.game_kpis.get(c.kpi)) for c in level.scoring.components
+        )
+        summary.append(f"   {verdict(state.score, level.scoring.stars, missed)}\n")
+        owed = state.game_kpis.get("commitment_obligation_usd") or 0.0
         summary.append(
             f"You spent {usd(state.spend_usd)} over {level.turns} {period_name(level)}s "
-            f"for {usd(sum(r.value_usd for r in state.history))} of value."
+            + (f"(and owe {usd(owed)} of commitments still running) " if owed >= 0.5 else "")
+            + f"for {usd(sum(r.value_usd for r in state.history))} of value."
         )
         yield Static(summary, id="debrief-summary", markup=False)
         with Horizontal(id="learning-bar"):
@@ -282,7 +303,7 @@ class DebriefScreen(SeenBeforeLeaving):
             row(
                 ("▸ " if kpi in lens else "") + label,
                 target(c) if c is not None else "",
-                lambda s, kpi=kpi: metric_text(kpi, lens_value(kpi, s)),
+                lambda s, kpi=kpi, c=c: against_target(kpi, c, lens_value(kpi, s)),
                 kpi,
             )
 

@@ -14,12 +14,13 @@ from finops_tui.engine.state import GameState, TurnRecord
 from finops_tui.gameplay.advisor import Tip, advise, frame_tip, large_lines
 from finops_tui.gameplay.codex import entry
 from finops_tui.gameplay.format import period_name, stars, usd
+from finops_tui.gameplay.score_moves import KpiMove, score_moves, score_moves_markdown
 from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
 from finops_tui.ui.widgets.footer import GameFooter
 
 
-def report_summary(state: GameState, record: TurnRecord) -> str:
+def report_summary(state: GameState, record: TurnRecord, period: str = "period") -> str:
     share = record.spend_usd / max(record.budget_usd, 1e-9)
     if record.spend_usd > record.budget_usd:
         verdict = f"OVER budget by {usd(record.spend_usd - record.budget_usd)}"
@@ -31,12 +32,19 @@ def report_summary(state: GameState, record: TurnRecord) -> str:
     )
     if record.turn <= len(state.history):
         scored = state.history[record.turn - 1]
-        text += f"\nScore so far: {scored.score:.1f} / 100 {stars(scored.stars)}"
+        was = state.history[record.turn - 2].score if record.turn > 1 else 0.0
+        moved = scored.score - was
+        text += (
+            f"\nScore so far: {scored.score:.1f} / 100 {stars(scored.stars)} "
+            f"({'+' if moved >= 0 else '-'}{abs(moved):.1f} this {period})"
+        )
     return text
 
 
-def report_markdown(scenario: Scenario, record: TurnRecord) -> str:
-    """Each event and what it did; each large cost line and the decision behind it."""
+def report_markdown(
+    scenario: Scenario, record: TurnRecord, moves: list[KpiMove] | None = None
+) -> str:
+    """Each event and what it did; why the score moved; each large cost line and why."""
     period = period_name(scenario.level)
     lines = ["## What happened", ""]
     if record.events:
@@ -46,6 +54,8 @@ def report_markdown(scenario: Scenario, record: TurnRecord) -> str:
             lines.append(f"- **{event.title}**: {effect}.{more}")
     else:
         lines.append(f"A calm {period}: no events.")
+    if moves:
+        lines += ["", "## Why the score moved", "", score_moves_markdown(moves, period)]
     lines += ["", "## Where the money went", ""]
     for line in large_lines(record):
         waste = f" ({usd(line.wasted_usd)} of it wasted)" if line.wasted_usd >= 1 else ""
@@ -72,7 +82,8 @@ class ReportScreen(LateKeySafe, SeenBeforeLeaving):
         self.scenario = scenario
         self.state = state
         self.record = record
-        self.tip = advise(scenario, record)
+        self.tip = advise(scenario, state, record)
+        self.moves = score_moves(scenario, state, record)
 
     def compose(self) -> ComposeResult:
         level = self.scenario.level
@@ -83,11 +94,17 @@ class ReportScreen(LateKeySafe, SeenBeforeLeaving):
         )
         yield Static(title, classes="status-bar", markup=False)
         with VerticalScroll(id="report-body", classes="reading"):
-            yield Static(report_summary(self.state, self.record), id="report-summary", markup=False)
+            yield Static(
+                report_summary(self.state, self.record, period_name(level)),
+                id="report-summary",
+                markup=False,
+            )
             advisor = Static(tip_text(self.framed_tip()), id="advisor", markup=False)
             advisor.border_title = "Advisor"
             yield advisor
-            yield Markdown(report_markdown(self.scenario, self.record), open_links=False)
+            yield Markdown(
+                report_markdown(self.scenario, self.record, self.moves), open_links=False
+            )
             if finished:
                 yield Static(
                     "That was the last period. Press enter for the debrief.", classes="next"

@@ -16,9 +16,10 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from finops_tui.engine.batch import Fan, forecast_fan
 from finops_tui.engine.decisions import Decisions
-from finops_tui.engine.game import InvalidDecisions, check_decisions, preview_turn
+from finops_tui.engine.game import InvalidDecisions, check_decisions, preview_turn_and_state
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import GameState, Problem, TurnRecord
+from finops_tui.engine.what_if import estimate_after_calm_period
 from finops_tui.gameplay.advisor import breakdown
 from finops_tui.gameplay.fields import FieldSpec, changes, decision_fields, with_decision
 from finops_tui.gameplay.format import period_name, stars
@@ -81,6 +82,11 @@ class TurnScreen(SeenBeforeLeaving):
         self.input_errors: dict[str, str] = {}
         self.problems: list[Problem] = []
         self.estimate: TurnRecord | None = None
+        # What a forecast made now is graded against: next period's spend, if kept.
+        self.next_estimate: float | None = None
+        self.asks_forecast = any(
+            c.kpi == "forecast_accuracy" for c in session.level.scoring.components
+        )
         self._timer: Timer | None = None
         self._estimate_soon = False  # an estimate is queued behind the pending messages
         self.fan: Fan | None = None  # the spread of spend under the last playable draft
@@ -156,15 +162,18 @@ class TurnScreen(SeenBeforeLeaving):
         if state.finished:
             return
         problems: list[Problem] = []
-        estimate = None
+        estimate = calm = None
         if not self.input_errors:
             problems = check_decisions(scenario, state, self.draft)
             if not [p for p in problems if p.key != "budget"]:
-                estimate = preview_turn(scenario, state, self.draft)
+                estimate, calm = preview_turn_and_state(scenario, state, self.draft)
         fan_coming = estimate is not None and (state.turn, self.draft) != self._fan_asked
         if fan_coming:
             self._fan_asked = (state.turn, self.draft)
             self.forecast(scenario, state, self.draft)  # first: it runs while we redraw
+        self.next_estimate = None
+        if calm is not None and self.asks_forecast:  # what the forecast field is graded against
+            self.next_estimate = estimate_after_calm_period(scenario, calm, self.draft)
         self.problems = problems
         self.estimate = estimate
         self._stop_waiting_for_fan()
@@ -289,6 +298,8 @@ class TurnScreen(SeenBeforeLeaving):
                 last_spend=last.spend_usd if last is not None else None,
                 changes=changes(before, self.draft, self.fields),
                 notes=notes,
+                forecast_for=self._forecast_for(),
+                forecast_estimate=self.next_estimate,
             )
         )
         state = session.state
@@ -299,6 +310,12 @@ class TurnScreen(SeenBeforeLeaving):
             f" {level.title} · {period_name(level).capitalize()} {session.turn} of "
             f"{level.turns} · seed {session.seed}{score}{lens}"
         )
+
+    def _forecast_for(self) -> str:
+        """The period the forecast field names, once there is an estimate to show for it."""
+        if not self.asks_forecast or self.estimate is None:
+            return ""
+        return f"{period_name(self.session.level)} {self.session.turn + 1}"
 
     def _show_status(self, text: str) -> None:
         # Unchanged, it is left alone: a repaint of this top line would widen the frame's

@@ -25,6 +25,7 @@ from finops_tui.gameplay.advisor import advise, breakdown, frame_tip
 from finops_tui.gameplay.fields import changes, decision_fields, decision_text
 from finops_tui.gameplay.format import period_name, stars, usd
 from finops_tui.gameplay.roles import lead_metrics
+from finops_tui.gameplay.score_moves import score_moves
 from finops_tui.gameplay.session import GameSession, random_seed
 from finops_tui.ui.screens.report import report_markdown, report_summary, tip_text
 from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
@@ -189,11 +190,17 @@ class WatchScreen(SeenBeforeLeaving):
                 history[-2].decisions if len(history) > 1 else start_decisions(session.scenario)
             )
             decisions.update(decisions_markdown(session, before, record.decisions, record.turn))
-            summary.update(report_summary(session.state, record))
+            summary.update(report_summary(session.state, record, period))
             advisor.display = True
             role = getattr(self.app, "role", "")
-            advisor.update(tip_text(frame_tip(advise(session.scenario, record), role)))
-            what.update(report_markdown(session.scenario, record))
+            advisor.update(
+                tip_text(frame_tip(advise(session.scenario, session.state, record), role))
+            )
+            what.update(
+                report_markdown(
+                    session.scenario, record, score_moves(session.scenario, session.state, record)
+                )
+            )
         self.query_one("#watch-next", Static).update(self._next_line())
         self._show_status()
         self._show_dashboard()
@@ -277,5 +284,5 @@ class WatchScreen(SeenBeforeLeaving):
 
     def codex_topic(self) -> str | None:
         if self.record is not None:
-            return advise(self.session.scenario, self.record).concept
+            return advise(self.session.scenario, self.session.state, self.record).concept
         return "finops-phases"

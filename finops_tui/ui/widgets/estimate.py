@@ -18,6 +18,20 @@ class EstimateView:
     last_spend: float | None = None
     changes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The period a forecast made now is graded against, and its estimate; "" when the
+    # level asks for no forecast.
+    forecast_for: str = ""
+    forecast_estimate: float | None = None
+
+
+def forecast_line(view: EstimateView) -> str:
+    """The estimate of the period the forecast field is graded against."""
+    if view.forecast_estimate is None:
+        return f"Forecast: the last {view.period}; there is no next {view.period} to forecast."
+    return (
+        f"Your forecast is for {view.forecast_for}: about {usd(view.forecast_estimate)} "
+        "if you keep these decisions."
+    )
 
 
 class EstimatePanel(SteadyStatic):
@@ -49,6 +63,9 @@ class EstimatePanel(SteadyStatic):
             text.append(f" (was {usd(view.last_spend)})")
         for note in view.notes:
             text.append("\n" + note)
+        if view.forecast_for:
+            text.append("\n")
+            text.append(forecast_line(view), style="italic")
         text.append("\n")
         if view.changes:
             text.append("Changed: ", style="bold")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from rich.text import Text
 
 from finops_tui.engine.level import ScoreComponent
-from finops_tui.gameplay.format import kpi_value, target
+from finops_tui.gameplay.format import kpi_against_target, met_mark, target
 from finops_tui.gameplay.roles import LeadMetric
 from finops_tui.ui.widgets.fitted_table import FittedTable
 
@@ -64,11 +64,10 @@ class KpiTable(FittedTable):
         self, c: ScoreComponent, kpis: dict[str, float] | None, total: float, mark: str
     ) -> None:
         value = None if kpis is None else kpis.get(c.kpi)
-        met = value is not None and (value >= c.good if c.good > c.bad else value <= c.good)
-        shown = kpi_value(c.kpi, value)
+        shown = kpi_against_target(c, value)
         self.add_row(
             Text(mark + (c.label or c.kpi)),
-            Text(shown + (" ✓" if met else "  "), justify="right"),
+            Text(shown + met_mark(c, value), justify="right"),
             Text(target(c), justify="right"),
             Text(f"{c.weight * 100 / total:.0f}", justify="right"),
             key=c.kpi,
