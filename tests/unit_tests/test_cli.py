@@ -30,7 +30,11 @@ def test_levels_json(capsys):
     assert code == 0
     assert {row["id"] for row in rows} >= {"tutorial", "spot-or-reserved", "sandbox"}
     for row in rows:
-        assert set(row) == {"id", "title", "difficulty", "turns"}
+        assert set(row) == {"id", "title", "difficulty", "turns", "quiz"}
+        assert set(row["quiz"]) == {"basic", "intermediate", "advanced"}
+    counts = {row["id"]: row["quiz"] for row in rows}
+    assert counts["sandbox"] == {"basic": 0, "intermediate": 0, "advanced": 0}
+    assert all(min(n.values()) >= 3 for level, n in counts.items() if level != "sandbox")
     assert rows[0]["id"] == "tutorial"  # easiest first
 
 
