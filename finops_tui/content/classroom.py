@@ -21,7 +21,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from finops_tui.content.csv_safety import safe_dict
 from finops_tui.content.errors import ContentError, describe_validation
 from finops_tui.content.files import atomic_write_text, read_toml
+from finops_tui.content.quiz import MAX_QUIZ_SECONDS, QuizTiming
 from finops_tui.content.saves import SaveStore
 from finops_tui.engine.level import Event
 
@@ -98,6 +99,12 @@ class Control(Model):
     poll: Poll | None = None
     injected: list[Injection] = Field(default_factory=list)
     last_id: int = Field(0, ge=0, description="The last id given to a poll, broadcast or event.")
+    # The end-of-level quiz: no time limit unless the facilitator sets one, plus extra
+    # time for some teams (an accommodation). The teams' games read it as each quiz opens.
+    quiz_seconds: float | None = Field(None, gt=0, le=MAX_QUIZ_SECONDS)
+    quiz_extra_seconds: dict[str, Annotated[float, Field(ge=0, le=MAX_QUIZ_SECONDS)]] = Field(
+        default_factory=dict
+    )
 
     def highest_id(self) -> int:
         """The highest id this control has ever used (also for files written before last_id)."""
@@ -105,6 +112,10 @@ class Control(Model):
         if self.poll is not None:
             ids.append(self.poll.id)
         return max(ids)
+
+    def quiz_timing(self, team: str) -> QuizTiming:
+        """The time `team` has for each quiz question (no limit unless one is set)."""
+        return QuizTiming(self.quiz_seconds, self.quiz_extra_seconds.get(team, 0.0))
 
     def deadline_for(self, team: str) -> float | None:
         if self.deadline is None:

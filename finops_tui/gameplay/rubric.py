@@ -31,22 +31,22 @@ RUBRIC: tuple[RubricItem, ...] = (
     RubricItem(
         "figures",
         "Quotes the game's own figures",
-        "your spend, budget, value, ROI or score, as the game reported them",
+        "your spend, budget, value, ROI or score",
     ),
     RubricItem(
         "practice",
         "Names a practice and what it saved",
-        'e.g. "spot with hourly checkpoints saved $9,000" or "the schedule cut idle spend 60%"',
+        '"the schedule cut idle spend 60%"',
     ),
     RubricItem(
         "value",
         "Speaks of ROI or value",
-        "what the money bought: return on spend, business value, unit cost",
+        "what the money bought, the return, unit cost",
     ),
     RubricItem(
         "ask",
         "Makes an ask",
-        "what you want from them next: funding, a decision, a policy, their support",
+        "what you want from them next (funding, a decision)",
     ),
 )
 
@@ -269,14 +269,15 @@ def check_practice(text: str) -> Check:
             f"names {', '.join(named[:3])}; add what it saved, in dollars or as a share, "
             "in the same sentence",
         )
-    return Check(item, False, f"missing: name a FinOps practice you used, and {item.hint}")
+    return Check(item, False, "missing: name a practice you used and what it saved")
 
 
 def check_value(text: str) -> Check:
     item = RUBRIC[2]
     words = _has_any(text, VALUE_WORDS)
     if words:
-        return Check(item, True, f"speaks of {', '.join(dict.fromkeys(words[:3]))}")
+        shown = ("ROI" if w == "roi" else w for w in dict.fromkeys(words[:3]))
+        return Check(item, True, f"speaks of {', '.join(shown)}")
     return Check(item, False, f"missing: say {item.hint}")
 
 

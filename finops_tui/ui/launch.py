@@ -25,6 +25,7 @@ def play(args: argparse.Namespace) -> int:
         class_link=_class_link(args, player),
         watch=getattr(args, "watch", None),
         keymap=_keymap(args),
+        quiz_timing=_quiz_timing(args),
     )
     # Everything loaded so far (Textual, pydantic, numpy, the level) lives as long as the
     # app: frozen, the collector no longer walks it (see ui.app.tidy_memory).
@@ -72,6 +73,15 @@ def _keymap(args: argparse.Namespace):
     if getattr(args, "class_dir", None) and not named:
         return None
     return load_keymap(FinOpsApp, named)
+
+
+def _quiz_timing(args: argparse.Namespace):
+    """`--quiz-seconds S [--quiz-extra-seconds S]`: a time per quiz question (none by default)."""
+    from finops_tui.content.quiz import QuizTiming
+
+    seconds = getattr(args, "quiz_seconds", None)
+    extra = getattr(args, "quiz_extra_seconds", 0.0) or 0.0
+    return QuizTiming(seconds, extra if seconds is not None else 0.0)
 
 
 def _store(saves_dir: str | None) -> SaveStore:
