@@ -17,8 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from finops_tui.engine.level import QUIZ_TIERS, Level, QuizQuestion
 
@@ -94,6 +95,33 @@ def question_key(q: QuizQuestion) -> str:
     """
     blob = json.dumps([q.question, q.choices, q.answer], ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+class SavedAnswer(Protocol):
+    """An answer as a save keeps it (content.saves.QuizRecord)."""
+
+    @property
+    def key(self) -> str | None: ...
+
+    @property
+    def choice(self) -> int | None: ...
+
+
+def matched_answers(quiz: Sequence[QuizQuestion], saved: Iterable[SavedAnswer]) -> list[QuizAnswer]:
+    """Saved answers matched to the level's questions by their key, in the order given.
+
+    An answer whose question the level no longer has, or has reworded since (its key
+    differs), or from a save older than keys, is left out: never read as an answer to
+    another question. Right or wrong is read from the level, not from the save.
+    """
+    keys = {question_key(q): i for i, q in enumerate(quiz)}
+    out = []
+    for a in saved:
+        i = keys.get(a.key or "")
+        if i is None or (a.choice is not None and a.choice >= len(quiz[i].choices)):
+            continue
+        out.append(QuizAnswer(i, a.choice, a.choice is not None and a.choice == quiz[i].answer))
+    return out
 
 
 # --- answering -----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from finops_tui.content.quiz import (
     QuizAnswer,
     answer,
     choice_order,
+    matched_answers,
     next_question,
     question_key,
     question_order,
@@ -99,15 +100,7 @@ class GameSession:
         differs), or a save's answer from before keys existed, is set aside: never read
         as an answer to another question.
         """
-        keys = {question_key(q): i for i, q in enumerate(self.level.quiz)}
-        out = []
-        for a in self.learning.quiz:
-            i = keys.get(a.key or "")
-            if i is None or (a.choice is not None and a.choice >= len(self.level.quiz[i].choices)):
-                continue
-            correct = a.choice == self.level.quiz[i].answer if a.choice is not None else False
-            out.append(QuizAnswer(i, a.choice, correct))
-        return out
+        return matched_answers(self.level.quiz, self.learning.quiz)
 
     def quiz_set_aside(self) -> int:
         """How many saved answers no longer match a question of the level's quiz."""
