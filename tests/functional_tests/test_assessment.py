@@ -9,12 +9,14 @@ import dataclasses
 import pytest
 from textual.widgets import OptionList, TextArea
 
+from finops_tui.content.classroom import ClassDir, Control
 from finops_tui.content.quiz import QuizTiming
 from finops_tui.content.saves import SaveStore
 from finops_tui.engine import plan_decisions, play
 from finops_tui.gameplay.rubric import RUBRIC
 from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.app import create_app
+from finops_tui.ui.classroom.link import ClassLink
 from finops_tui.ui.screens.debrief import DebriefScreen
 from finops_tui.ui.screens.quiz import QuizScreen
 from finops_tui.ui.screens.written import JustificationScreen
@@ -197,3 +199,12 @@ async def test_the_rubric_shows_before_writing_and_a_checklist_after(tmp_path, f
         saved = store.load(app.session.save_path)[2]
         assert saved.justification == words  # markup kept as typed text
         assert saved.rubric == {"figures": True, "practice": True, "value": False, "ask": False}
+
+
+def test_a_class_game_takes_its_quiz_time_from_the_class(tmp_path):
+    class_dir = ClassDir(tmp_path)
+    class_dir.write_control(Control(quiz_seconds=45.0, quiz_extra_seconds={"blue": 15.0}))
+    app = create_app(class_link=ClassLink(class_dir, "blue"), quiz_timing=QuizTiming(5.0))
+    assert app.quiz_timing().limit == 60.0  # the class's, not the command line's
+    class_dir.write_control(class_dir.control().model_copy(update={"quiz_seconds": None}))
+    assert app.quiz_timing().limit is None  # read again as each quiz opens

@@ -239,3 +239,16 @@ def test_results_csv_neutralises_formulas_and_keeps_numbers(tmp_path, scenarios)
     (row,) = csv.DictReader(path.open(encoding="utf-8", newline=""))
     assert row["justification"] == "'" + evil
     assert float(row["net_value_usd"]) == state.game_kpis["net_value_usd"]  # a number, maybe < 0
+
+
+def test_the_facilitator_sets_quiz_time_and_extra_time_per_team(tmp_path):
+    class_dir = ClassDir(tmp_path)
+    assert class_dir.control().quiz_timing("blue").limit is None  # no clock by default
+    control = class_dir.write_control(Control(quiz_seconds=60.0, quiz_extra_seconds={"blue": 30.0}))
+    read = ClassDir(tmp_path).control()  # another process reads what was written
+    assert read.quiz_timing("blue").limit == 90.0
+    assert read.quiz_timing("red").limit == 60.0
+    assert control.quiz_timing("blue") == read.quiz_timing("blue")
+    for bad in ({"quiz_seconds": 0}, {"quiz_seconds": 1e9}, {"quiz_extra_seconds": {"a": -1}}):
+        with pytest.raises(ValueError):
+            Control(**bad)
