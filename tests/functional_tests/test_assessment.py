@@ -45,6 +45,14 @@ async def open_quiz(pilot, scenario, state, learning=None) -> QuizScreen:
     return app.screen
 
 
+async def go_on(pilot, screen: QuizScreen) -> None:
+    """Enter once the explanation is on screen (a key typed ahead of it waits), then wait
+    for the next question or the summary."""
+    await wait_for(lambda: screen._shown_at is not None, what="the explanation drawn")
+    await pilot.press("enter")
+    await wait_for(lambda: screen.given is None, what="the next question")
+
+
 def shown_choices(screen: QuizScreen) -> list[str]:
     options = screen.query_one(OptionList)
     return [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
@@ -68,8 +76,7 @@ async def test_a_learner_who_answers_well_reaches_advanced(tmp_path, finished) -
             await pilot.press(str(place + 1))
             await wait_for(lambda: screen.given is not None, what="the answer")
             assert screen.given.correct
-            await pilot.press("enter")
-            await wait_for(lambda: screen.given is None, what="the next question")
+            await go_on(pilot, screen)
         assert tiers == ["Basic", "Intermediate", "Advanced", "Advanced", "Advanced"]
         summary = str(screen.query_one("#quiz-feedback").source)
         assert "5 of 5 right" in summary and "**By concept:**" in summary
@@ -108,8 +115,8 @@ async def test_the_footer_offers_only_the_choices_on_screen(tmp_path, finished) 
             await pilot.pause()
             assert screen.given is None
             right = screen.order.index(scenario.level.quiz[screen.question].answer)
-            await pilot.press(str(right + 1), "enter")
-            await wait_for(lambda: screen.given is None, what="the next question")
+            await pilot.press(str(right + 1))
+            await go_on(pilot, screen)
         counts = [len(scenario.level.quiz[a.question].choices) for a in app.session.quiz_answers()]
         assert counts == [3, 4]  # basic, then (right) intermediate
 
@@ -124,8 +131,8 @@ async def test_the_order_is_the_learners_the_same_on_a_replay_and_new_on_a_retak
         await pilot.pause()
         screen = await open_quiz(pilot, scenario, state)
         first = (screen.question, shown_choices(screen))
-        await pilot.press("1", "enter")
-        await pilot.pause()
+        await pilot.press("1")
+        await go_on(pilot, screen)
         learning = app.session.learning
     # The save loaded again (another app, another process would do the same): same order.
     again = create_app(store=SaveStore(tmp_path / "other"), animate=False)
@@ -165,10 +172,12 @@ async def test_no_clock_by_default_and_a_facilitators_time_runs_out(tmp_path, fi
         saved = SaveStore(tmp_path / "timed").load(timed.session.save_path)[2]
         assert saved.quiz[-1].timed_out is True and saved.quiz[-1].choice is None
         # The next question starts its own clock; it is tier 1 again (time-out is wrong).
+        # (Enter counts once the explanation is on screen: a key typed ahead of it waits.)
+        await wait_for(lambda: screen._shown_at is not None, what="the explanation drawn")
         await pilot.press("enter")
-        await wait_for(lambda: screen.given is None, what="the next question")
+        await wait_for(lambda: screen.question != saved.quiz[-1].question, what="the next one")
         assert scenario.level.quiz[screen.question].level == 1
-        assert screen.seconds_left is not None
+        assert screen.timing.limit == 1.0  # its own clock (it may have run out again by now)
 
 
 async def test_the_rubric_shows_before_writing_and_a_checklist_after(tmp_path, finished) -> None:
