@@ -30,6 +30,7 @@ from finops_tui.content.quiz import (
 )
 from finops_tui.engine.level import QuizQuestion
 from finops_tui.gameplay.codex import entry
+from finops_tui.gameplay.roles import ROLES
 from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
@@ -175,7 +176,9 @@ class QuizScreen(LateKeySafe, SeenBeforeLeaving):
         q = self.session.level.quiz[self.question]
         self.order = self.session.choice_order(self.question)
         text = Text()
-        text.append(f"{DIFFICULTY[q.level]} · {entry(q.concept).title}\n", style="dim")
+        roles = ", ".join(ROLES[r].name for r in q.roles)
+        heading = f"{DIFFICULTY[q.level]} · {entry(q.concept).title}"
+        text.append(heading + (f" · for {roles}" if roles else "") + "\n", style="dim")
         text.append(q.question, style="bold")
         self.query_one("#quiz-question", Static).update(text)
         choices.display = True
