@@ -15,7 +15,13 @@ def levels(args: argparse.Namespace) -> int:
     infos = list_levels()
     if args.json:
         rows = [
-            {"id": i.id, "title": i.title, "difficulty": i.difficulty, "turns": i.turns}
+            {
+                "id": i.id,
+                "title": i.title,
+                "difficulty": i.difficulty,
+                "turns": i.turns,
+                "quiz": i.quiz,
+            }
             for i in infos
         ]
         print(json.dumps(rows, indent=2))

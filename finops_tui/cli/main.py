@@ -70,6 +70,28 @@ def fraction(text: str) -> float:
     return value
 
 
+def quiz_seconds(text: str) -> float:
+    """Seconds for each quiz question: above 0, at most an hour."""
+    return _seconds(text, low=0.0, open_low=True)
+
+
+def quiz_extra_seconds(text: str) -> float:
+    """Extra seconds for one learner on each question: 0 to an hour."""
+    return _seconds(text, low=0.0, open_low=False)
+
+
+def _seconds(text: str, low: float, open_low: bool) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    above = value > low if open_low else value >= low
+    if not (above and value <= 3600):
+        bound = "above 0" if open_low else "0 or more"
+        raise argparse.ArgumentTypeError(f"expected seconds {bound} and at most 3600, got {text!r}")
+    return value
+
+
 def player(text: str) -> str:
     """A player or team name: the rules of save names (letters, digits, spaces, - _ .)."""
     from finops_tui.content.errors import ContentError
@@ -117,6 +139,20 @@ def _add_play(sub: Subparsers) -> None:
     play.add_argument("--class-dir", metavar="DIR", help="play as a team of a hosted class")
     play.add_argument(
         "--watch", metavar="PLAN", help="watch a plan (par, naive or a file) play turn by turn"
+    )
+    play.add_argument(
+        "--quiz-seconds",
+        type=quiz_seconds,
+        default=None,
+        metavar="S",
+        help="time for each quiz question (default: no time limit)",
+    )
+    play.add_argument(
+        "--quiz-extra-seconds",
+        type=quiz_extra_seconds,
+        default=0.0,
+        metavar="S",
+        help="extra time for this learner on each question, with --quiz-seconds",
     )
     play.add_argument(
         "--saves-dir", metavar="DIR", help="where saves go (default: saves/, or $FINOPS_TUI_SAVES)"

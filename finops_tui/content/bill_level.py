@@ -145,7 +145,7 @@ def bill_level(summary: BillSummary, level_id: str, keep_names: bool = False) ->
             ]
         },
         "scoring": {"stars": [40, 60, 80], "components": SCORING},
-        "quiz": [_allocation_question(tagging)],
+        # No quiz: a level made from a bill is a sandbox (a quiz bank needs three tiers).
         "start": {"inference": naive_inference, "practices": _today_practices(tagging)},
         "plans": {
             "naive": {
@@ -362,23 +362,6 @@ def _debrief(s: BillSummary) -> str:
         "* Effective cost, not billed cost, is what each choice really cost: commitments"
         " are spread over the usage they cover.\n"
     )
-
-
-def _allocation_question(tagging: float) -> dict:
-    shares = sorted({round(tagging, 2), 0.0, 0.5, 1.0})
-    while len(shares) < 4:
-        shares.append(round(shares[-1] / 2, 3))
-    shares = sorted(set(shares))[:4]
-    if round(tagging, 2) not in shares:
-        shares[-1] = round(tagging, 2)
-        shares.sort()
-    return {
-        "question": "In your bill, what share of spend had an owner (a tag)?",
-        "choices": [f"{share:.0%}" for share in shares],
-        "answer": shares.index(round(tagging, 2)),
-        "explanation": "Untagged spend cannot be shown back to a team: nobody owns it.",
-        "concept": "allocation",
-    }
 
 
 def write_bill_level(

@@ -21,7 +21,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -29,8 +29,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from finops_tui.content.csv_safety import safe_dict
 from finops_tui.content.errors import ContentError, describe_validation
 from finops_tui.content.files import atomic_write_text, read_toml
-from finops_tui.content.saves import SaveStore
-from finops_tui.engine.level import Event
+from finops_tui.content.quiz import (
+    COURSE_CONCEPTS,
+    MAX_QUIZ_SECONDS,
+    QuizTiming,
+    concept_results,
+    highest_tier_reached,
+    matched_answers,
+)
+from finops_tui.content.saves import SaveFile, SaveStore
+from finops_tui.engine.level import Event, Level
 
 TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 RESERVED_USERS = frozenset({"facilitator", "projector", "root", "admin"})
@@ -125,6 +133,12 @@ class Control(Model):
     injected: list[Injection] = Field(default_factory=list)
     last_id: int = Field(0, ge=0, description="The last id given to a poll, broadcast or event.")
     activity: LiveActivity | None = None
+    # The end-of-level quiz: no time limit unless the facilitator sets one, plus extra
+    # time for some teams (an accommodation). The teams' games read it as each quiz opens.
+    quiz_seconds: float | None = Field(None, gt=0, le=MAX_QUIZ_SECONDS)
+    quiz_extra_seconds: dict[str, Annotated[float, Field(ge=0, le=MAX_QUIZ_SECONDS)]] = Field(
+        default_factory=dict
+    )
 
     def highest_id(self) -> int:
         """The highest id this control has ever used (also for files written before last_id)."""
@@ -134,6 +148,10 @@ class Control(Model):
         if self.activity is not None:
             ids.append(self.activity.id)
         return max(ids)
+
+    def quiz_timing(self, team: str) -> QuizTiming:
+        """The time `team` has for each quiz question (no limit unless one is set)."""
+        return QuizTiming(self.quiz_seconds, self.quiz_extra_seconds.get(team, 0.0))
 
     def deadline_for(self, team: str) -> float | None:
         if self.deadline is None:
@@ -375,9 +393,10 @@ def results_rows(class_dir: ClassDir) -> list[dict[str, object]]:
         good = [e for e in store.list() if e.problem is None]
         row: dict[str, object] = {"team": team}
         save = None
+        scenario = None
         if good:
             latest = max(good, key=lambda e: (e.turn, e.autosave))
-            _, state, save = store.load(latest.path)
+            scenario, state, save = store.load(latest.path)
             row.update(
                 level=save.level,
                 seed=save.seed,
@@ -391,15 +410,57 @@ def results_rows(class_dir: ClassDir) -> list[dict[str, object]]:
         else:
             row["problem"] = "; ".join(e.problem or "" for e in store.list()) or "no save yet"
         # What the team wrote after its debrief is kept in its save.
-        quiz = [q.model_dump() for q in save.quiz] if save is not None else []
-        row["quiz_score"] = (
-            round(sum(bool(q.get("correct")) for q in quiz) / len(quiz), 3) if quiz else None
-        )
+        quiz = [q.model_dump(exclude_none=True) for q in save.quiz] if save is not None else []
+        row.update(quiz_columns(scenario.level if scenario else None, save))
         row["quiz_answers"] = json.dumps(quiz)
         row["justification"] = save.justification if save is not None else ""
+        row.update(rubric_columns(save))
         row["reflections"] = json.dumps(dict(save.reflections) if save is not None else {})
         rows.append(row)
     return rows
+
+
+QUIZ_TIERS_SHOWN = {0: "", 1: "basic", 2: "intermediate", 3: "advanced"}
+QUIZ_CONCEPT_COLUMNS = tuple(f"quiz_{c}" for c in COURSE_CONCEPTS)
+RUBRIC_COLUMNS = ("rubric_figures", "rubric_practice", "rubric_value", "rubric_ask")
+
+
+def quiz_columns(level: Level | None, save: SaveFile | None) -> dict[str, object]:
+    """The quiz per learner: the share right, the hardest tier reached, and per course
+    concept "right of asked" (answers to questions the level has changed are set aside)."""
+    answers = matched_answers(level.quiz, save.quiz) if level is not None and save else []
+    columns: dict[str, object] = dict.fromkeys(QUIZ_CONCEPT_COLUMNS, "")
+    columns["quiz_score"] = (
+        round(sum(a.correct for a in answers) / len(answers), 3) if answers else None
+    )
+    columns["quiz_tier"] = QUIZ_TIERS_SHOWN[highest_tier_reached(level, answers)] if answers else ""
+    columns["quiz_set_aside"] = len(save.quiz) - len(answers) if save is not None else 0
+    for concept, (right, asked) in concept_results(level.quiz, answers).items() if answers else ():
+        columns[f"quiz_{concept}"] = f"{right} of {asked}"
+    return columns
+
+
+def quiz_concept_totals(rows: list[dict[str, object]]) -> dict[str, tuple[int, int]]:
+    """The class's quiz per course concept, (right, asked) over every learner's row:
+    what a class report shows beside each learner's own columns."""
+    totals = {c: [0, 0] for c in COURSE_CONCEPTS}
+    for row in rows:
+        for concept in COURSE_CONCEPTS:
+            cell = str(row.get(f"quiz_{concept}") or "")
+            right, _, asked = cell.partition(" of ")
+            if right.isdigit() and asked.isdigit():
+                totals[concept][0] += int(right)
+                totals[concept][1] += int(asked)
+    return {c: (r, a) for c, (r, a) in totals.items() if a}
+
+
+def rubric_columns(save: SaveFile | None) -> dict[str, str]:
+    """The justification's checklist as saved with it: yes or no per item ("" if none)."""
+    rubric = save.rubric if save is not None else {}
+    return {
+        column: ("" if not rubric else "yes" if rubric.get(column.split("_", 1)[1]) else "no")
+        for column in RUBRIC_COLUMNS
+    }
 
 
 def export_results(class_dir: ClassDir, path: Path) -> int:
@@ -409,7 +470,8 @@ def export_results(class_dir: ClassDir, path: Path) -> int:
 
     rows = results_rows(class_dir)
     columns = ["team", "level", "seed", "turn", "finished", "score", "stars", "spend_usd"]
-    columns += [*RESULT_KPIS, "quiz_score", "quiz_answers", "justification", "reflections"]
+    columns += [*RESULT_KPIS, "quiz_score", "quiz_tier", *QUIZ_CONCEPT_COLUMNS, "quiz_set_aside"]
+    columns += ["quiz_answers", "justification", *RUBRIC_COLUMNS, "reflections"]
     columns += ["problem"]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")

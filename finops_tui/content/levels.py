@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -12,6 +12,7 @@ import finops_tui
 from finops_tui.content.catalog import shipped_catalog
 from finops_tui.content.errors import ContentError, describe_validation
 from finops_tui.content.files import read_toml
+from finops_tui.content.quiz import bank_problems, tier_counts
 from finops_tui.engine.catalog import Catalog
 from finops_tui.engine.game import (
     InvalidDecisions,
@@ -47,6 +48,7 @@ class LevelInfo:
     difficulty: str
     turns: int
     path: Path
+    quiz: dict[str, int] = field(default_factory=dict)  # questions per tier
 
 
 def level_paths() -> list[Path]:
@@ -65,7 +67,11 @@ def list_levels() -> list[LevelInfo]:
             level = load_level(path, check_plans=False)
         except ContentError:
             continue
-        infos.append(LevelInfo(level.id, level.title, level.difficulty, level.turns, path))
+        infos.append(
+            LevelInfo(
+                level.id, level.title, level.difficulty, level.turns, path, tier_counts(level.quiz)
+            )
+        )
     return sorted(infos, key=lambda i: (DIFFICULTY_ORDER[i.difficulty], i.turns, i.id))
 
 
@@ -96,7 +102,8 @@ def load_level(path: Path, catalog: Catalog | None = None, check_plans: bool = T
         level = Level.model_validate(data)
     except ValidationError as exc:
         raise ContentError(describe_validation(path, exc)) from None
-    problems = _cross_checks(path, level, catalog or shipped_catalog(), check_plans)
+    problems = [f"{path}: {p}" for p in bank_problems(level.quiz)]
+    problems += _cross_checks(path, level, catalog or shipped_catalog(), check_plans)
     if problems:
         raise ContentError(problems)
     return level

@@ -322,18 +322,44 @@ class Scoring(Strict):
         return v
 
 
+# The course's concepts a quiz question checks (the Evaluate phase reports on each).
+CourseConcept = Literal[
+    "finops",
+    "ai-lifecycle",
+    "cost-optimization",
+    "roi",
+    "resource-allocation",
+    "scalability",
+    "financial-accountability",
+    "collaboration",
+]
+# The roles a question speaks to when it is role-specific (the ids of the role lenses).
+QuizRole = Literal["it", "finance", "data-science"]
+QUIZ_TIERS: dict[int, str] = {1: "basic", 2: "intermediate", 3: "advanced"}
+
+
 class QuizQuestion(Strict):
     question: str
     choices: list[str] = Field(min_length=2, max_length=6)
     answer: Annotated[int, Field(ge=0)]
     explanation: str
-    concept: str = ""
-    level: Annotated[int, Field(ge=1, le=3)] = Field(1, description="1 basic .. 3 advanced.")
+    concept: str = Field("", description="The codex entry the explanation links to.")
+    level: Annotated[int, Field(ge=1, le=3)] = Field(
+        1, description="The tier: 1 basic, 2 intermediate, 3 advanced."
+    )
+    course: list[CourseConcept] = Field(
+        min_length=1, description="The course concepts the question checks."
+    )
+    roles: list[QuizRole] = Field(
+        default_factory=list, description="Roles it speaks to, if role-specific; empty: all."
+    )
 
     @model_validator(mode="after")
     def _answer_in_range(self) -> QuizQuestion:
         if self.answer >= len(self.choices):
             raise ValueError("answer must be the index of one of the choices")
+        if len({c.strip().casefold() for c in self.choices}) != len(self.choices):
+            raise ValueError("choices must all differ (they are shuffled for each learner)")
         return self
 
 

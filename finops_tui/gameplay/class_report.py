@@ -19,6 +19,7 @@ from pathlib import Path
 from finops_tui.content.classroom import ClassDir, check_team_name
 from finops_tui.content.errors import ContentError
 from finops_tui.content.files import atomic_write_text
+from finops_tui.content.quiz import COURSE_CONCEPTS, matched_answers
 from finops_tui.content.saves import SaveEntry, SaveStore
 from finops_tui.gameplay.codex import entry
 from finops_tui.gameplay.course import Course, PollActivity
@@ -93,10 +94,12 @@ def _team_games(class_dir: ClassDir, team: str, problems: list[str]) -> dict[str
             problems.extend(exc.problems)
             continue
         quiz_bank = scenario.level.quiz
+        # Answers are matched to questions by key: an old or reworded one is left out,
+        # never read as the answer to another question.
         quiz = [
-            (quiz_bank[q.question].concept or "general", q.correct)
-            for q in save.quiz
-            if q.question < len(quiz_bank)
+            (concept, a.correct)
+            for a in matched_answers(quiz_bank, save.quiz)
+            for concept in quiz_bank[a.question].course
         ]
         games[level_id] = TeamGame(
             level=level_id,
@@ -473,6 +476,9 @@ def _poll_options(course: Course, step: LogEntry) -> list[str]:
 
 
 def _concept_title(concept: str) -> str:
+    """The course's name for a concept (the codex's for anything else)."""
+    if concept in COURSE_CONCEPTS:
+        return COURSE_CONCEPTS[concept]
     return entry(concept).title if concept != "general" else "General"
 
 

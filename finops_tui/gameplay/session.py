@@ -10,14 +10,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from finops_tui.content.quiz import QuizAnswer, answer, next_question
+from finops_tui.content.quiz import (
+    QuizAnswer,
+    answer,
+    choice_order,
+    matched_answers,
+    next_question,
+    question_key,
+    question_order,
+    shuffle_salt,
+)
 from finops_tui.content.saves import Learning, QuizRecord
+from finops_tui.content.saves.format import MAX_QUIZ_ATTEMPT
 from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.game import InvalidDecisions, new_game, resolve_turn, start_decisions
 from finops_tui.engine.level import Level
 from finops_tui.engine.rng import MAX_SEED
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import GameState, Problem, TurnRecord
+from finops_tui.gameplay.rubric import Feedback, game_figures, justification_feedback
 
 
 def random_seed() -> int:
@@ -83,27 +94,49 @@ class GameSession:
     # -- after the debrief: the quiz and the writing ----------------------------------
 
     def quiz_answers(self) -> list[QuizAnswer]:
-        """The quiz answered so far (answers to questions the level no longer has are dropped)."""
-        quiz = self.level.quiz
-        return [
-            QuizAnswer(a.question, a.choice, a.correct)
-            for a in self.learning.quiz
-            if a.question < len(quiz) and a.choice < len(quiz[a.question].choices)
-        ]
+        """The quiz answered so far, each matched to the level's question by its key.
+
+        An answer whose question the level no longer has, or has reworded since (its key
+        differs), or a save's answer from before keys existed, is set aside: never read
+        as an answer to another question.
+        """
+        return matched_answers(self.level.quiz, self.learning.quiz)
+
+    def quiz_set_aside(self) -> int:
+        """How many saved answers no longer match a question of the level's quiz."""
+        return len(self.learning.quiz) - len(self.quiz_answers())
+
+    @property
+    def quiz_salt(self) -> str:
+        """What this learner's order of choices is drawn from: all of it is in the save."""
+        return shuffle_salt(self.level.id, self.seed, self.player, self.learning.quiz_attempt)
 
     def next_quiz_question(self) -> int | None:
         """The next question to ask (it adapts to the answers so far); None when done."""
-        return next_question(self.level, self.quiz_answers())
+        order = question_order(self.level, self.quiz_salt)
+        return next_question(self.level, self.quiz_answers(), order)
 
-    def answer_quiz(self, question: int, choice: int) -> QuizAnswer:
-        """Record an answer; ValueError for a choice the question does not have."""
+    def choice_order(self, question: int) -> list[int]:
+        """The question's choices in the order this learner sees them (indices into choices)."""
+        return choice_order(self.level.quiz[question], self.quiz_salt)
+
+    def answer_quiz(self, question: int, choice: int | None) -> QuizAnswer:
+        """Record an answer (None: the time ran out); ValueError for a missing choice."""
         given = answer(self.level, question, choice)
-        record = QuizRecord(question=given.question, choice=given.choice, correct=given.correct)
+        record = QuizRecord(
+            question=given.question,
+            key=question_key(self.level.quiz[question]),
+            choice=given.choice,
+            correct=given.correct,
+            timed_out=True if given.timed_out else None,
+        )
         self.learning = self.learning.model_copy(update={"quiz": [*self.learning.quiz, record]})
         return given
 
     def restart_quiz(self) -> None:
-        self.learning = self.learning.model_copy(update={"quiz": []})
+        """Take the quiz again: no answers, and the choices in a new order."""
+        attempt = min(self.learning.quiz_attempt + 1, MAX_QUIZ_ATTEMPT)
+        self.learning = self.learning.model_copy(update={"quiz": [], "quiz_attempt": attempt})
 
     def write(
         self, justification: str | None = None, reflections: dict[str, str] | None = None
@@ -112,6 +145,15 @@ class GameSession:
         update: dict[str, object] = {}
         if justification is not None:
             update["justification"] = justification
+            # The checklist the learner was shown is kept with the text it was about.
+            update["rubric"] = (
+                self.justification_feedback(justification).record() if justification else {}
+            )
         if reflections is not None:
             update["reflections"] = {k: v for k, v in reflections.items() if v.strip()}
         self.learning = self.learning.model_copy(update=update)
+
+    def justification_feedback(self, text: str | None = None) -> Feedback:
+        """The rubric's checklist for `text` (by default, the justification kept so far)."""
+        text = self.learning.justification if text is None else text
+        return justification_feedback(text, game_figures(self.state))

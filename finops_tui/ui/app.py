@@ -18,6 +18,7 @@ from textual.widgets import Markdown
 from finops_tui.content.errors import ContentError
 from finops_tui.content.files import read_toml
 from finops_tui.content.levels import LevelInfo, list_levels, load_scenario
+from finops_tui.content.quiz import QuizTiming
 from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.level import Plan
 from finops_tui.engine.scenario import Scenario
@@ -100,8 +101,10 @@ class FinOpsApp(HostedApp, RemoveScreensOnceMounted, App[None]):
         class_link: Any = None,
         watch: tuple[str, Plan, list[Decisions], int] | None = None,
         keymap: KeymapStatus | None = None,
+        quiz_timing: QuizTiming | None = None,
     ) -> None:
         super().__init__()
+        self.quiz_timing_setting = quiz_timing or QuizTiming()  # `play --quiz-seconds`
         self.keymap_status = keymap  # the player's keymap file: applied on mount, shown in help
         self.watch_plan = watch  # (name, plan, its decisions, seed): `play --watch`
         self.class_link = class_link
@@ -457,6 +460,14 @@ class FinOpsApp(HostedApp, RemoveScreensOnceMounted, App[None]):
             return "; ".join(problems)
         return None
 
+    def quiz_timing(self) -> QuizTiming:
+        """Time per quiz question: the class's, as its facilitator set it, else this
+        session's (`play --quiz-seconds`); no limit unless one of them set one."""
+        if self.class_link is not None:
+            self.class_link.read()
+            return self.class_link.control.quiz_timing(self.class_link.team)
+        return self.quiz_timing_setting
+
     def has_saves(self, unfinished: bool = False) -> bool:
         if self.store is None:
             return False
@@ -608,6 +619,7 @@ def create_app(
     class_link: Any = None,
     watch: str | None = None,
     keymap: KeymapStatus | None = None,
+    quiz_timing: QuizTiming | None = None,
 ) -> FinOpsApp:
     """The app, on the title screen, or straight into `level` (an id or a path).
 
@@ -634,4 +646,5 @@ def create_app(
         class_link=class_link,
         watch=watching,
         keymap=keymap,
+        quiz_timing=quiz_timing,
     )

@@ -17,6 +17,7 @@ def play(args: argparse.Namespace) -> int:
     # A bad level or name raises ContentError before the terminal is taken over; the CLI
     # prints its problems and exits 1.
     player = player_name(getattr(args, "player", "") or "")
+    quiz_timing = _quiz_timing(args)
     app = create_app(
         level=getattr(args, "level", None),
         seed=getattr(args, "seed", None),
@@ -26,6 +27,7 @@ def play(args: argparse.Namespace) -> int:
         class_link=_class_link(args, player),
         watch=getattr(args, "watch", None),
         keymap=_keymap(args),
+        quiz_timing=quiz_timing,
     )
     # Everything loaded so far (Textual, pydantic, numpy, the level) lives as long as the
     # app: frozen, the collector no longer walks it (see ui.app.tidy_memory).
@@ -79,6 +81,20 @@ def _keymap(args: argparse.Namespace):
     if getattr(args, "class_dir", None) and not named:
         return None
     return load_keymap(FinOpsApp, named)
+
+
+def _quiz_timing(args: argparse.Namespace):
+    """`--quiz-seconds S [--quiz-extra-seconds S]`: a time per quiz question (none by default)."""
+    from finops_tui.content.errors import ContentError
+    from finops_tui.content.quiz import QuizTiming
+
+    seconds = getattr(args, "quiz_seconds", None)
+    extra = getattr(args, "quiz_extra_seconds", 0.0) or 0.0
+    if extra and seconds is None:
+        raise ContentError(
+            ["--quiz-extra-seconds: extra time needs a time per question: add --quiz-seconds S"]
+        )
+    return QuizTiming(seconds, extra)
 
 
 def _store(saves_dir: str | None) -> SaveStore:

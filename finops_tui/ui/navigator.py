@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from finops_tui.content.quiz import QuizTiming
     from finops_tui.content.saves import SaveStore
     from finops_tui.engine.decisions import Decisions
     from finops_tui.engine.level import Plan
@@ -71,6 +72,8 @@ class Navigator(Protocol):
     def save_problem(self, session: GameSession) -> str | None: ...
 
     def save_learning(self, session: GameSession) -> str | None: ...
+
+    def quiz_timing(self) -> QuizTiming: ...
 
     def save_game_as(self, session: GameSession) -> None: ...
 

@@ -13,10 +13,14 @@ from finops_tui.content.classroom import (
     TeamStatus,
     check_team_name,
     export_results,
+    quiz_concept_totals,
+    results_rows,
 )
 from finops_tui.content.errors import ContentError
-from finops_tui.content.saves import SaveStore
+from finops_tui.content.quiz import COURSE_CONCEPTS, concept_results, question_key
+from finops_tui.content.saves import QuizRecord, SaveStore
 from finops_tui.engine import plan_decisions, play
+from finops_tui.gameplay.session import GameSession
 
 
 def test_a_class_keeps_its_level_and_seed(tmp_path):
@@ -85,10 +89,11 @@ def test_results_export_replays_each_teams_save(tmp_path, scenarios):
     class_dir = ClassDir(tmp_path)
     class_dir.create(ClassSettings(level="tutorial", seed=2))
     state = play(scenario, 2, plan_decisions(scenario, scenario.level.plans["par"]))
+    quiz = scenario.level.quiz
     learning = {
         "quiz": [
-            {"question": 0, "choice": 1, "correct": True},
-            {"question": 1, "choice": 0, "correct": False},
+            {"question": 0, "key": question_key(quiz[0]), "choice": 1, "correct": True},
+            {"question": 1, "key": question_key(quiz[1]), "choice": 0, "correct": False},
         ],
         "justification": "Spot, tagged.",
     }
@@ -101,6 +106,42 @@ def test_results_export_replays_each_teams_save(tmp_path, scenarios):
     assert rows["blue"]["justification"] == "Spot, tagged."
     assert float(rows["blue"]["quiz_score"]) == 0.5
     assert rows["empty"]["problem"] == "no save yet"
+
+
+def test_results_show_each_learners_quiz_by_concept_and_the_rubric(tmp_path, scenarios):
+    scenario = scenarios["tutorial"]
+    quiz = scenario.level.quiz
+    class_dir = ClassDir(tmp_path)
+    class_dir.create(ClassSettings(level="tutorial", seed=2))
+    state = play(scenario, 2, plan_decisions(scenario, scenario.level.plans["par"]))
+    session = GameSession(scenario, state, "blue")
+    right = [i for i, q in enumerate(quiz) if "cost-optimization" in q.course][:2]
+    for i in right:
+        session.answer_quiz(i, quiz[i].answer)
+    wrong = next(i for i, q in enumerate(quiz) if "financial-accountability" in q.course)
+    session.answer_quiz(wrong, (quiz[wrong].answer + 1) % len(quiz[wrong].choices))
+    session.write(justification="We ask for =cmd|' /C calc'!A0 and spot saved $500.")
+    learning = session.learning.model_copy(
+        update={"quiz": [*session.learning.quiz, QuizRecord(question=0, choice=0, correct=True)]}
+    )
+    SaveStore(class_dir.team_dir("blue")).autosave(scenario, state, "blue", learning)
+    path = tmp_path / "results.csv"
+    export_results(class_dir, path)
+    [row] = list(csv.DictReader(path.open(encoding="utf-8")))
+    expected = concept_results(quiz, session.quiz_answers())
+    for concept in COURSE_CONCEPTS:
+        if concept in expected:
+            assert row[f"quiz_{concept}"] == "{} of {}".format(*expected[concept])
+        else:
+            assert row[f"quiz_{concept}"] == ""
+    assert row["quiz_cost-optimization"].startswith("2 of")
+    assert row["quiz_financial-accountability"].startswith("0 of")
+    assert row["quiz_set_aside"] == "1"  # the answer without a key: never misread
+    assert float(row["quiz_score"]) == round(2 / 3, 3)
+    assert row["quiz_tier"] in ("basic", "intermediate", "advanced")
+    assert row["rubric_ask"] == "yes" and row["rubric_value"] == "no"
+    assert row["justification"].startswith("We ask")  # text, not a formula
+    assert quiz_concept_totals(results_rows(class_dir)) == expected
 
 
 def test_ids_come_from_one_counter_that_survives_a_restart_and_a_lost_control(tmp_path):
@@ -198,3 +239,16 @@ def test_results_csv_neutralises_formulas_and_keeps_numbers(tmp_path, scenarios)
     (row,) = csv.DictReader(path.open(encoding="utf-8", newline=""))
     assert row["justification"] == "'" + evil
     assert float(row["net_value_usd"]) == state.game_kpis["net_value_usd"]  # a number, maybe < 0
+
+
+def test_the_facilitator_sets_quiz_time_and_extra_time_per_team(tmp_path):
+    class_dir = ClassDir(tmp_path)
+    assert class_dir.control().quiz_timing("blue").limit is None  # no clock by default
+    control = class_dir.write_control(Control(quiz_seconds=60.0, quiz_extra_seconds={"blue": 30.0}))
+    read = ClassDir(tmp_path).control()  # another process reads what was written
+    assert read.quiz_timing("blue").limit == 90.0
+    assert read.quiz_timing("red").limit == 60.0
+    assert control.quiz_timing("blue") == read.quiz_timing("blue")
+    for bad in ({"quiz_seconds": 0}, {"quiz_seconds": 1e9}, {"quiz_extra_seconds": {"a": -1}}):
+        with pytest.raises(ValueError):
+            Control(**bad)

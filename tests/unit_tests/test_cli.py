@@ -30,7 +30,11 @@ def test_levels_json(capsys):
     assert code == 0
     assert {row["id"] for row in rows} >= {"tutorial", "spot-or-reserved", "sandbox"}
     for row in rows:
-        assert set(row) == {"id", "title", "difficulty", "turns"}
+        assert set(row) == {"id", "title", "difficulty", "turns", "quiz"}
+        assert set(row["quiz"]) == {"basic", "intermediate", "advanced"}
+    counts = {row["id"]: row["quiz"] for row in rows}
+    assert counts["sandbox"] == {"basic": 0, "intermediate": 0, "advanced": 0}
+    assert all(min(n.values()) >= 3 for level, n in counts.items() if level != "sandbox")
     assert rows[0]["id"] == "tutorial"  # easiest first
 
 
@@ -552,3 +556,20 @@ def test_calc_serve_latency_option_and_prices_apart(capsys):
         )
     code, text, _ = cli(capsys, *base[:-1], "--input-tokens", "1200", "--output-tokens", "300")
     assert code == 0 and "per 1M input" in text and "interactive latency target" in text
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--quiz-seconds", "0"], "expected seconds above 0 and at most 3600, got '0'"),
+        (["--quiz-seconds", "nan"], "expected seconds above 0 and at most 3600"),
+        (["--quiz-seconds", "4000"], "at most 3600"),
+        (["--quiz-seconds", "1e"], "expected a number of seconds, got '1e'"),
+        (["--quiz-seconds", "30", "--quiz-extra-seconds", "-5"], "0 or more"),
+        (["--quiz-extra-seconds", "30"], "extra time needs a time per question"),
+    ],
+)
+def test_bad_quiz_times_are_refused_before_the_game_starts(capsys, tmp_path, argv, message):
+    code, out, err = cli(capsys, "play", "tutorial", "--saves-dir", str(tmp_path), *argv)
+    assert code != 0 and message in out + err
+    assert "Traceback" not in out + err

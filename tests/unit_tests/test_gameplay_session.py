@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from finops_tui.content.quiz import question_key
 from finops_tui.content.saves import Learning, QuizRecord
 from finops_tui.engine.game import InvalidDecisions, new_game, resolve_turn, start_decisions
 from finops_tui.engine.rng import MAX_SEED
@@ -97,12 +98,45 @@ def test_the_quiz_ends_and_can_start_again(tutorial):
 
 def test_answers_to_questions_the_level_lost_are_dropped(tutorial):
     quiz = tutorial.level.quiz
-    kept = QuizRecord(question=0, choice=0, correct=quiz[0].answer == 0)
-    gone = QuizRecord(question=len(quiz), choice=0, correct=True)
-    no_choice = QuizRecord(question=0, choice=9, correct=False)
+    key = question_key(quiz[0])
+    kept = QuizRecord(question=0, key=key, choice=0, correct=quiz[0].answer == 0)
+    gone = QuizRecord(question=len(quiz), key="0" * 12, choice=0, correct=True)
+    no_choice = QuizRecord(question=0, key=key, choice=9, correct=False)
     session = GameSession.start(tutorial, seed=1)
     session.learning = Learning(quiz=[kept, gone, no_choice])
     assert [(a.question, a.choice) for a in session.quiz_answers()] == [(0, 0)]
+    assert session.quiz_set_aside() == 2
+
+
+def test_answers_from_before_keys_or_to_a_reworded_question_are_set_aside(tutorial):
+    """An old save's answer by index alone could name another question now: never misread."""
+    quiz = tutorial.level.quiz
+    old = QuizRecord(question=0, choice=quiz[0].answer, correct=True)  # no key: an older save
+    reworded = QuizRecord(question=1, key=question_key(quiz[0]), choice=0, correct=False)
+    session = GameSession.start(tutorial, seed=1)
+    session.learning = Learning(quiz=[old, reworded])
+    # The second record's key is question 0's: it is read as question 0, wherever it sits.
+    assert [(a.question, a.choice) for a in session.quiz_answers()] == [(0, 0)]
+    assert session.quiz_set_aside() == 1
+
+
+def test_a_retake_shows_the_choices_in_a_new_order_and_a_replay_the_same(tutorial):
+    session = GameSession.start(tutorial, seed=5, player="ann")
+    first = [session.choice_order(i) for i in range(len(tutorial.level.quiz))]
+    again = GameSession(tutorial, session.state, "ann", learning=session.learning)
+    assert [again.choice_order(i) for i in range(len(tutorial.level.quiz))] == first
+    session.restart_quiz()
+    assert session.learning.quiz_attempt == 1
+    assert [session.choice_order(i) for i in range(len(tutorial.level.quiz))] != first
+
+
+def test_a_timed_out_answer_is_kept_as_wrong(tutorial):
+    session = GameSession.start(tutorial, seed=1)
+    question = session.next_quiz_question()
+    given = session.answer_quiz(question, None)
+    assert given.timed_out and not given.correct
+    assert session.learning.quiz[-1].timed_out is True and session.learning.quiz[-1].choice is None
+    assert session.quiz_answers() == [given]
 
 
 def test_writing_keeps_text_and_drops_blank_reflections(tutorial):

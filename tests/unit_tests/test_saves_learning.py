@@ -95,6 +95,62 @@ def test_a_save_without_answers_is_laid_out_and_hashed_as_before(tmp_path, tutor
     assert load_save(path)[2].learning == Learning()
 
 
+def test_an_answered_save_from_before_quiz_keys_still_verifies(tmp_path, tutorial, finished):
+    """Answers without the keys added since hash as they always did: older saves verify."""
+    path = tmp_path / "game.toml"
+    write_save(path, save_from_state(tutorial, finished, extras=EXTRAS))
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert data["quiz"] == EXTRAS["quiz"]  # no key, no timed_out: as an older finops-tui wrote
+    assert not {"quiz_attempt", "rubric"} & set(data)
+    body = {k: v for k, v in data.items() if k != "integrity"}
+    assert data["integrity"]["checksum"] == save_format._digest(body)
+    assert verify_replay(path)[2].quiz == [QuizRecord.model_validate(q) for q in EXTRAS["quiz"]]
+
+
+def test_keys_retakes_time_outs_and_the_checklist_round_trip(tmp_path, tutorial, finished):
+    path = tmp_path / "game.toml"
+    extras = {
+        "quiz": [
+            {"question": 3, "key": "0123456789ab", "choice": 2, "correct": False},
+            {"question": 4, "key": "ba9876543210", "correct": False, "timed_out": True},
+        ],
+        "quiz_attempt": 2,
+        "justification": "We ask for more.",
+        "rubric": {"figures": False, "practice": False, "value": False, "ask": True},
+    }
+    write_save(path, save_from_state(tutorial, finished, extras=extras))
+    save = verify_replay(path)[2]
+    assert save.learning == Learning.model_validate(extras)
+    # A hand edit of any of them shows.
+    edit(path, lambda d: d["rubric"].update(value=True))
+    assert "integrity.checksum" in problems_of(path)[0]
+
+
+@pytest.mark.parametrize(
+    "record,message",
+    [
+        ({"question": 0, "correct": False}, "choice: required key is missing"),
+        ({"question": 0, "choice": 1, "correct": False, "timed_out": True}, "has no choice"),
+        ({"question": 0, "correct": True, "timed_out": True}, "has no choice"),
+        ({"question": 0, "key": "XYZ", "choice": 1, "correct": False}, "quiz[0].key"),
+    ],
+)
+def test_bad_quiz_records_are_refused_in_words(tutorial, finished, record, message):
+    with pytest.raises(ContentError) as info:
+        save_from_state(tutorial, finished, extras={"quiz": [record]})
+    assert message in info.value.problems[0] and info.value.problems[0].startswith("save: ")
+
+
+def test_the_checklist_and_retakes_are_bounded(tutorial, finished):
+    with pytest.raises(ContentError):
+        save_from_state(tutorial, finished, extras={"quiz_attempt": -1})
+    with pytest.raises(ContentError):
+        save_from_state(tutorial, finished, extras={"rubric": {"[bold]": True}})
+    many = {f"item-{chr(97 + i)}": True for i in range(11)}
+    with pytest.raises(ContentError):
+        save_from_state(tutorial, finished, extras={"rubric": many})
+
+
 def test_answers_are_written_before_the_integrity_table(tmp_path, tutorial, finished):
     path = tmp_path / "game.toml"
     write_save(path, save_from_state(tutorial, finished, extras=EXTRAS))

@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from finops_tui import __version__
@@ -39,7 +40,9 @@ MAX_JUSTIFICATION = 4000
 MAX_REFLECTIONS = 10
 MAX_REFLECTION_PROMPT = 200
 MAX_REFLECTION = 2000
-LEARNING_FIELDS = ("quiz", "justification", "reflections")
+MAX_QUIZ_ATTEMPT = 10_000
+MAX_RUBRIC_ITEMS = 10
+LEARNING_FIELDS = ("quiz", "quiz_attempt", "justification", "rubric", "reflections")
 
 # Level fields that are prose for people: changing them never changes a result, so a
 # typo fixed in a briefing must not make every save of the level unloadable.
@@ -85,12 +88,36 @@ ReflectionAnswer = Annotated[str, _written(MAX_REFLECTION)]
 
 
 class QuizRecord(BaseModel):
-    """One answer of the end-of-level quiz: which question (index in the level's quiz)."""
+    """One answer of the end-of-level quiz.
+
+    `question` is the question's index in the level's quiz, `key` its fingerprint
+    (content.quiz.question_key): an answer whose key no longer matches the level's
+    question is set aside, never read as an answer to another question. Saves written
+    before keys existed have none, and their answers are set aside the same way.
+    `choice` is the index of the choice as the level lists it, whatever order the
+    learner saw; a question whose time ran out has no choice and `timed_out = true`.
+    New keys are left out of the file (and the checksum) when unset, so older saves
+    read and verify exactly as before.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     question: int = Field(ge=0, le=99)
-    choice: int = Field(ge=0, le=9)
+    key: Annotated[str, Field(pattern=r"^[0-9a-f]{12}$")] | None = None
+    choice: int | None = Field(None, ge=0, le=9)
     correct: bool
+    timed_out: bool | None = None
+
+    @model_validator(mode="after")
+    def _choice_or_time(self) -> QuizRecord:
+        if self.timed_out:
+            if self.choice is not None or self.correct:
+                raise ValueError("an answer whose time ran out has no choice and is not correct")
+        elif self.choice is None:
+            raise ValueError("choice: required key is missing")
+        return self
+
+
+RubricKey = Annotated[str, Field(pattern=r"^[a-z][a-z-]{0,31}$")]
 
 
 class Learning(BaseModel):
@@ -102,7 +129,11 @@ class Learning(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     quiz: list[QuizRecord] = Field(default_factory=list, max_length=MAX_QUIZ_ANSWERS)
+    # Retakes so far: with the seed and player, it draws the order the choices are shown in.
+    quiz_attempt: int = Field(0, ge=0, le=MAX_QUIZ_ATTEMPT)
     justification: Justification = ""
+    # The rubric's checklist for the justification as it was saved: item -> present.
+    rubric: dict[RubricKey, bool] = Field(default_factory=dict, max_length=MAX_RUBRIC_ITEMS)
     reflections: dict[ReflectionPrompt, ReflectionAnswer] = Field(
         default_factory=dict, max_length=MAX_REFLECTIONS
     )
@@ -139,7 +170,11 @@ class SaveFile(BaseModel):
     turns: list[Decisions] = Field(default_factory=list, max_length=1000)
     # What the player wrote after the debrief (see Learning); left out of the file when empty.
     quiz: list[QuizRecord] = Field(default_factory=list, max_length=MAX_QUIZ_ANSWERS)
+    # Retakes so far: with the seed and player, it draws the order the choices are shown in.
+    quiz_attempt: int = Field(0, ge=0, le=MAX_QUIZ_ATTEMPT)
     justification: Justification = ""
+    # The rubric's checklist for the justification as it was saved: item -> present.
+    rubric: dict[RubricKey, bool] = Field(default_factory=dict, max_length=MAX_RUBRIC_ITEMS)
     reflections: dict[ReflectionPrompt, ReflectionAnswer] = Field(
         default_factory=dict, max_length=MAX_REFLECTIONS
     )
@@ -160,7 +195,11 @@ class SaveFile(BaseModel):
     def learning(self) -> Learning:
         """The quiz answers, justification and reflections kept in this save."""
         return Learning(
-            quiz=self.quiz, justification=self.justification, reflections=self.reflections
+            quiz=self.quiz,
+            quiz_attempt=self.quiz_attempt,
+            justification=self.justification,
+            rubric=self.rubric,
+            reflections=self.reflections,
         )
 
 
@@ -188,8 +227,17 @@ def prices_hash(catalog: Catalog) -> str:
 
 
 def unanswered_left_out(data: dict) -> dict:
-    # A save nobody wrote in reads, and hashes, exactly as saves did before these fields.
-    return {k: v for k, v in data.items() if k not in LEARNING_FIELDS or v}
+    # A save nobody wrote in reads, and hashes, exactly as saves did before these fields;
+    # so does a quiz answer without the keys added since (key, timed_out).
+    out = {k: v for k, v in data.items() if k not in LEARNING_FIELDS or v}
+    if out.get("quiz"):
+        out["quiz"] = [
+            {k: v for k, v in record.items() if v is not None}
+            if isinstance(record, dict)
+            else record
+            for record in out["quiz"]
+        ]
+    return out
 
 
 def save_checksum(save: SaveFile) -> str:
@@ -245,7 +293,9 @@ def save_from_state(
         claimed=claim_of(state),
         turns=list(state.decisions),
         quiz=list(learning.quiz),
+        quiz_attempt=learning.quiz_attempt,
         justification=learning.justification,
+        rubric=dict(learning.rubric),
         reflections=dict(learning.reflections),
     )
     return SaveFile.model_validate(

@@ -1,7 +1,10 @@
 """The end-of-level quiz: one question at a time, the next one adapted to the answers so far.
 
 After each answer the explanation shows, with a link to the concept in the codex. Every
-answer is saved with the game at once; leaving and coming back resumes the quiz.
+answer is saved with the game at once; leaving and coming back resumes the quiz. The
+choices are shown in this learner's order (see content.quiz): the number pressed is a
+place on screen, the answer kept is the choice itself. No clock runs unless a
+facilitator set a time per question (QuizTiming).
 """
 
 from __future__ import annotations
@@ -13,12 +16,21 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from finops_tui.content.quiz import QuizAnswer, quiz_length, quiz_score
+from finops_tui.content.quiz import (
+    COURSE_CONCEPTS,
+    QuizAnswer,
+    QuizTiming,
+    concept_results,
+    quiz_length,
+    quiz_score,
+)
 from finops_tui.engine.level import QuizQuestion
 from finops_tui.gameplay.codex import entry
+from finops_tui.gameplay.roles import ROLES
 from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.screens.base import LateKeySafe
 from finops_tui.ui.screens.seen import SeenBeforeLeaving, leaves
@@ -26,6 +38,7 @@ from finops_tui.ui.widgets.footer import GameFooter
 
 DIFFICULTY = {1: "Basic", 2: "Intermediate", 3: "Advanced"}
 MAX_CHOICES = 6
+CLOCK_STEP = 0.25  # seconds between two looks at a facilitator's clock
 
 
 def codex_link(concept: str) -> str:
@@ -34,16 +47,29 @@ def codex_link(concept: str) -> str:
     return f'[Read "{item.title}" in the codex](codex:{item.id}) (or press c)'
 
 
-def feedback_markdown(question: QuizQuestion, given: QuizAnswer) -> str:
+def feedback_markdown(question: QuizQuestion, given: QuizAnswer, order: list[int]) -> str:
+    """What the answer was, by the numbers on screen (`order`: choices as shown)."""
     right = question.choices[question.answer]
+    shown = order.index(question.answer) + 1
     if given.correct:
         head = f"**✓ Right:** {right}"
+    elif given.timed_out:
+        head = f"**⏱ Time's up.** The answer is **{shown}. {right}**"
     else:
         head = (
-            f"**✗ Not quite.** You chose {given.choice + 1}; the answer is "
-            f"**{question.answer + 1}. {right}**"
+            f"**✗ Not quite.** You chose {order.index(given.choice) + 1}; the answer is "
+            f"**{shown}. {right}**"
         )
     return f"{head}\n\n{question.explanation.strip()}\n\n{codex_link(question.concept)}\n"
+
+
+def concepts_markdown(session: GameSession) -> str:
+    """Per course concept: how many of its questions were right."""
+    results = concept_results(session.level.quiz, session.quiz_answers())
+    if not results:
+        return ""
+    cells = [f"{COURSE_CONCEPTS[c]} {right}/{asked}" for c, (right, asked) in results.items()]
+    return "**By concept:** " + " · ".join(cells) + "\n"
 
 
 def summary_markdown(session: GameSession) -> str:
@@ -58,11 +84,17 @@ def summary_markdown(session: GameSession) -> str:
     ]
     for n, a in enumerate(answers, start=1):
         q = quiz[a.question]
-        mark = "✓" if a.correct else "✗"
+        mark = "✓" if a.correct else ("⏱" if a.timed_out else "✗")
         item = entry(q.concept)
         lines.append(
             f"{n}. {mark} *{DIFFICULTY[q.level]}*: {q.question} "
             f"Answer: **{q.choices[q.answer]}**. [{item.title}](codex:{item.id})"
+        )
+    lines += ["", concepts_markdown(session)]
+    if aside := session.quiz_set_aside():
+        lines.append(
+            f"*{aside} earlier answer{'s' if aside > 1 else ''} to questions this level has "
+            "since changed were set aside.*"
         )
     return "\n".join(lines) + "\n"
 
@@ -100,11 +132,16 @@ class QuizScreen(LateKeySafe, SeenBeforeLeaving):
         ),
     ]
 
-    def __init__(self, session: GameSession) -> None:
+    def __init__(self, session: GameSession, timing: QuizTiming | None = None) -> None:
         super().__init__()
         self.session = session
+        self._timing_given = timing
+        self.timing = timing or QuizTiming()
         self.question: int | None = None
+        self.order: list[int] = []  # the question's choices as shown: indices into its choices
         self.given: QuizAnswer | None = None
+        self.seconds_left: float | None = None
+        self._clock: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="quiz-status", classes="status-bar", markup=False)
@@ -116,6 +153,8 @@ class QuizScreen(LateKeySafe, SeenBeforeLeaving):
         yield GameFooter()
 
     def on_mount(self) -> None:
+        if self._timing_given is None:
+            self.timing = self.game.quiz_timing()
         self.show_next()
 
     # -- what is on screen --------------------------------------------------------------
@@ -135,25 +174,61 @@ class QuizScreen(LateKeySafe, SeenBeforeLeaving):
             self._show_summary()
             return
         q = self.session.level.quiz[self.question]
+        self.order = self.session.choice_order(self.question)
         text = Text()
-        text.append(f"{DIFFICULTY[q.level]} · {entry(q.concept).title}\n", style="dim")
+        roles = ", ".join(ROLES[r].name for r in q.roles)
+        heading = f"{DIFFICULTY[q.level]} · {entry(q.concept).title}"
+        text.append(heading + (f" · for {roles}" if roles else "") + "\n", style="dim")
         text.append(q.question, style="bold")
         self.query_one("#quiz-question", Static).update(text)
         choices.display = True
         choices.set_options(
-            Option(f"{n}. {choice}", id=str(n - 1)) for n, choice in enumerate(q.choices, 1)
+            Option(f"{n}. {q.choices[i]}", id=str(i)) for n, i in enumerate(self.order, 1)
         )
         choices.highlighted = 0
         feedback.display = False
-        self.query_one("#quiz-next", Static).update(
-            "Pick an answer: its number, or arrows and enter"
-        )
+        self._start_clock()
+        self._show_hint()
         self._show_status()
         choices.focus()
         self.query_one("#quiz-body").scroll_home(animate=False)
         self.refresh_bindings()
 
+    def _show_hint(self) -> None:
+        hint = "Pick an answer: its number, or arrows and enter"
+        if self.seconds_left is not None:
+            hint += f" · {max(0, int(self.seconds_left + 0.999))} s left"
+        self.query_one("#quiz-next", Static).update(hint)
+
+    # -- the facilitator's clock (none by default) ----------------------------------------
+
+    def _start_clock(self) -> None:
+        self._stop_clock()
+        limit = self.timing.limit
+        if limit is None:
+            self.seconds_left = None
+            return
+        self.seconds_left = limit
+        self._clock = self.set_interval(CLOCK_STEP, self._tick)
+
+    def _stop_clock(self) -> None:
+        if self._clock is not None:
+            self._clock.stop()
+            self._clock = None
+
+    def _tick(self) -> None:
+        if self.seconds_left is None or self.question is None or self.given is not None:
+            self._stop_clock()
+            return
+        self.seconds_left -= CLOCK_STEP
+        if self.seconds_left <= 0:
+            self._stop_clock()
+            self._record(None)
+        else:
+            self._show_hint()
+
     def _show_summary(self) -> None:
+        self._stop_clock()
         self.query_one(OptionList).display = False
         feedback = self.query_one("#quiz-feedback", Markdown)
         if not self.session.level.quiz:
@@ -188,23 +263,31 @@ class QuizScreen(LateKeySafe, SeenBeforeLeaving):
         self.action_answer(event.option_index)
 
     @leaves
-    def action_answer(self, choice: int) -> None:
+    def action_answer(self, place: int) -> None:
+        """Answer with the choice at `place` on screen (0 is the first shown)."""
         if self.question is None or self.given is not None:
             return
-        q = self.session.level.quiz[self.question]
-        if not 0 <= choice < len(q.choices):
-            self.notify(f"Choose 1 to {len(q.choices)}.", timeout=2)
+        if not 0 <= place < len(self.order):
+            self.notify(f"Choose 1 to {len(self.order)}.", timeout=2)
             return
+        self._record(self.order[place])
+
+    def _record(self, choice: int | None) -> None:
+        """Keep the answer (a choice as the level lists it; None: time ran out) and explain."""
+        if self.question is None or self.given is not None:
+            return
+        self._stop_clock()
+        q = self.session.level.quiz[self.question]
         self.given = self.session.answer_quiz(self.question, choice)
         self.mark_unseen()  # the explanation: enter typed ahead must not skip it
         problem = self.game.save_learning(self.session)
         choices = self.query_one(OptionList)
-        for n, text in enumerate(q.choices):
-            mark = "✓ " if n == q.answer else ("✗ " if n == choice else "  ")
-            choices.replace_option_prompt_at_index(n, f"{mark}{n + 1}. {text}")
+        for n, i in enumerate(self.order):
+            mark = "✓ " if i == q.answer else ("✗ " if i == choice else "  ")
+            choices.replace_option_prompt_at_index(n, f"{mark}{n + 1}. {q.choices[i]}")
         feedback = self.query_one("#quiz-feedback", Markdown)
         feedback.display = True
-        feedback.update(feedback_markdown(q, self.given))
+        feedback.update(feedback_markdown(q, self.given, self.order))
         last = self.session.next_quiz_question() is None
         hint = "enter: see how you did" if last else "enter: next question"
         self.query_one("#quiz-next", Static).update(
@@ -216,7 +299,9 @@ class QuizScreen(LateKeySafe, SeenBeforeLeaving):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "answer":
-            return self.question is not None and self.given is None
+            # Only the choices on screen: 5 and 6 do nothing on a question of four.
+            on_screen = not parameters or int(str(parameters[0])) < len(self.order)
+            return self.question is not None and self.given is None and on_screen
         if action == "next":
             return self.given is not None
         if action in ("retake", "justify"):
@@ -226,7 +311,7 @@ class QuizScreen(LateKeySafe, SeenBeforeLeaving):
     def key_display_for(self, binding: Binding) -> str | None:
         """The answer keys as this question has them: "1-4" for four choices."""
         if binding.id == "quiz.answer" and self.question is not None:
-            return f"1-{len(self.session.level.quiz[self.question].choices)}"
+            return f"1-{len(self.order)}"
         return None
 
     @leaves

@@ -1,34 +1,40 @@
 """After the debrief, in the player's words: a justification for executives, reflections.
 
 What is typed is kept with the game (its autosave is rewritten a moment after typing
-stops, and on leaving), within the save's limits. Nothing here is scored.
+stops, and on leaving), within the save's limits. Nothing here is scored: the
+justification's rubric is shown before writing, and once text is saved it becomes a
+checklist of what the text has and what it misses (gameplay.rubric), never a grade.
 """
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.timer import Timer
 from textual.widgets import Button, Static, TextArea
 
 from finops_tui.content.saves import MAX_JUSTIFICATION, MAX_REFLECTION
 from finops_tui.engine.level import Level
 from finops_tui.gameplay.format import stars, usd
+from finops_tui.gameplay.rubric import RUBRIC, Feedback
 from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.screens.base import GameScreen, LateKeySafe
 from finops_tui.ui.widgets.footer import GameFooter
 
 SAVE_DELAY = 1.0  # seconds of quiet typing before the text is saved
 
+# The rubric below the prompt says what a good case has; the prompt only says what it is.
 JUSTIFICATION_PROMPT = (
-    "Justify your strategy to an executive audience (your CFO and CIO) in a few sentences: "
-    "what you chose and why, what it cost against the budget and what it delivered, which "
-    "FinOps practice paid for itself, and what you would ask for next."
+    "Justify your strategy to your CFO and CIO in a few sentences: what you chose and why, "
+    "what it cost against the budget and what it delivered."
 )
 REFLECTION_PROMPTS = (
     "What would you do differently if you played this level again?",
@@ -65,6 +71,23 @@ def game_facts(session: GameSession) -> str:
     if roi is not None:
         facts.append(f"ROI {roi:.2f}")
     return "Your numbers: " + " · ".join(facts)
+
+
+def rubric_text(feedback: Feedback | None) -> Text:
+    """The rubric before writing (None), or the checklist of a written text: one line each."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if feedback is None:
+        text.append("Rubric, a checklist and not a grade:", style="bold")
+        for item in RUBRIC:
+            text.append(f"\n□ {item.title}: {item.hint}")
+        return text
+    text.append("Your text against the rubric (a checklist, not a grade):", style="bold")
+    for check in feedback.checks:
+        mark, style = ("✓", "green") if check.present else ("✗", "yellow")
+        text.append("\n")
+        text.append(mark, style=style)
+        text.append(f" {check.item.title}: {check.note}")
+    return text
 
 
 class WrittenScreen(LateKeySafe, GameScreen):
@@ -192,6 +215,7 @@ class JustificationScreen(WrittenScreen):
         with Vertical(id="written-box"):
             yield Static(JUSTIFICATION_PROMPT, id="written-prompt", markup=False)
             yield Static(game_facts(self.session), id="written-facts", markup=False)
+            yield Static(id="written-rubric", markup=False)
             yield TextArea(
                 self.session.learning.justification,
                 id="justification",
@@ -205,9 +229,18 @@ class JustificationScreen(WrittenScreen):
 
     def on_mount(self) -> None:
         self.prepare()
+        self.show_rubric()
         area = self.query_one(TextArea)
         area.focus()
         area.move_cursor(area.document.end)
+
+    def show_rubric(self) -> None:
+        """The rubric until something is written; then the checklist of what was saved."""
+        written = self.session.learning.justification
+        feedback = self.session.justification_feedback() if written.strip() else None
+        # Leaving: the text is kept, and there is nothing left to show the checklist on.
+        with contextlib.suppress(NoMatches):
+            self.query_one("#written-rubric", Static).update(rubric_text(feedback))
 
     def texts(self) -> dict[str, str]:
         return {"justification": clean_text(self.query_one(TextArea).text)}
@@ -217,6 +250,7 @@ class JustificationScreen(WrittenScreen):
 
     def keep(self, texts: dict[str, str]) -> None:
         self.session.write(justification=texts["justification"])
+        self.show_rubric()
 
     @on(Button.Pressed, "#written-next")
     def _next_pressed(self) -> None:
