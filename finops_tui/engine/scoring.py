@@ -36,7 +36,18 @@ def game_kpis(scenario: Scenario, state: BatchState) -> dict[str, np.ndarray]:
             0.0,
         )
         on_time = np.ones(state.size)
+    served = np.where(
+        state.cum_requests > 0,
+        1.0 - state.cum_missed / np.maximum(state.cum_requests, 1e-9),
+        1.0,
+    )
+    delivered = np.ones(state.size)
+    if level.training is not None:
+        delivered = np.minimum(delivered, state.quality)
+    if level.inference is not None:
+        delivered = np.minimum(delivered, served)
     return {
+        "delivered": delivered,
         "roi": np.where(spend > 0, (value - spend) / np.maximum(spend, 1e-9), 0.0),
         "net_value_usd": value - spend,
         "budget_adherence": state.turns_in_budget / played,
@@ -52,11 +63,7 @@ def game_kpis(scenario: Scenario, state: BatchState) -> dict[str, np.ndarray]:
         ),
         "model_quality": quality,
         "on_time": on_time,
-        "sla_attainment": np.where(
-            state.cum_requests > 0,
-            1.0 - state.cum_missed / np.maximum(state.cum_requests, 1e-9),
-            1.0,
-        ),
+        "sla_attainment": served,
         "unit_cost_per_1k_requests": np.where(
             state.cum_requests > 0,
             state.cum_inference_cost / 100.0 / np.maximum(state.cum_requests, 1e-9) * 1000.0,
@@ -73,11 +80,23 @@ def game_kpis(scenario: Scenario, state: BatchState) -> dict[str, np.ndarray]:
     }
 
 
+# KPIs that measure the delivery itself; every other KPI (waste, budget, tags, unit
+# cost...) measures how well something was delivered, and counts only as much as it was.
+DELIVERY_KPIS = frozenset({"roi", "net_value_usd", "model_quality", "on_time", "sla_attainment"})
+
+
 def score_components(level: Level, kpis: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Each scoring component's points, over the batch."""
+    """Each scoring component's points, over the batch.
+
+    Delivering nothing earns nothing: a model never trained or a product never served
+    wastes nothing and stays within budget, and scores no points for it.
+    """
+    delivered = np.clip(kpis.get("delivered", 1.0), 0.0, 1.0)
     out = {}
     for c in level.scoring.components:
         share = np.clip((kpis[c.kpi] - c.bad) / (c.good - c.bad), 0.0, 1.0)
+        if c.kpi not in DELIVERY_KPIS:
+            share = share * delivered
         out[c.kpi] = share * c.weight
     return out
 

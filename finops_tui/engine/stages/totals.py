@@ -167,6 +167,8 @@ def turn_kpis(
         "model_quality": training.quality,
         "tokens_trained": training.tokens_done,
         "preemptions": training.preemptions.astype(float),
+        "false_positives": training.flagged.astype(float),
+        "schedule_stops": training.stopped.astype(float),
         "lost_gpu_hours": training.lost_gpu_hours,
         "requests": requests,
         "sla_miss_rate": np.where(requests > 0, missed / np.maximum(requests, 1e-12), 0.0),
