@@ -18,6 +18,19 @@ from finops_tui.engine.rng import MAX_SEED, turn_uniforms
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.scoring import game_kpis, score, stars
 
+# The FinOps practices' ledger lines; the safety evaluation is a release cost, not FinOps.
+FINOPS_LINES = frozenset(
+    f"practice.{name}"
+    for name in (
+        "tagging",
+        "budget_alerts",
+        "anomaly_detection",
+        "shutdown_schedule",
+        "rightsizing",
+        "allocation",
+    )
+)
+
 
 @dataclass(frozen=True)
 class BatchResult:
@@ -29,7 +42,7 @@ class BatchResult:
     spend_cents: np.ndarray  # (seeds, turns)
     budget_cents: np.ndarray  # (seeds, turns)
     value_cents: np.ndarray  # (seeds, turns)
-    practice_cents: np.ndarray  # (seeds, turns): what the FinOps practices cost
+    practice_cents: np.ndarray  # (seeds, turns): what the FinOps practices cost (FINOPS_LINES)
     events: np.ndarray  # (seeds, turns, events of the level): did each event fire
     kpis: dict[str, np.ndarray]  # game KPIs at the end
     state: BatchState
@@ -70,7 +83,7 @@ def play_batch(
         spend.append(out.spend)
         budget.append(out.budget)
         value.append(out.value)
-        practice.append(sum(v.billed for k, v in out.lines.items() if k.startswith("practice.")))
+        practice.append(sum(v.billed for k, v in out.lines.items() if k in FINOPS_LINES))
         fired.append(
             np.stack([e.occurred for e in out.events], axis=1)
             if out.events

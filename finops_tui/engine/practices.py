@@ -27,20 +27,20 @@ class Effort(NamedTuple):
 
 EFFORT: dict[str, Effort] = {
     # Tag every resource and keep the policy: grows with resources and people.
-    "tagging": Effort(0.0, 1.0, 0.1, 0.2),
+    "tagging": Effort(0.0, 0.5, 0.05, 0.1),
     # A few budgets at cents a day; someone reads the alerts.
-    "budget_alerts": Effort(1.0, 0.5, 0.0, 0.0),
+    "budget_alerts": Effort(1.0, 0.25, 0.0, 0.0),
     # Free to switch on; each flag needs triage (see FALSE_POSITIVE_TRIAGE_HOURS).
-    "anomaly_detection": Effort(0.0, 1.0, 0.02, 0.0),
+    "anomaly_detection": Effort(0.0, 0.5, 0.01, 0.0),
     # Set up once, then everyone's exceptions ("keep my notebook up tonight").
-    "shutdown_schedule": Effort(0.0, 1.0, 0.0, 0.2),
+    "shutdown_schedule": Effort(0.0, 0.5, 0.0, 0.1),
     # An engineer reviews every machine's utilisation: the costliest in hours.
-    "rightsizing": Effort(0.0, 4.0, 0.25, 0.0),
-    "showback": Effort(0.0, 2.0, 0.0, 0.2),
+    "rightsizing": Effort(0.0, 2.0, 0.1, 0.0),
+    "showback": Effort(0.0, 1.0, 0.0, 0.1),
     # Invoices to teams: reconciliation every month, and more work per team.
-    "chargeback": Effort(0.0, 4.0, 0.0, 0.5),
+    "chargeback": Effort(0.0, 3.0, 0.0, 0.3),
 }
-FALSE_POSITIVE_TRIAGE_HOURS = 2.0  # an engineer confirms the flagged job is legitimate
+FALSE_POSITIVE_TRIAGE_HOURS = 1.0  # an engineer confirms the flagged job is legitimate
 DISPUTE_HOURS_PER_ENGINEER = 2.0  # a month, per engineer, when no cost is tagged
 
 

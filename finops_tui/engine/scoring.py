@@ -28,7 +28,8 @@ def game_kpis(scenario: Scenario, state: BatchState) -> dict[str, np.ndarray]:
     effective = np.maximum(state.cum_effective, 1)
     if level.training is not None:
         quality = state.quality
-        on_time = np.where(state.shipped_turn > 0, state.ship_factor, 0.0)
+        # A model shipped no better than the one it replaces was not delivered at all.
+        on_time = np.where((state.shipped_turn > 0) & (quality > 0), state.ship_factor, 0.0)
     else:
         quality = np.where(
             state.cum_requests > 0,
@@ -52,7 +53,11 @@ def game_kpis(scenario: Scenario, state: BatchState) -> dict[str, np.ndarray]:
         "net_value_usd": value - spend,
         "budget_adherence": state.turns_in_budget / played,
         "overspend_share": state.cum_overspend / np.maximum(state.cum_budget, 1),
-        "waste_share": np.where(state.cum_effective > 0, state.cum_waste / effective, 0.0),
+        "waste_share": np.where(
+            state.cum_resource_effective > 0,
+            state.cum_waste / np.maximum(state.cum_resource_effective, 1),
+            0.0,
+        ),
         "allocation_coverage": np.where(
             state.cum_effective > 0, state.cum_allocated / effective, 0.0
         ),
@@ -82,6 +87,9 @@ def game_kpis(scenario: Scenario, state: BatchState) -> dict[str, np.ndarray]:
 
 # KPIs that measure the delivery itself; every other KPI (waste, budget, tags, unit
 # cost...) measures how well something was delivered, and counts only as much as it was.
+# Delivering at least this share (of the quality sought, of the requests answered in
+# time) earns full credit for how it was done; less earns proportionally less.
+FULL_CREDIT_DELIVERY = 0.5
 DELIVERY_KPIS = frozenset({"roi", "net_value_usd", "model_quality", "on_time", "sla_attainment"})
 
 
@@ -91,7 +99,7 @@ def score_components(level: Level, kpis: dict[str, np.ndarray]) -> dict[str, np.
     Delivering nothing earns nothing: a model never trained or a product never served
     wastes nothing and stays within budget, and scores no points for it.
     """
-    delivered = np.clip(kpis.get("delivered", 1.0), 0.0, 1.0)
+    delivered = np.clip(np.asarray(kpis.get("delivered", 1.0)) / FULL_CREDIT_DELIVERY, 0.0, 1.0)
     out = {}
     for c in level.scoring.components:
         share = np.clip((kpis[c.kpi] - c.bad) / (c.good - c.bad), 0.0, 1.0)

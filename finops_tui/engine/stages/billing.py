@@ -152,14 +152,17 @@ def bill_practices(
     period: Period,
     d: DecisionArrays,
     incident_cost: np.ndarray,
-    gpus: np.ndarray,
-    flagged: np.ndarray,
+    gpus: np.ndarray | None = None,
+    flagged: np.ndarray | None = None,
 ) -> dict[str, Line]:
     """What each FinOps practice in force cost this period, and any safety incident.
 
     `gpus` is the estate the practices watch; `flagged` says where anomaly detection
     flagged a legitimate job, whose review takes an engineer's hours.
     """
+    b = incident_cost.shape[0]
+    gpus = np.zeros(b) if gpus is None else gpus
+    flagged = np.zeros(b, dtype=bool) if flagged is None else flagged
     rate = costs.engineer_usd_per_hour
     triage = np.where(flagged, FALSE_POSITIVE_TRIAGE_HOURS * rate, 0.0)
     chargeback = practice_usd("chargeback", costs, gpus) + dispute_hours(costs, d.p_tagging) * rate

@@ -32,7 +32,7 @@ class TrainingRun(NamedTuple):
 
     tokens: np.ndarray  # tokens trained this period
     preemptions: np.ndarray  # int
-    lost_gpu_hours: np.ndarray  # GPU-hours redone after preemptions, or held while paused
+    lost_gpu_hours: np.ndarray  # GPU-hours redone after preemptions or a schedule's stop
     flagged: np.ndarray  # bool: anomaly detection paused the run by mistake
     stopped: np.ndarray  # bool: the shutdown schedule stopped the run
     usage: WorkloadUsage
@@ -66,7 +66,7 @@ def train(
     d: DecisionArrays,
     shortage: np.ndarray,
     u_preemption: np.ndarray,
-    u_failure: np.ndarray,
+    u_failure: np.ndarray | None = None,
 ) -> Training:
     """Train for one period and ship the model when it is good enough."""
     tr = scenario.level.training
@@ -130,7 +130,7 @@ def run_training(
     active: np.ndarray,
     shortage: np.ndarray,
     u_preemption: np.ndarray,
-    u_failure: np.ndarray,
+    u_failure: np.ndarray | None = None,
 ) -> TrainingRun:
     """The period's run: the work, the checkpoints, the preemptions and what they lost."""
     # A run whose training state does not fit its GPUs (or a GPU without bf16) runs out
@@ -162,13 +162,12 @@ def run_training(
     progress = np.where(required > 0, run_wall / np.maximum(required, 1e-12), 0.0)
     # A paused job's GPUs are held, and billed, while its owner reviews the flag.
     billed_h = gpus * (run_wall + failures.held_hours)
-    lost_gpu_h = gpus * (
-        np.minimum(lost_wall + failures.lost_wall_hours, run_wall) + failures.held_hours
-    )
+    lost_gpu_h = gpus * np.minimum(lost_wall + failures.lost_wall_hours, run_wall)
+    held_gpu_h = gpus * failures.held_hours
     spot_h = np.where(is_spot, billed_h, 0.0)
     other_h = np.where(is_spot, 0.0, billed_h)
     used_h = spot_h + other_h
-    waste_share = np.where(used_h > 0, lost_gpu_h / np.maximum(used_h, 1e-12), 0.0)
+    waste_share = np.where(used_h > 0, (lost_gpu_h + held_gpu_h) / np.maximum(used_h, 1e-12), 0.0)
     return TrainingRun(
         tokens=d.t_tokens * progress * active,
         preemptions=preemptions,
@@ -195,7 +194,7 @@ def practice_failures(
     d: DecisionArrays,
     active: np.ndarray,
     wall0: np.ndarray,
-    u_failure: np.ndarray,
+    u_failure: np.ndarray | None,
 ) -> PracticeFailures:
     """The practices' failure modes on a training run, drawn from the seed.
 
@@ -204,6 +203,8 @@ def practice_failures(
     schedule that misses a run's exemption stops it one evening: the run loses the work
     since its last checkpoint (all of it without checkpoints) and waits for the morning.
     """
+    if u_failure is None:  # no draws given: no practice misfires
+        u_failure = np.ones((active.shape[0], 3))
     costs = scenario.level.practices
     flagged = active & d.p_anomaly & (u_failure[:, 0] < costs.anomaly_false_positive)
     stopped = active & d.p_shutdown & (u_failure[:, 1] < costs.schedule_stop)
