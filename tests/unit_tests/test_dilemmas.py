@@ -1,0 +1,159 @@
+"""Every practice is a trade-off: the balance bars, the failure modes, delivering nothing.
+
+Through the batch engine, over 300 seeds per plan: fast enough for every level.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from finops_tui.engine import plan_decisions
+from finops_tui.engine.batch import play_batch
+from finops_tui.engine.reference_plans import (
+    all_on_decisions,
+    alternative_plans,
+    idle_decisions,
+    practice_share,
+)
+
+from ..conftest import SHIPPED_LEVELS
+
+SEEDS = np.arange(300)
+EXEMPT_FROM_ALL_ON = ("tutorial", "sandbox")
+# Levels whose practices do not yet cost par anything it scores on: chatbot-at-scale
+# offers only the safety evaluation, and in spot-or-reserved the extra practices cost
+# about 2% of the bill while ROI is capped. Known, and listed in the README.
+ALL_ON_NOT_YET = ("chatbot-at-scale", "spot-or-reserved")
+
+
+def mean_score(scenario, decisions) -> float:
+    return float(play_batch(scenario, SEEDS, decisions).score.mean())
+
+
+def par_of(scenario):
+    return plan_decisions(scenario, scenario.level.plans["par"])
+
+
+@pytest.mark.parametrize("name", SHIPPED_LEVELS)
+def test_a_plan_that_buys_no_compute_scores_at_most_30_and_never_beats_naive(scenarios, name):
+    scenario = scenarios[name]
+    idle = play_batch(scenario, SEEDS, idle_decisions(scenario)).score
+    naive = play_batch(scenario, SEEDS, plan_decisions(scenario, scenario.level.plans["naive"]))
+    assert idle.mean() <= 30
+    assert (idle <= naive.score).all()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            n,
+            marks=pytest.mark.xfail(strict=True, reason="not yet balanced: see ALL_ON_NOT_YET"),
+        )
+        if n in ALL_ON_NOT_YET
+        else n
+        for n in SHIPPED_LEVELS
+        if n not in EXEMPT_FROM_ALL_ON
+    ],
+)
+def test_par_beats_every_practice_on_by_three_points(scenarios, name):
+    scenario = scenarios[name]
+    assert (
+        mean_score(scenario, par_of(scenario))
+        >= mean_score(scenario, all_on_decisions(scenario)) + 3
+    )
+
+
+@pytest.mark.parametrize("name", [n for n in SHIPPED_LEVELS if n != "tutorial"])
+def test_every_competitive_level_ships_an_alternative_within_five_points_of_par(scenarios, name):
+    scenario = scenarios[name]
+    level = scenario.level
+    alternatives = alternative_plans(level.plans)
+    assert alternatives, f"{name} ships no plans.alt"
+    par = mean_score(scenario, par_of(scenario))
+    close = [
+        alt
+        for alt in alternatives
+        if abs(mean_score(scenario, plan_decisions(scenario, level.plans[alt])) - par) <= 5
+    ]
+    if name == "sandbox":  # the sandbox is exploration: its alternative may beat par
+        close = alternatives
+    assert close, f"no alternative of {name} scores within 5 points of par ({par:.1f})"
+
+
+@pytest.mark.parametrize("name", SHIPPED_LEVELS)
+def test_par_spends_a_plausible_share_on_finops_practices(scenarios, name):
+    scenario = scenarios[name]
+    share = practice_share(play_batch(scenario, SEEDS[:50], par_of(scenario))).mean()
+    assert share <= 0.25, f"{name}: par spends {share:.0%} on practices"
+
+
+def test_anomaly_detection_sometimes_pauses_a_legitimate_run_and_holds_its_gpus(scenarios):
+    scenario = scenarios["foundation-budget"]
+    par = par_of(scenario)
+    with_anomaly = [
+        d.model_copy(
+            update={"practices": d.practices.model_copy(update={"anomaly_detection": True})}
+        )
+        for d in par
+    ]
+    plain = play_batch(scenario, SEEDS[:100], par)
+    flagged = play_batch(scenario, SEEDS[:100], with_anomaly)
+    # A false flag holds 48 H100s for a day: some seeds pay for it, none gains.
+    assert (flagged.kpis["waste_share"] >= plain.kpis["waste_share"]).all()
+    assert (flagged.kpis["waste_share"] > plain.kpis["waste_share"] + 0.01).mean() > 0.5
+
+
+def test_a_shutdown_schedule_stop_costs_a_run_without_checkpoints_more(scenarios):
+    scenario = scenarios["runaway-fine-tune"]
+    par = par_of(scenario)
+
+    def with_checkpoints(hours: float):
+        return [
+            d.model_copy(
+                update={
+                    "training": d.training.model_copy(
+                        update={"checkpoint_hours": hours, "pricing": "on-demand"}
+                    )
+                }
+            )
+            for d in par
+        ]
+
+    hourly = play_batch(scenario, SEEDS, with_checkpoints(1.0)).state
+    never = play_batch(scenario, SEEDS, with_checkpoints(720.0)).state
+    # Same seeds, same stops: the run without checkpoints loses more of its work.
+    assert never.cum_waste.sum() > hourly.cum_waste.sum()
+
+
+def test_chargeback_before_tagging_is_mature_costs_dispute_hours(scenarios):
+    scenario = scenarios["public-sector"]
+    par = par_of(scenario)
+
+    def charged(tagging: float):
+        return [
+            d.model_copy(
+                update={
+                    "practices": d.practices.model_copy(
+                        update={"allocation": "chargeback", "tagging": tagging}
+                    )
+                }
+            )
+            for d in par
+        ]
+
+    mature = play_batch(scenario, SEEDS[:20], charged(0.95)).practice_cents.sum()
+    early = play_batch(scenario, SEEDS[:20], charged(0.5)).practice_cents.sum()
+    assert early > mature  # fewer tags, less tagging time, but the disputes cost more
+
+
+def test_practice_failures_are_drawn_from_the_seed_not_the_plan(scenarios):
+    scenario = scenarios["foundation-budget"]
+    par = par_of(scenario)
+    all_on = all_on_decisions(scenario)
+    a = play_batch(scenario, SEEDS[:50], all_on)
+    b = play_batch(scenario, SEEDS[:50], all_on)
+    assert np.array_equal(a.spend_cents, b.spend_cents)
+    assert np.array_equal(a.score, b.score)
+    assert not np.array_equal(a.spend_cents, play_batch(scenario, SEEDS[:50], par).spend_cents)
