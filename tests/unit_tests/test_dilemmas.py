@@ -157,3 +157,11 @@ def test_practice_failures_are_drawn_from_the_seed_not_the_plan(scenarios):
     assert np.array_equal(a.spend_cents, b.spend_cents)
     assert np.array_equal(a.score, b.score)
     assert not np.array_equal(a.spend_cents, play_batch(scenario, SEEDS[:50], par).spend_cents)
+
+
+def test_no_debrief_says_excellent_beside_a_missed_target():
+    from finops_tui.ui.screens.debrief import verdict
+
+    assert verdict(95.0, (40, 65, 85)).startswith("Excellent")
+    assert "Excellent" not in verdict(95.0, (40, 65, 85), missed=1)
+    assert "1 scored target(s) missed" in verdict(95.0, (40, 65, 85), missed=1)

@@ -70,7 +70,10 @@ def relevant_kpis(session: GameSession) -> list[str]:
     return scored + [k for k in KPI_INFO if k not in skip]
 
 
-def verdict(score: float, thresholds: tuple[float, float, float]) -> str:
+def verdict(score: float, thresholds: tuple[float, float, float], missed: int = 0) -> str:
+    """A word on the score; never "Excellent" beside a scored target that was missed."""
+    if score >= thresholds[2] and missed:
+        return f"Three stars, but {missed} scored target(s) missed: see the Result tab."
     if score >= thresholds[2]:
         return "Excellent: a sound FinOps strategy."
     if score >= thresholds[1]:
@@ -78,6 +81,16 @@ def verdict(score: float, thresholds: tuple[float, float, float]) -> str:
     if score >= thresholds[0]:
         return "A start: the debrief shows where the money went."
     return "A hard lesson: compare your run with par below."
+
+
+def targets_missed(level, state: GameState) -> int:
+    """Scored KPIs short of their `good` value, at full precision."""
+    kpis = state.game_kpis
+    return sum(
+        1
+        for c in level.scoring.components
+        if c.kpi in kpis and (kpis[c.kpi] - c.good) * (1 if c.good > c.bad else -1) < 0
+    )
 
 
 class DebriefScreen(SeenBeforeLeaving):
@@ -139,7 +152,9 @@ class DebriefScreen(SeenBeforeLeaving):
         summary = Text()
         summary.append(f"Score {state.score:.1f} / 100  ", style="bold")
         summary.append(stars(state.stars), style="bold")
-        summary.append(f"   {verdict(state.score, level.scoring.stars)}\n")
+        summary.append(
+            f"   {verdict(state.score, level.scoring.stars, targets_missed(level, state))}\n"
+        )
         summary.append(
             f"You spent {usd(state.spend_usd)} over {level.turns} {period_name(level)}s "
             f"for {usd(sum(r.value_usd for r in state.history))} of value."
