@@ -171,6 +171,12 @@ def check_decisions(scenario: Scenario, state: GameState, decisions: Decisions) 
             )
         else:
             problems.extend(_check_self_host(scenario, decisions))
+            own = inf.models.get(i.model)
+            need(
+                own is None or not own.trained or bool(state.batch.shipped_turn[0] > 0),
+                "inference.model",
+                f"{i.model} is the model you are training: it can be served once it has shipped",
+            )
     start = start_decisions(scenario).practices
     for name in type(decisions.practices).model_fields:
         if name not in level.practices.enabled:
@@ -217,7 +223,9 @@ def serving_fit(scenario: Scenario, decisions: Decisions) -> str | None:
     inf, i = scenario.level.inference, decisions.inference
     if inf is None or i.model not in inf.models:
         return None
-    params = inf.models[i.model].params
+    params = (
+        decisions.training.params if inf.models[i.model].trained else inf.models[i.model].params
+    )
     spec = scenario.catalog.gpus[i.gpu]
     need_gb = float(physics.serving_memory_gb(params, i.quant, inf.context_tokens))
     group = int(physics.gpus_per_replica(params, i.quant, inf.context_tokens, spec.memory_gb))

@@ -159,6 +159,11 @@ class ServedModel(Strict):
     params: Annotated[float, Field(ge=1e6, le=1e13, allow_inf_nan=False)]
     quality: Fraction
     label: str = ""
+    trained: bool = Field(
+        False,
+        description="The model trained in this level: served at the size of the training "
+        "decision, once it has shipped, at `quality` times how far training got.",
+    )
 
 
 class ApiOption(Strict):
@@ -451,6 +456,11 @@ class Level(Strict):
                 raise ValueError(f"events.scheduled[{i}].turn is after the last turn")
         if self.training is not None and self.training.deadline_turn > self.turns:
             raise ValueError("training.deadline_turn is after the last turn")
+        trained = [
+            m for m, s in (self.inference.models if self.inference else {}).items() if s.trained
+        ]
+        if trained and self.training is None:
+            raise ValueError(f"inference.models.{trained[0]}.trained needs a training workload")
         return self
 
     def at_setting(self, setting: str) -> Level:

@@ -165,3 +165,33 @@ def test_no_debrief_says_excellent_beside_a_missed_target():
     assert verdict(95.0, (40, 65, 85)).startswith("Excellent")
     assert "Excellent" not in verdict(95.0, (40, 65, 85), missed=1)
     assert "1 scored target(s) missed" in verdict(95.0, (40, 65, 85), missed=1)
+
+
+def test_the_sandbox_can_serve_the_model_it_trained_once_it_has_shipped(scenarios):
+    from finops_tui.engine import check_decisions, new_game, resolve_turn
+
+    scenario = scenarios["sandbox"]
+    plan = plan_decisions(scenario, scenario.level.plans["alt-own"])
+    state = new_game(scenario, 7)
+    early = plan[0].model_copy(
+        update={"inference": plan[0].inference.model_copy(update={"model": "ours"})}
+    )
+    (problem,) = check_decisions(scenario, state, early)
+    assert problem.key == "inference.model" and "once it has shipped" in problem.message
+    for decisions in plan:
+        state = resolve_turn(scenario, state, decisions).state
+    assert state.history[4].kpis["model_quality"] == 1.0  # shipped in month 5
+    # Served from month 6: the answers are the trained model's, and they earn value.
+    assert state.history[5].decisions.inference.model == "ours"
+    assert state.history[5].value_usd > 0
+
+
+def test_a_trained_model_needs_a_training_workload(scenarios):
+    data = scenarios["chatbot-at-scale"].level.model_dump()
+    data["inference"]["models"]["open-8b"]["trained"] = True
+    from pydantic import ValidationError
+
+    from finops_tui.engine.level import Level
+
+    with pytest.raises(ValidationError, match="needs a training workload"):
+        Level.model_validate(data)
