@@ -308,7 +308,34 @@ def _record(
     )
 
 
+def _practice_failures(scenario: Scenario, decisions: Decisions, out: TurnOutput, turn: int):
+    """A practice that misfired this period, as an event the report can tell.
+
+    Not one of the level's events, so it has no `source`.
+    """
+    costs, t = scenario.level.practices, decisions.training
+    if out.kpis["false_positives"][0] > 0:
+        yield EventRecord(
+            turn=turn,
+            kind="anomaly_false_positive",
+            title="Anomaly detection flagged the training run",
+            text="Its spending spike looked like an anomaly: the job was paused for its "
+            "owner's review, and its GPUs were held (and billed) while it waited.",
+            effect=f"{t.gpus} x {t.gpu} held for up to {costs.anomaly_review_hours:g} h",
+        )
+    if out.kpis["schedule_stops"][0] > 0:
+        yield EventRecord(
+            turn=turn,
+            kind="schedule_stopped_run",
+            title="The shutdown schedule stopped the training run",
+            text="The run was not exempted from the evening shutdown: it lost the work since "
+            "its last checkpoint and waited for the morning to restart.",
+            effect=f"checkpoints every {t.checkpoint_hours:g} h bounded the work lost",
+        )
+
+
 def _event_records(scenario, before: BatchState, decisions: Decisions, out: TurnOutput, turn):
+    yield from _practice_failures(scenario, decisions, out, turn)
     level = scenario.level
     for outcome in out.events:
         if not bool(outcome.occurred[0]):

@@ -297,8 +297,8 @@ def decision_fields(scenario: Scenario) -> list[FieldSpec]:
                     "radio",
                     (
                         ("none", "None"),
-                        ("showback", f"Showback ~{hours['showback']:.0f} h"),
-                        ("chargeback", f"Chargeback ~{hours['chargeback']:.0f} h"),
+                        ("showback", f"Showback {hours_text(hours['showback'])}"),
+                        ("chargeback", f"Chargeback {hours_text(hours['chargeback'])}"),
                     ),
                     concept="showback-chargeback",
                     help="Show each team its costs (showback), or bill them (chargeback): "
@@ -310,7 +310,9 @@ def decision_fields(scenario: Scenario) -> list[FieldSpec]:
                 FieldSpec(
                     f"practices.{name}",
                     "FinOps practices",
-                    f"{label}  {usd(cost)}" if cost else f"{label}  ~{hours.get(name, 0):.0f} h",
+                    f"{label}  {usd(cost)}"
+                    if cost
+                    else f"{label}  {hours_text(hours.get(name, 0))}",
                     "switch",
                     concept=PRACTICE_CONCEPTS[name],
                     help=PRACTICE_HELP[name],
@@ -331,6 +333,11 @@ def decision_fields(scenario: Scenario) -> list[FieldSpec]:
             )
         )
     return fields
+
+
+def hours_text(hours: float) -> str:
+    """A practice's team time a month, as the form shows it: '~3 h', '<1 h'."""
+    return "<1 h" if hours < 1 else f"~{hours:.0f} h"
 
 
 PRACTICE_CONCEPTS = {

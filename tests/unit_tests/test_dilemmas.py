@@ -195,3 +195,21 @@ def test_a_trained_model_needs_a_training_workload(scenarios):
 
     with pytest.raises(ValidationError, match="needs a training workload"):
         Level.model_validate(data)
+
+
+def test_a_practice_that_misfires_is_told_in_the_turns_events(scenarios):
+    from finops_tui.engine import play
+
+    scenario = scenarios["foundation-budget"]
+    state = play(scenario, 0, all_on_decisions(scenario))
+    told = [e for r in state.history for e in r.events if e.kind == "anomaly_false_positive"]
+    flagged = sum(r.kpis["false_positives"] for r in state.history)
+    assert told and len(told) == flagged
+    assert all(e.source == "" and "held" in e.effect for e in told)  # not a level event
+
+
+def test_the_form_quotes_practice_hours_never_zero():
+    from finops_tui.gameplay.fields import hours_text
+
+    assert hours_text(0.25) == "<1 h"
+    assert hours_text(2.6) == "~3 h"
