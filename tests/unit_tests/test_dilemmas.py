@@ -213,3 +213,17 @@ def test_the_form_quotes_practice_hours_never_zero():
 
     assert hours_text(0.25) == "<1 h"
     assert hours_text(2.6) == "~3 h"
+
+
+@pytest.mark.parametrize("name", ["foundation-budget", "runaway-fine-tune", "sandbox"])
+def test_one_game_and_the_batch_agree_when_practices_misfire(scenarios, name):
+    from finops_tui.engine import play
+
+    scenario = scenarios[name]
+    decisions = all_on_decisions(scenario)
+    batch = play_batch(scenario, SEEDS[:8], decisions)
+    for i, seed in enumerate(SEEDS[:8]):
+        single = play(scenario, int(seed), decisions)
+        spend = [round(r.spend_usd * 100) for r in single.history]
+        assert spend == batch.spend_cents[i].tolist()
+        assert single.score == float(batch.score[i])
