@@ -21,9 +21,10 @@ from ..conftest import SHIPPED_LEVELS
 
 SEEDS = np.arange(300)
 EXEMPT_FROM_ALL_ON = ("tutorial", "sandbox")
-# Levels whose practices do not yet cost par anything it scores on: chatbot-at-scale
-# offers only the safety evaluation, and in spot-or-reserved the extra practices cost
-# about 2% of the bill while ROI is capped. Known, and listed in the README.
+# Levels where switching every practice on does not yet lose: chatbot-at-scale offers
+# only the safety evaluation (par keeps it), and in spot-or-reserved a monthly
+# rightsizing review and chargeback pay for themselves against notebooks that sprawl 8%
+# a month. Known, and listed in the README; strict, so fixing one fails loudly here.
 ALL_ON_NOT_YET = ("chatbot-at-scale", "spot-or-reserved")
 
 
@@ -77,8 +78,6 @@ def test_every_competitive_level_ships_an_alternative_within_five_points_of_par(
         for alt in alternatives
         if abs(mean_score(scenario, plan_decisions(scenario, level.plans[alt])) - par) <= 5
     ]
-    if name == "sandbox":  # the sandbox is exploration: its alternative may beat par
-        close = alternatives
     assert close, f"no alternative of {name} scores within 5 points of par ({par:.1f})"
 
 
