@@ -272,7 +272,7 @@ def _requests_per_day(gpu: str, running: float) -> float:
 
 
 def _par_practices(spend: float) -> dict:
-    """The practices worth their cost at this spend: a $2,500 review pays on a large bill."""
+    """The practices worth their team time at this spend: a monthly review pays on a large bill."""
     return {
         "tagging": 0.95,
         "budget_alerts": True,

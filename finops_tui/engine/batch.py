@@ -18,6 +18,19 @@ from finops_tui.engine.rng import MAX_SEED, turn_uniforms
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.scoring import game_kpis, score, stars
 
+# The FinOps practices' ledger lines; the safety evaluation is a release cost, not FinOps.
+FINOPS_LINES = frozenset(
+    f"practice.{name}"
+    for name in (
+        "tagging",
+        "budget_alerts",
+        "anomaly_detection",
+        "shutdown_schedule",
+        "rightsizing",
+        "allocation",
+    )
+)
+
 
 @dataclass(frozen=True)
 class BatchResult:
@@ -29,6 +42,7 @@ class BatchResult:
     spend_cents: np.ndarray  # (seeds, turns)
     budget_cents: np.ndarray  # (seeds, turns)
     value_cents: np.ndarray  # (seeds, turns)
+    practice_cents: np.ndarray  # (seeds, turns): what the FinOps practices cost (FINOPS_LINES)
     events: np.ndarray  # (seeds, turns, events of the level): did each event fire
     kpis: dict[str, np.ndarray]  # game KPIs at the end
     state: BatchState
@@ -56,7 +70,7 @@ def play_batch(
     if seeds.min() < 0 or seeds.max() > MAX_SEED:
         raise ValueError(f"seeds must be between 0 and {MAX_SEED}")
     state = initial_state(scenario, seeds) if start is None else start
-    spend, budget, value, fired = [], [], [], []
+    spend, budget, value, practice, fired = [], [], [], [], []
     previous, arrays = None, None
     for i, turn_decisions in enumerate(decisions):
         if turn_decisions is not previous:  # a plan that keeps its decisions converts once
@@ -69,6 +83,7 @@ def play_batch(
         spend.append(out.spend)
         budget.append(out.budget)
         value.append(out.value)
+        practice.append(sum(v.billed for k, v in out.lines.items() if k in FINOPS_LINES))
         fired.append(
             np.stack([e.occurred for e in out.events], axis=1)
             if out.events
@@ -83,6 +98,7 @@ def play_batch(
         spend_cents=np.stack(spend, axis=1),
         budget_cents=np.stack(budget, axis=1),
         value_cents=np.stack(value, axis=1),
+        practice_cents=np.stack(practice, axis=1),
         events=np.stack(fired, axis=1),
         kpis=kpis,
         state=state,

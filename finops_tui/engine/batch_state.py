@@ -24,6 +24,7 @@ class BatchState:
     cum_overspend: np.ndarray  # cents
     cum_waste: np.ndarray  # cents (effective cost)
     cum_effective: np.ndarray  # cents
+    cum_resource_effective: np.ndarray  # cents: what resources cost, practices left out
     cum_allocated: np.ndarray  # cents (effective cost with an owner)
     turns_in_budget: np.ndarray
     forecast_turns: np.ndarray
@@ -72,6 +73,7 @@ def initial_state(scenario: Scenario, seeds: np.ndarray) -> BatchState:
         cum_overspend=np.zeros(b, dtype=np.int64),
         cum_waste=np.zeros(b, dtype=np.int64),
         cum_effective=np.zeros(b, dtype=np.int64),
+        cum_resource_effective=np.zeros(b, dtype=np.int64),
         cum_allocated=np.zeros(b, dtype=np.int64),
         cum_inference_cost=np.zeros(b, dtype=np.int64),
         turns_in_budget=np.zeros(b, dtype=np.int64),

@@ -179,6 +179,12 @@ def check_decisions(scenario: Scenario, state: GameState, decisions: Decisions) 
             )
         else:
             problems.extend(_check_self_host(scenario, decisions))
+            own = inf.models.get(i.model)
+            need(
+                own is None or not own.trained or bool(state.batch.shipped_turn[0] > 0),
+                "inference.model",
+                f"{i.model} is the model you are training: it can be served once it has shipped",
+            )
     start = start_decisions(scenario).practices
     for name in type(decisions.practices).model_fields:
         if name not in level.practices.enabled:
@@ -225,7 +231,9 @@ def serving_fit(scenario: Scenario, decisions: Decisions) -> str | None:
     inf, i = scenario.level.inference, decisions.inference
     if inf is None or i.model not in inf.models:
         return None
-    params = inf.models[i.model].params
+    params = (
+        decisions.training.params if inf.models[i.model].trained else inf.models[i.model].params
+    )
     spec = scenario.catalog.gpus[i.gpu]
     need_gb = float(physics.serving_memory_gb(params, i.quant, inf.context_tokens))
     group = int(physics.gpus_per_replica(params, i.quant, inf.context_tokens, spec.memory_gb))
@@ -308,7 +316,38 @@ def _record(
     )
 
 
+FALSE_POSITIVE_TITLE = "Anomaly detection flagged the training run"
+SCHEDULE_STOP_TITLE = "The shutdown schedule stopped the training run"
+
+
+def _practice_failures(scenario: Scenario, decisions: Decisions, out: TurnOutput, turn: int):
+    """A practice that misfired this period, as an event the report can tell.
+
+    Not one of the level's events, so it has no `source`.
+    """
+    costs, t = scenario.level.practices, decisions.training
+    if out.kpis["false_positives"][0] > 0:
+        yield EventRecord(
+            turn=turn,
+            kind="anomaly_false_positive",
+            title=FALSE_POSITIVE_TITLE,
+            text="Its spending spike looked like an anomaly: the job was paused for its "
+            "owner's review, and its GPUs were held (and billed) while it waited.",
+            effect=f"{t.gpus} x {t.gpu} held for up to {costs.anomaly_review_hours:g} h",
+        )
+    if out.kpis["schedule_stops"][0] > 0:
+        yield EventRecord(
+            turn=turn,
+            kind="schedule_stopped_run",
+            title=SCHEDULE_STOP_TITLE,
+            text="The run was not exempted from the evening shutdown: it lost the work since "
+            "its last checkpoint and waited for the morning to restart.",
+            effect=f"checkpoints every {t.checkpoint_hours:g} h bounded the work lost",
+        )
+
+
 def _event_records(scenario, before: BatchState, decisions: Decisions, out: TurnOutput, turn):
+    yield from _practice_failures(scenario, decisions, out, turn)
     level = scenario.level
     for outcome in out.events:
         if not bool(outcome.occurred[0]):

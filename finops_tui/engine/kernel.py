@@ -25,6 +25,7 @@ import numpy as np
 
 from finops_tui.engine.batch_state import BatchState, initial_state
 from finops_tui.engine.decision_arrays import DecisionArrays
+from finops_tui.engine.practices import estate_gpus
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.stages.billing import (
     bill_commitments,
@@ -87,7 +88,9 @@ def resolve(
     u = draws if draws is not None and not quiet else turn_draws(state.seeds, period.turn, quiet)
 
     world = world_events(level, state, d, period.turn, u)
-    training = train(scenario, period, state, d, world.shortage, u["preemption"])
+    training = train(
+        scenario, period, state, d, world.shortage, u["preemption"], u["practice_failure"]
+    )
     inference = serve(
         scenario,
         period,
@@ -97,6 +100,7 @@ def resolve(
         world.shortage,
         u["demand_noise"][:, 0],
         u["inference_preemption"][:, 0],
+        np.where(training.shipped_turn > 0, training.quality, 0.0),
     )
     dev = dev_environment(scenario, period, state.dev_gpus, d)
     idle = idle_clusters(
@@ -119,7 +123,14 @@ def resolve(
         **compute.lines,
         **bill_commitments(commitments, compute, rates, shared_owner),
         **bill_services(period, training, inference, d.p_tagging),
-        **bill_practices(level.practices, period, d, world.incident_cost),
+        **bill_practices(
+            level.practices,
+            period,
+            d,
+            world.incident_cost,
+            estate_gpus(training.usage.gpus, inference.usage.gpus, dev.gpus),
+            training.flagged,
+        ),
     }
 
     totals = add_up(

@@ -159,6 +159,11 @@ class ServedModel(Strict):
     params: Annotated[float, Field(ge=1e6, le=1e13, allow_inf_nan=False)]
     quality: Fraction
     label: str = ""
+    trained: bool = Field(
+        False,
+        description="The model trained in this level: served at the size of the training "
+        "decision, once it has shipped, at `quality` times how far training got.",
+    )
 
 
 class ApiOption(Strict):
@@ -214,25 +219,50 @@ class DevEnvironment(Strict):
 
 
 class PracticeCosts(Strict):
-    """What each FinOps practice costs a period, in tools and team time."""
+    """What each FinOps practice costs (mostly team time) and how each one can fail.
+
+    Native budgets and anomaly detection are nearly free in money; what a practice
+    costs is engineers' hours, which grow with the GPUs it watches and the team it
+    touches (finops_tui/engine/practices.py holds the hours; a game assumption).
+    """
 
     enabled: list[Practice] = Field(
         default_factory=lambda: list(PRACTICES), description="Practices the player may change."
     )
-    tagging_usd: NonNegative = 1500
-    budget_alerts_usd: NonNegative = 100
-    anomaly_detection_usd: NonNegative = 800
-    shutdown_schedule_usd: NonNegative = 300
-    rightsizing_usd: NonNegative = 2500
-    showback_usd: NonNegative = 500
-    chargeback_usd: NonNegative = 1500
+    engineer_usd_per_hour: NonNegative = Field(
+        100,
+        description="Loaded cost of an engineer-hour spent on a practice (a game assumption: "
+        "about a $180k loaded salary over 1,800 hours).",
+    )
+    team: Annotated[int, Field(ge=1, le=10_000)] = Field(
+        5, description="Engineers whose work the practices touch (tags, schedules, disputes)."
+    )
     safety_evaluation_usd: NonNegative = 0
-    alert_detection_hours: Positive = 24
+    alert_detection_hours: Positive = Field(
+        24,
+        description="Hours a budget alert takes to reach a tagged owner; an untagged line's "
+        "alert goes to a shared inbox and takes up to three times as long.",
+    )
     anomaly_detection_hours: Positive = 4
     idle_detection_hours: Positive = Field(
         48,
         description="Hours anomaly detection takes to flag a forgotten, idle cluster (a game "
         "assumption: an idle cluster is a steady cost, not a spike, so slower than a runaway).",
+    )
+    anomaly_false_positive: Fraction = Field(
+        0.3,
+        description="Chance a period's training spend is flagged as an anomaly by mistake; "
+        "the job is paused, its GPUs held, while its owner reviews it.",
+    )
+    anomaly_review_hours: NonNegative = Field(24, description="How long a flagged job waits.")
+    schedule_stop: Fraction = Field(
+        0.25,
+        description="Chance a period that the shutdown schedule also stops the training run "
+        "(an exemption missed); the run loses the work since its last checkpoint.",
+    )
+    chargeback_maturity: Fraction = Field(
+        0.9,
+        description="Tag coverage below which chargeback causes disputes over untagged cost.",
     )
 
 
@@ -452,6 +482,11 @@ class Level(Strict):
                 raise ValueError(f"events.scheduled[{i}].turn is after the last turn")
         if self.training is not None and self.training.deadline_turn > self.turns:
             raise ValueError("training.deadline_turn is after the last turn")
+        trained = [
+            m for m, s in (self.inference.models if self.inference else {}).items() if s.trained
+        ]
+        if trained and self.training is None:
+            raise ValueError(f"inference.models.{trained[0]}.trained needs a training workload")
         return self
 
     def at_setting(self, setting: str) -> Level:

@@ -37,6 +37,9 @@ STREAMS: dict[str, tuple[int, int]] = {
     "demand_noise": (7, 1),
     "inference_preemption": (8, 2),
     "safety_incident": (9, 2),
+    # Practices failing: [0] a false anomaly flag, [1] the schedule stopping a run,
+    # [2] where in the checkpoint interval it stopped.
+    "practice_failure": (10, 3),
 }
 
 

@@ -40,6 +40,7 @@ class Scenario:
     model_ids: tuple[str, ...]
     model_params: np.ndarray = field(repr=False)
     model_quality: np.ndarray = field(repr=False)
+    model_trained: np.ndarray = field(repr=False)  # bool: the level's own trained model
     api_ids: tuple[str, ...]
     api_input: np.ndarray = field(repr=False)
     api_output: np.ndarray = field(repr=False)
@@ -80,6 +81,11 @@ class Scenario:
             model_ids=model_ids,
             model_params=np.array([inf.models[m].params for m in model_ids]) if inf else _EMPTY,
             model_quality=np.array([inf.models[m].quality for m in model_ids]) if inf else _EMPTY,
+            model_trained=(
+                np.array([inf.models[m].trained for m in model_ids], dtype=bool)
+                if inf
+                else np.zeros(0, dtype=bool)
+            ),
             api_ids=api_ids,
             api_input=np.array([cat.apis[a].input_per_million for a in api_ids]) if inf else _EMPTY,
             api_output=(

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from finops_tui.engine.decisions import Decisions
+from finops_tui.engine.practices import practice_hours_table
 from finops_tui.engine.scenario import Scenario
 from finops_tui.gameplay.format import PRACTICE_LABELS, PRICING_LABELS, gpu_label, number_text, usd
 
@@ -266,8 +267,11 @@ def decision_fields(scenario: Scenario) -> list[FieldSpec]:
         )
 
     costs = level.practices
+    # Practices cost team time, which grows with the estate: the form quotes the hours
+    # at the level's starting estate (a dev environment's GPUs), the bill the dollars.
+    hours = practice_hours_table(costs, level.dev.gpus if level.dev else 0.0)
     for name in level.practices.enabled:
-        cost = getattr(costs, f"{name}_usd", 0.0)
+        cost = costs.safety_evaluation_usd if name == "safety_evaluation" else 0.0
         label = PRACTICE_LABELS[name]
         if name == "tagging":
             fields.append(
@@ -280,8 +284,8 @@ def decision_fields(scenario: Scenario) -> list[FieldSpec]:
                     maximum=100,
                     divisor=100,
                     concept="allocation",
-                    help=f"Share of resources tagged with an owner; full coverage costs "
-                    f"{usd(cost)} a period.",
+                    help=f"Share of resources tagged with an owner; full coverage takes "
+                    f"about {hours['tagging']:.0f} h of team time a month, more as GPUs are added.",
                 )
             )
         elif name == "allocation":
@@ -293,11 +297,12 @@ def decision_fields(scenario: Scenario) -> list[FieldSpec]:
                     "radio",
                     (
                         ("none", "None"),
-                        ("showback", f"Showback {usd(costs.showback_usd)}"),
-                        ("chargeback", f"Chargeback {usd(costs.chargeback_usd)}"),
+                        ("showback", f"Showback {hours_text(hours['showback'])}"),
+                        ("chargeback", f"Chargeback {hours_text(hours['chargeback'])}"),
                     ),
                     concept="showback-chargeback",
-                    help="Show each team its costs (showback), or bill them (chargeback).",
+                    help="Show each team its costs (showback), or bill them (chargeback): "
+                    "chargeback before tags cover 90% of spend causes disputes.",
                 )
             )
         else:
@@ -305,7 +310,9 @@ def decision_fields(scenario: Scenario) -> list[FieldSpec]:
                 FieldSpec(
                     f"practices.{name}",
                     "FinOps practices",
-                    f"{label}  {usd(cost)}" if cost else label,
+                    f"{label}  {usd(cost)}"
+                    if cost
+                    else f"{label}  {hours_text(hours.get(name, 0))}",
                     "switch",
                     concept=PRACTICE_CONCEPTS[name],
                     help=PRACTICE_HELP[name],
@@ -329,6 +336,11 @@ def decision_fields(scenario: Scenario) -> list[FieldSpec]:
     return fields
 
 
+def hours_text(hours: float) -> str:
+    """A practice's team time a month, as the form shows it: '~3 h', '<1 h'."""
+    return "<1 h" if hours < 1 else f"~{hours:.0f} h"
+
+
 PRACTICE_CONCEPTS = {
     "budget_alerts": "budgets-alerts",
     "anomaly_detection": "anomaly-detection",
@@ -337,10 +349,10 @@ PRACTICE_CONCEPTS = {
     "safety_evaluation": "responsible-ai",
 }
 PRACTICE_HELP = {
-    "budget_alerts": "Alert the owner when spend runs ahead of the budget.",
-    "anomaly_detection": "Spot unusual spend within hours, not at the end of the month.",
-    "shutdown_schedule": "Turn dev environments off outside working hours.",
-    "rightsizing": "Review dev machines and remove the oversized ones.",
+    "budget_alerts": "Alert the owner when spend runs ahead of the budget (slow if untagged).",
+    "anomaly_detection": "Spot unusual spend within hours; may pause a legitimate training run.",
+    "shutdown_schedule": "Turn dev environments off at night; may stop a long training run.",
+    "rightsizing": "Review dev machines and remove the oversized ones: hours per GPU.",
     "safety_evaluation": "Keep the evaluation and red-teaming budget for model releases.",
 }
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from finops_tui.engine.decisions import Decisions
+from finops_tui.engine.game import FALSE_POSITIVE_TITLE, SCHEDULE_STOP_TITLE
 from finops_tui.engine.kernel import BatchState, TurnOutput
 from finops_tui.engine.scenario import Scenario
 
@@ -116,6 +117,8 @@ def batch_facts(
         return np.full(take.size, np.nan) if values is None else np.asarray(values, float)[take]
 
     preemptions = kpi("preemptions")
+    false_positives = kpi("false_positives")
+    schedule_stops = kpi("schedule_stops")
     lost = kpi("lost_gpu_hours")
     coverage = kpi("allocation_coverage")
     variance = kpi("forecast_variance")
@@ -138,6 +141,17 @@ def batch_facts(
     facts = []
     for n in range(take.size):
         events = [EventFact(e.kind, e.title, float(cost[n])) for e, on, cost in fired if on[n]]
+        # A practice that misfired (the record tells it first, as an event of no source).
+        if false_positives[n] > 0:
+            events.insert(
+                0,
+                EventFact("anomaly_false_positive", FALSE_POSITIVE_TITLE),
+            )
+        if schedule_stops[n] > 0:
+            events.insert(
+                int(false_positives[n] > 0),
+                EventFact("schedule_stopped_run", SCHEDULE_STOP_TITLE),
+            )
         # The two the record adds: a cluster still idle from before, and spot preemptions.
         if idle_before[n] > 0:
             events.append(EventFact("idle_cluster", "The forgotten cluster is still running"))

@@ -16,7 +16,9 @@ TR, INF = LEVEL.training, LEVEL.inference
 def replica_sizes() -> list[tuple[str, str, str, int]]:
     """(model, quantization, GPU, GPUs per replica) for every served model that fits."""
     sizes = []
-    for model in sorted(INF.models):
+    # The level's own trained model is servable only once shipped: not a decision to
+    # generate blind (tests/unit_tests/test_dilemmas.py covers it).
+    for model in sorted(m for m in INF.models if not INF.models[m].trained):
         for quant in INF.quants:
             for gpu in INF.gpus:
                 group = int(

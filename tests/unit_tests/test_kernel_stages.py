@@ -380,7 +380,8 @@ def test_a_model_that_does_not_fit_serves_nothing_but_its_gpus_are_billed(sandbo
 
 
 NO_PRACTICES: dict = {"practices": {}}
-ALERTS = {"practices": {"budget_alerts": True}}
+# Alerts reach the owner a tag names within a day; untagged, see the test below.
+ALERTS = {"practices": {"budget_alerts": True, "tagging": 1.0}}
 ANOMALY = {"practices": {"anomaly_detection": True}}
 
 
@@ -393,6 +394,12 @@ def test_a_runaway_job_runs_until_a_practice_catches_it(sandbox):
     assert out.hours.tolist() == [HOURS / 2, 24.0, 4.0, 0.0]
     assert out.usage.other_hours.tolist() == [8 * HOURS / 2, 8 * 24.0, 8 * 4.0, 0.0]
     assert (out.usage.gpu == H100).all()  # the sandbox's runaway job runs on H100s
+
+
+def test_an_untagged_runaway_jobs_alert_reaches_nobody_for_three_times_as_long(sandbox):
+    untagged = decide(sandbox, {"practices": {"budget_alerts": True}})
+    out = runaway_jobs(sandbox, period(sandbox), np.full(1, 8.0), np.zeros(1), untagged)
+    assert out.hours.tolist() == [3 * sandbox.level.practices.alert_detection_hours]
 
 
 def test_a_runaway_job_caught_by_alerts_costs_less(sandbox):
@@ -572,9 +579,16 @@ def test_spot_is_billed_at_the_spot_rate_against_an_on_demand_list_price(sandbox
 
 def test_practices_are_billed_for_the_period_and_have_an_owner(sandbox):
     d = decide(sandbox, {"practices": {"tagging": 0.5, "allocation": "chargeback"}})
-    lines = bill_practices(sandbox.level.practices, period(sandbox), d, np.zeros(1))
-    assert lines["practice.tagging"].billed[0] == 1500 * 0.5 * 100
-    assert lines["practice.allocation"].billed[0] == 1500 * 100
+    costs = sandbox.level.practices
+    lines = bill_practices(costs, period(sandbox), d, np.zeros(1), np.array([10.0]))
+    rate, team = costs.engineer_usd_per_hour, costs.team
+    # Team time: tagging's hours (fixed, per GPU, per engineer) at half coverage.
+    assert lines["practice.tagging"].billed[0] == round(
+        (0.5 + 0.05 * 10 + 0.1 * team) * 0.5 * rate * 100
+    )
+    # Chargeback at half tag coverage: its reconciliation, and the disputes over the rest.
+    disputes = 2.0 * team * (0.9 - 0.5) / 0.9
+    assert lines["practice.allocation"].billed[0] == round((3 + 0.3 * team + disputes) * rate * 100)
     assert lines["practice.budget_alerts"].billed[0] == 0
     assert lines["practice.tagging"].allocated[0] == lines["practice.tagging"].effective[0]
 
@@ -609,7 +623,7 @@ def test_totals_are_sums_of_lines_and_the_forecast_is_scored_on_them(sandbox):
     )
     assert totals.spend.tolist() == [12_000] and totals.effective.tolist() == [12_000]
     assert totals.allocated.tolist() == [3_000] and totals.waste.tolist() == [1_000]
-    assert totals.budget.tolist() == [120_000 * 0.5 * 100]
+    assert totals.budget.tolist() == [sandbox.level.budget.per_period_usd * 0.5 * 100]
     assert totals.value.tolist() == [1234]  # $12.345 rounds to 1,234 cents (half to even)
     assert totals.forecast_error.tolist() == pytest.approx([0.2])  # $120 against $100
     # Power figures are PUE-adjusted already (Meta's basis): no PUE on top.

@@ -254,6 +254,18 @@ def test_a_save_of_an_older_level_version_says_so(good, tmp_path, monkeypatch):
     assert problem.startswith(f"{good}: level_hash: made against another version of level")
 
 
+def test_a_save_made_before_practices_cost_team_time_is_refused(good, tmp_path, monkeypatch):
+    levels = tmp_path / "levels"
+    levels.mkdir()
+    text = (levels_dir() / "tutorial.toml").read_text(encoding="utf-8")
+    changed = text.replace("team = 3\n", "team = 9\n", 1)
+    assert changed != text
+    (levels / "tutorial.toml").write_text(changed, encoding="utf-8")
+    monkeypatch.setenv(LEVELS_ENV, str(levels))
+    (problem,) = problems_of(good)
+    assert problem.startswith(f"{good}: level_hash: made against another version of level")
+
+
 def test_prose_edits_of_a_level_keep_its_saves(good, tmp_path, monkeypatch):
     levels = tmp_path / "levels"
     levels.mkdir()

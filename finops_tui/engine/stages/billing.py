@@ -16,6 +16,7 @@ from finops_tui.engine.batch_state import N_GPU
 from finops_tui.engine.catalog import GPU_NAMES
 from finops_tui.engine.decision_arrays import DecisionArrays
 from finops_tui.engine.level import PracticeCosts
+from finops_tui.engine.practices import FALSE_POSITIVE_TRIAGE_HOURS, dispute_hours, practice_usd
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.stages.commitments import TERMS, Commitments
 from finops_tui.engine.stages.inference import Inference
@@ -147,26 +148,46 @@ def bill_services(
 
 
 def bill_practices(
-    costs: PracticeCosts, period: Period, d: DecisionArrays, incident_cost: np.ndarray
+    costs: PracticeCosts,
+    period: Period,
+    d: DecisionArrays,
+    incident_cost: np.ndarray,
+    gpus: np.ndarray | None = None,
+    flagged: np.ndarray | None = None,
 ) -> dict[str, Line]:
-    """What each FinOps practice in force cost this period, and any safety incident."""
-    practice_usd = {
-        "tagging": costs.tagging_usd * d.p_tagging,
-        "budget_alerts": costs.budget_alerts_usd * d.p_alerts,
-        "anomaly_detection": costs.anomaly_detection_usd * d.p_anomaly,
-        "shutdown_schedule": costs.shutdown_schedule_usd * d.p_shutdown,
-        "rightsizing": costs.rightsizing_usd * d.p_rightsizing,
-        "allocation": np.array([0.0, costs.showback_usd, costs.chargeback_usd])[d.p_allocation],
+    """What each FinOps practice in force cost this period, and any safety incident.
+
+    `gpus` is the estate the practices watch; `flagged` says where anomaly detection
+    flagged a legitimate job, whose review takes an engineer's hours.
+    """
+    b = incident_cost.shape[0]
+    gpus = np.zeros(b) if gpus is None else gpus
+    flagged = np.zeros(b, dtype=bool) if flagged is None else flagged
+    rate = costs.engineer_usd_per_hour
+    triage = np.where(flagged, FALSE_POSITIVE_TRIAGE_HOURS * rate, 0.0)
+    chargeback = practice_usd("chargeback", costs, gpus) + dispute_hours(costs, d.p_tagging) * rate
+    allocation = np.select(
+        [d.p_allocation == 1, d.p_allocation == 2],
+        [practice_usd("showback", costs, gpus), chargeback],
+        0.0,
+    )
+    practice_usd_by_name = {
+        "tagging": practice_usd("tagging", costs, gpus, d.p_tagging),
+        "budget_alerts": practice_usd("budget_alerts", costs, gpus, d.p_alerts),
+        "anomaly_detection": practice_usd("anomaly_detection", costs, gpus, d.p_anomaly) + triage,
+        "shutdown_schedule": practice_usd("shutdown_schedule", costs, gpus, d.p_shutdown),
+        "rightsizing": practice_usd("rightsizing", costs, gpus, d.p_rightsizing),
+        "allocation": allocation,
         "safety_evaluation": costs.safety_evaluation_usd * d.p_safety,
     }
     owner = np.ones(incident_cost.shape[0])
     # The practices' lines in one pass: seven rows of one array, not seven small arrays.
     practice = owned_line(
-        np.stack(np.broadcast_arrays(*practice_usd.values())) * period.month_share, owner
+        np.stack(np.broadcast_arrays(*practice_usd_by_name.values())) * period.month_share, owner
     )
     lines = {
         f"practice.{name}": Line(*(getattr(practice, field)[i] for field in _LINE_FIELDS))
-        for i, name in enumerate(practice_usd)
+        for i, name in enumerate(practice_usd_by_name)
     }
     lines["incident.safety"] = owned_line(incident_cost, owner)
     return lines

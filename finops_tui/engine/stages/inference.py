@@ -55,8 +55,13 @@ def serve(
     shortage: np.ndarray,
     u_demand: np.ndarray,
     u_interruption: np.ndarray,
+    trained_quality: np.ndarray | None = None,
 ) -> Inference:
-    """Serve the period's requests, by API or self-hosted, and what they earn."""
+    """Serve the period's requests, by API or self-hosted, and what they earn.
+
+    `trained_quality` is how far the level's own model got (0 until it ships): the
+    share of its `quality` it answers with when it is the model served.
+    """
     inf = scenario.level.inference
     b = d.i_gpu.shape[0]
     if inf is None:  # a fresh array each: no two outputs may share memory
@@ -72,9 +77,12 @@ def serve(
     api_out_tokens = np.where(api, to_model * inf.output_tokens, 0.0)
     fleet = self_host(scenario, inf, hours, d, to_model, shortage, u_interruption)
     missed = requests * (1.0 - fleet.sla_ok)
+    own = pick(scenario.model_trained, d.i_model).astype(bool)
+    trained = np.zeros(b) if trained_quality is None else trained_quality
+    model_quality = pick(scenario.model_quality, d.i_model) * np.where(own, trained, 1.0)
     quality_served = np.where(
         d.i_selfhost,
-        pick(scenario.model_quality, d.i_model) * d.i_quality_kept,
+        model_quality * d.i_quality_kept,
         pick(scenario.api_quality, d.i_api),
     )
     return Inference(
@@ -110,7 +118,9 @@ def self_host(
     u_interruption: np.ndarray,
 ) -> Fleet:
     """The self-hosted fleet: replicas that fit, their throughput, spot interruptions."""
-    params = pick(scenario.model_params, d.i_model)
+    # The level's own model is served at the size the training decision gives it.
+    own = pick(scenario.model_trained, d.i_model).astype(bool)
+    params = np.where(own, d.t_params, pick(scenario.model_params, d.i_model))
     group = physics.gpus_per_replica(
         params, d.i_bytes, inf.context_tokens, scenario.memory_gb[d.i_gpu]
     )

@@ -116,8 +116,10 @@ def runaway_jobs(
     costs = level.practices
     gpu = np.full(b, event_gpu(level, event_of(level, "runaway_job")))
     remaining = period.hours * (1.0 - runaway_start)
+    # An alert reaches the owner a tag names; an untagged line's goes to a shared inbox.
+    alert_hours = costs.alert_detection_hours * (1.0 + 2.0 * (1.0 - d.p_tagging))
     caught = np.minimum(
-        np.where(d.p_alerts, costs.alert_detection_hours, np.inf),
+        np.where(d.p_alerts, alert_hours, np.inf),
         np.where(d.p_anomaly, costs.anomaly_detection_hours, np.inf),
     )
     hours = np.where(runaway_gpus > 0, np.minimum(remaining, caught), 0.0)

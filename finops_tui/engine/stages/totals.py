@@ -22,12 +22,17 @@ from finops_tui.engine.stages.training import Training
 from finops_tui.engine.stages.usage import Usage
 from finops_tui.engine.stages.world import World
 
+# Lines that are not resources: a practice's hours cannot be idle, so they must not
+# dilute the waste share of what the resources cost.
+OVERHEAD_LINES = ("practice.", "incident.")
+
 
 class Totals(NamedTuple):
     """The period's totals over the batch. Money in integer cents."""
 
     spend: np.ndarray  # billed
     effective: np.ndarray
+    resource_effective: np.ndarray  # effective cost of resources: no practice, no incident
     allocated: np.ndarray  # effective cost with an owner
     waste: np.ndarray  # effective cost that bought nothing
     budget: np.ndarray
@@ -70,6 +75,11 @@ def add_up(
     return Totals(
         spend=spend,
         effective=effective,
+        resource_effective=effective
+        - sum(
+            (line.effective for k, line in lines.items() if k.startswith(OVERHEAD_LINES)),
+            np.zeros_like(effective),
+        ),
         allocated=allocated,
         waste=waste,
         budget=cents(scenario.level.budget_for(period.turn) * budget_mult),
@@ -108,6 +118,7 @@ def next_state(
         cum_overspend=state.cum_overspend + np.maximum(0, totals.spend - totals.budget),
         cum_waste=state.cum_waste + totals.waste,
         cum_effective=state.cum_effective + totals.effective,
+        cum_resource_effective=state.cum_resource_effective + totals.resource_effective,
         cum_allocated=state.cum_allocated + totals.allocated,
         turns_in_budget=state.turns_in_budget + (totals.spend <= totals.budget),
         forecast_turns=state.forecast_turns + int(counts_forecast),
@@ -167,6 +178,8 @@ def turn_kpis(
         "model_quality": training.quality,
         "tokens_trained": training.tokens_done,
         "preemptions": training.preemptions.astype(float),
+        "false_positives": training.flagged.astype(float),
+        "schedule_stops": training.stopped.astype(float),
         "lost_gpu_hours": training.lost_gpu_hours,
         "requests": requests,
         "sla_miss_rate": np.where(requests > 0, missed / np.maximum(requests, 1e-12), 0.0),

@@ -24,6 +24,7 @@ from finops_tui.engine.stages.spot import interruptions, lost_wall_hours, spot_i
 from finops_tui.engine.stages.usage import WorkloadUsage, no_usage
 
 MAX_PREEMPTIONS = STREAMS["preemption"][1] - 1
+HOURS_PER_WEEK = 168.0
 
 
 class TrainingRun(NamedTuple):
@@ -31,7 +32,9 @@ class TrainingRun(NamedTuple):
 
     tokens: np.ndarray  # tokens trained this period
     preemptions: np.ndarray  # int
-    lost_gpu_hours: np.ndarray  # GPU-hours redone after preemptions
+    lost_gpu_hours: np.ndarray  # GPU-hours redone after preemptions or a schedule's stop
+    flagged: np.ndarray  # bool: anomaly detection paused the run by mistake
+    stopped: np.ndarray  # bool: the shutdown schedule stopped the run
     usage: WorkloadUsage
     energy_kwh: np.ndarray  # at the PUE-adjusted power (catalog Energy)
 
@@ -50,6 +53,8 @@ class Training(NamedTuple):
     storage_usd: np.ndarray
     preemptions: np.ndarray
     lost_gpu_hours: np.ndarray
+    flagged: np.ndarray  # bool
+    stopped: np.ndarray  # bool
     usage: WorkloadUsage
     energy_kwh: np.ndarray
 
@@ -61,6 +66,7 @@ def train(
     d: DecisionArrays,
     shortage: np.ndarray,
     u_preemption: np.ndarray,
+    u_failure: np.ndarray | None = None,
 ) -> Training:
     """Train for one period and ship the model when it is good enough."""
     tr = scenario.level.training
@@ -78,6 +84,8 @@ def train(
             storage_usd=np.zeros(b),
             preemptions=np.zeros(b, dtype=np.int64),
             lost_gpu_hours=np.zeros(b),
+            flagged=np.zeros(b, dtype=bool),
+            stopped=np.zeros(b, dtype=bool),
             usage=no_usage(np.zeros(b, dtype=np.int64)),
             energy_kwh=np.zeros(b),
         )
@@ -86,7 +94,7 @@ def train(
     tokens_done = np.where(new_run, 0.0, state.tokens_done)
     train_params = np.where(d.t_gpus > 0, d.t_params, state.train_params)
     active = (d.t_gpus > 0) & (d.t_tokens > 0) & (state.shipped_turn == 0)
-    run = run_training(scenario, period.hours, tr, d, active, shortage, u_preemption)
+    run = run_training(scenario, period.hours, tr, d, active, shortage, u_preemption, u_failure)
     tokens_done = tokens_done + run.tokens
     shipped = ship(tr, period.turn, scenario.level.turns, state, train_params, tokens_done)
     ck = scenario.catalog.training
@@ -107,6 +115,8 @@ def train(
         storage_usd=storage_gb * ck.storage_usd_per_gb_month * period.month_share,
         preemptions=run.preemptions,
         lost_gpu_hours=run.lost_gpu_hours,
+        flagged=run.flagged,
+        stopped=run.stopped,
         usage=run.usage,
         energy_kwh=run.energy_kwh,
     )
@@ -120,6 +130,7 @@ def run_training(
     active: np.ndarray,
     shortage: np.ndarray,
     u_preemption: np.ndarray,
+    u_failure: np.ndarray | None = None,
 ) -> TrainingRun:
     """The period's run: the work, the checkpoints, the preemptions and what they lost."""
     # A run whose training state does not fit its GPUs (or a GPU without bf16) runs out
@@ -137,7 +148,8 @@ def run_training(
         d.t_params, ck.bytes_per_param_checkpoint, ck.checkpoint_write_gb_s
     )
     wall0 = work_wall * (1.0 + ckpt_h / d.t_ckpt)
-    available = hours * (1.0 - shortage * is_spot)
+    failures = practice_failures(scenario, d, active, wall0, u_failure)
+    available = np.maximum(hours * (1.0 - shortage * is_spot) - failures.wall_hours_off, 0.0)
     exposed = np.minimum(wall0, available)
     instances = spot_instances(gpus, scenario.gpus_per_instance[d.t_gpu])
     count = interruptions(
@@ -145,21 +157,68 @@ def run_training(
     )
     preemptions = np.where(active, count, 0)
     lost_wall = lost_wall_hours(u_preemption[:, 1:], preemptions, d.t_ckpt, ck.restart_hours)
-    required = wall0 + lost_wall
+    required = wall0 + lost_wall + failures.lost_wall_hours
     run_wall = np.minimum(required, available)
     progress = np.where(required > 0, run_wall / np.maximum(required, 1e-12), 0.0)
-    billed_h = gpus * run_wall
-    lost_gpu_h = gpus * np.minimum(lost_wall, run_wall)
+    # A paused job's GPUs are held, and billed, while its owner reviews the flag.
+    billed_h = gpus * (run_wall + failures.held_hours)
+    lost_gpu_h = gpus * np.minimum(lost_wall + failures.lost_wall_hours, run_wall)
+    held_gpu_h = gpus * failures.held_hours
     spot_h = np.where(is_spot, billed_h, 0.0)
     other_h = np.where(is_spot, 0.0, billed_h)
     used_h = spot_h + other_h
-    waste_share = np.where(used_h > 0, lost_gpu_h / np.maximum(used_h, 1e-12), 0.0)
+    waste_share = np.where(used_h > 0, (lost_gpu_h + held_gpu_h) / np.maximum(used_h, 1e-12), 0.0)
     return TrainingRun(
         tokens=d.t_tokens * progress * active,
         preemptions=preemptions,
         lost_gpu_hours=lost_gpu_h,
+        flagged=failures.flagged,
+        stopped=failures.stopped,
         usage=WorkloadUsage(d.t_gpu, spot_h, other_h, gpus, waste_share),
         energy_kwh=billed_h * scenario.power_w[d.t_gpu] / 1000.0,
+    )
+
+
+class PracticeFailures(NamedTuple):
+    """What the practices in force did to this period's run when they misfired."""
+
+    flagged: np.ndarray  # bool: anomaly detection paused the run by mistake
+    stopped: np.ndarray  # bool: the shutdown schedule stopped the run
+    held_hours: np.ndarray  # wall hours the paused run's GPUs were held, billed, idle
+    wall_hours_off: np.ndarray  # wall hours the run could not train (paused, stopped)
+    lost_wall_hours: np.ndarray  # work thrown away by the stop, and the restart
+
+
+def practice_failures(
+    scenario: Scenario,
+    d: DecisionArrays,
+    active: np.ndarray,
+    wall0: np.ndarray,
+    u_failure: np.ndarray | None,
+) -> PracticeFailures:
+    """The practices' failure modes on a training run, drawn from the seed.
+
+    Anomaly detection learns a baseline from past spend: a training run's spike can be
+    flagged, and the job waits for its owner's review with its GPUs held. A shutdown
+    schedule that misses a run's exemption stops it one evening: the run loses the work
+    since its last checkpoint (all of it without checkpoints) and waits for the morning.
+    """
+    if u_failure is None:  # no draws given: no practice misfires
+        u_failure = np.ones((active.shape[0], 3))
+    costs = scenario.level.practices
+    flagged = active & d.p_anomaly & (u_failure[:, 0] < costs.anomaly_false_positive)
+    stopped = active & d.p_shutdown & (u_failure[:, 1] < costs.schedule_stop)
+    on_hours = scenario.level.dev.schedule_on_hours_per_week if scenario.level.dev else 60.0
+    night = (HOURS_PER_WEEK - on_hours) / 7.0
+    held = np.where(flagged, np.minimum(costs.anomaly_review_hours, wall0), 0.0)
+    restart = scenario.catalog.training.restart_hours
+    lost = np.where(stopped, u_failure[:, 2] * np.minimum(d.t_ckpt, wall0) + restart, 0.0)
+    return PracticeFailures(
+        flagged=flagged,
+        stopped=stopped,
+        held_hours=held,
+        wall_hours_off=held + np.where(stopped, night, 0.0),
+        lost_wall_hours=lost,
     )
 
 

@@ -32,6 +32,8 @@ def turn_draws(seeds: np.ndarray, turn: int, quiet: bool) -> dict[str, np.ndarra
     for name, (_, n) in STREAMS.items():
         u = np.full((seeds.shape[0], n), 0.5)
         u[:, 0] = 1.0 if name in _EVENT_STREAMS else 0.5
+        if name == "practice_failure":
+            u[:, 1] = 1.0  # the schedule's stop is an event too: none in a calm world
         out[name] = u
     return out
 

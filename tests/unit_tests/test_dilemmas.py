@@ -1,0 +1,229 @@
+"""Every practice is a trade-off: the balance bars, the failure modes, delivering nothing.
+
+Through the batch engine, over 300 seeds per plan: fast enough for every level.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from finops_tui.engine import plan_decisions
+from finops_tui.engine.batch import play_batch
+from finops_tui.engine.reference_plans import (
+    all_on_decisions,
+    alternative_plans,
+    idle_decisions,
+    practice_share,
+)
+
+from ..conftest import SHIPPED_LEVELS
+
+SEEDS = np.arange(300)
+EXEMPT_FROM_ALL_ON = ("tutorial", "sandbox")
+# Levels where switching every practice on does not yet lose: chatbot-at-scale offers
+# only the safety evaluation (par keeps it), and in spot-or-reserved a monthly
+# rightsizing review and chargeback pay for themselves against notebooks that sprawl 8%
+# a month. Known, and listed in the README; strict, so fixing one fails loudly here.
+ALL_ON_NOT_YET = ("chatbot-at-scale", "spot-or-reserved")
+
+
+def mean_score(scenario, decisions) -> float:
+    return float(play_batch(scenario, SEEDS, decisions).score.mean())
+
+
+def par_of(scenario):
+    return plan_decisions(scenario, scenario.level.plans["par"])
+
+
+@pytest.mark.parametrize("name", SHIPPED_LEVELS)
+def test_a_plan_that_buys_no_compute_scores_at_most_30_and_never_beats_naive(scenarios, name):
+    scenario = scenarios[name]
+    idle = play_batch(scenario, SEEDS, idle_decisions(scenario)).score
+    naive = play_batch(scenario, SEEDS, plan_decisions(scenario, scenario.level.plans["naive"]))
+    assert idle.mean() <= 30
+    assert (idle <= naive.score).all()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            n,
+            marks=pytest.mark.xfail(strict=True, reason="not yet balanced: see ALL_ON_NOT_YET"),
+        )
+        if n in ALL_ON_NOT_YET
+        else n
+        for n in SHIPPED_LEVELS
+        if n not in EXEMPT_FROM_ALL_ON
+    ],
+)
+def test_par_beats_every_practice_on_by_three_points(scenarios, name):
+    scenario = scenarios[name]
+    assert (
+        mean_score(scenario, par_of(scenario))
+        >= mean_score(scenario, all_on_decisions(scenario)) + 3
+    )
+
+
+@pytest.mark.parametrize("name", [n for n in SHIPPED_LEVELS if n != "tutorial"])
+def test_every_competitive_level_ships_an_alternative_within_five_points_of_par(scenarios, name):
+    scenario = scenarios[name]
+    level = scenario.level
+    alternatives = alternative_plans(level.plans)
+    assert alternatives, f"{name} ships no plans.alt"
+    par = mean_score(scenario, par_of(scenario))
+    close = [
+        alt
+        for alt in alternatives
+        if abs(mean_score(scenario, plan_decisions(scenario, level.plans[alt])) - par) <= 5
+    ]
+    assert close, f"no alternative of {name} scores within 5 points of par ({par:.1f})"
+
+
+@pytest.mark.parametrize("name", SHIPPED_LEVELS)
+def test_par_spends_a_plausible_share_on_finops_practices(scenarios, name):
+    scenario = scenarios[name]
+    share = practice_share(play_batch(scenario, SEEDS[:50], par_of(scenario))).mean()
+    assert share <= 0.25, f"{name}: par spends {share:.0%} on practices"
+
+
+def test_anomaly_detection_sometimes_pauses_a_legitimate_run_and_holds_its_gpus(scenarios):
+    scenario = scenarios["foundation-budget"]
+    par = par_of(scenario)
+    with_anomaly = [
+        d.model_copy(
+            update={"practices": d.practices.model_copy(update={"anomaly_detection": True})}
+        )
+        for d in par
+    ]
+    plain = play_batch(scenario, SEEDS[:100], par)
+    flagged = play_batch(scenario, SEEDS[:100], with_anomaly)
+    # A false flag holds 48 H100s for a day: some seeds pay for it, none gains.
+    assert (flagged.kpis["waste_share"] >= plain.kpis["waste_share"]).all()
+    assert (flagged.kpis["waste_share"] > plain.kpis["waste_share"] + 0.01).mean() > 0.5
+
+
+def test_a_shutdown_schedule_stop_costs_a_run_without_checkpoints_more(scenarios):
+    scenario = scenarios["runaway-fine-tune"]
+    par = par_of(scenario)
+
+    def with_checkpoints(hours: float):
+        return [
+            d.model_copy(
+                update={
+                    "training": d.training.model_copy(
+                        update={"checkpoint_hours": hours, "pricing": "on-demand"}
+                    )
+                }
+            )
+            for d in par
+        ]
+
+    hourly = play_batch(scenario, SEEDS, with_checkpoints(1.0)).state
+    never = play_batch(scenario, SEEDS, with_checkpoints(720.0)).state
+    # Same seeds, same stops: the run without checkpoints loses more of its work.
+    assert never.cum_waste.sum() > hourly.cum_waste.sum()
+
+
+def test_chargeback_before_tagging_is_mature_costs_dispute_hours(scenarios):
+    scenario = scenarios["public-sector"]
+    par = par_of(scenario)
+
+    def charged(tagging: float):
+        return [
+            d.model_copy(
+                update={
+                    "practices": d.practices.model_copy(
+                        update={"allocation": "chargeback", "tagging": tagging}
+                    )
+                }
+            )
+            for d in par
+        ]
+
+    mature = play_batch(scenario, SEEDS[:20], charged(0.95)).practice_cents.sum()
+    early = play_batch(scenario, SEEDS[:20], charged(0.5)).practice_cents.sum()
+    assert early > mature  # fewer tags, less tagging time, but the disputes cost more
+
+
+def test_practice_failures_are_drawn_from_the_seed_not_the_plan(scenarios):
+    scenario = scenarios["foundation-budget"]
+    par = par_of(scenario)
+    all_on = all_on_decisions(scenario)
+    a = play_batch(scenario, SEEDS[:50], all_on)
+    b = play_batch(scenario, SEEDS[:50], all_on)
+    assert np.array_equal(a.spend_cents, b.spend_cents)
+    assert np.array_equal(a.score, b.score)
+    assert not np.array_equal(a.spend_cents, play_batch(scenario, SEEDS[:50], par).spend_cents)
+
+
+def test_no_debrief_says_excellent_beside_a_missed_target():
+    from finops_tui.ui.screens.debrief import verdict
+
+    assert verdict(95.0, (40, 65, 85)).startswith("Excellent")
+    assert "Excellent" not in verdict(95.0, (40, 65, 85), missed=1)
+    assert "with 1 target missed" in verdict(95.0, (40, 65, 85), missed=1)
+    assert "with 2 targets missed" in verdict(95.0, (40, 65, 85), missed=2)
+
+
+def test_the_sandbox_can_serve_the_model_it_trained_once_it_has_shipped(scenarios):
+    from finops_tui.engine import check_decisions, new_game, resolve_turn
+
+    scenario = scenarios["sandbox"]
+    plan = plan_decisions(scenario, scenario.level.plans["alt-own"])
+    state = new_game(scenario, 7)
+    early = plan[0].model_copy(
+        update={"inference": plan[0].inference.model_copy(update={"model": "ours"})}
+    )
+    (problem,) = check_decisions(scenario, state, early)
+    assert problem.key == "inference.model" and "once it has shipped" in problem.message
+    for decisions in plan:
+        state = resolve_turn(scenario, state, decisions).state
+    assert state.history[4].kpis["model_quality"] == 1.0  # shipped in month 5
+    # Served from month 6: the answers are the trained model's, and they earn value.
+    assert state.history[5].decisions.inference.model == "ours"
+    assert state.history[5].value_usd > 0
+
+
+def test_a_trained_model_needs_a_training_workload(scenarios):
+    data = scenarios["chatbot-at-scale"].level.model_dump()
+    data["inference"]["models"]["open-8b"]["trained"] = True
+    from pydantic import ValidationError
+
+    from finops_tui.engine.level import Level
+
+    with pytest.raises(ValidationError, match="needs a training workload"):
+        Level.model_validate(data)
+
+
+def test_a_practice_that_misfires_is_told_in_the_turns_events(scenarios):
+    from finops_tui.engine import play
+
+    scenario = scenarios["foundation-budget"]
+    state = play(scenario, 0, all_on_decisions(scenario))
+    told = [e for r in state.history for e in r.events if e.kind == "anomaly_false_positive"]
+    flagged = sum(r.kpis["false_positives"] for r in state.history)
+    assert told and len(told) == flagged
+    assert all(e.source == "" and "held" in e.effect for e in told)  # not a level event
+
+
+def test_the_form_quotes_practice_hours_never_zero():
+    from finops_tui.gameplay.fields import hours_text
+
+    assert hours_text(0.25) == "<1 h"
+    assert hours_text(2.6) == "~3 h"
+
+
+@pytest.mark.parametrize("name", ["foundation-budget", "runaway-fine-tune", "sandbox"])
+def test_one_game_and_the_batch_agree_when_practices_misfire(scenarios, name):
+    from finops_tui.engine import play
+
+    scenario = scenarios[name]
+    decisions = all_on_decisions(scenario)
+    batch = play_batch(scenario, SEEDS[:8], decisions)
+    for i, seed in enumerate(SEEDS[:8]):
+        single = play(scenario, int(seed), decisions)
+        spend = [round(r.spend_usd * 100) for r in single.history]
+        assert spend == batch.spend_cents[i].tolist()
+        assert single.score == float(batch.score[i])
