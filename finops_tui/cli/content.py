@@ -8,6 +8,7 @@ from pathlib import Path
 
 from finops_tui.content.errors import ContentError
 from finops_tui.content.levels import list_levels, load_level
+from finops_tui.content.plans import check_plan_file, is_plan_file
 from finops_tui.engine.level import Level
 
 
@@ -31,7 +32,13 @@ def validate(args: argparse.Namespace) -> int:
     for name in args.paths:
         path = Path(name)
         try:
-            load_level(path)
+            # A plan file (turns and the level it is for) is checked against its level.
+            if is_plan_file(path):
+                problems = check_plan_file(path)
+                if problems:
+                    raise ContentError(problems)
+            else:
+                load_level(path)
         except ContentError as exc:
             failed = True
             for problem in exc.problems:

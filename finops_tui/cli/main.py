@@ -130,11 +130,11 @@ def _add_play(sub: Subparsers) -> None:
 
 
 def _add_level_commands(sub: Subparsers) -> None:
-    """Levels and plans, headless: list, validate, schema, simulate, balance."""
+    """Levels and plans, headless: list, validate, schema, simulate, tournament, balance."""
     levels = sub.add_parser("levels", help="list the shipped levels")
     levels.add_argument("--json", action="store_true")
 
-    validate = sub.add_parser("validate", help="check level files")
+    validate = sub.add_parser("validate", help="check level and plan files")
     validate.add_argument("paths", nargs="+", metavar="PATH")
 
     sub.add_parser("schema", help="print the JSON Schema of the level format")
@@ -154,6 +154,20 @@ def _add_level_commands(sub: Subparsers) -> None:
         default=None,
         help="play N seeds from --seed on and print the score distribution",
     )
+
+    tournament = sub.add_parser(
+        "tournament", help="plans on the same seeds, ranked by mean score (P10 for risk)"
+    )
+    tournament.add_argument("level", help="level id or path")
+    tournament.add_argument(
+        "plans", nargs="+", metavar="PLAN", help="a plan the level ships (par, naive...) or a file"
+    )
+    tournament.add_argument("--seeds", type=count, default=1000)
+    tournament.add_argument("--seed", type=seed, default=0, help="first seed")
+    tournament.add_argument(
+        "--advanced", action="store_true", help="the advanced setting: tighter, more events"
+    )
+    tournament.add_argument("--json", action="store_true")
 
     balance = sub.add_parser("balance", help="par against naive over many seeds")
     balance.add_argument("level", help="level id or path")
@@ -292,6 +306,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "calc": ("calc", "calc"),
     "bench": ("bench", "bench"),
     "balance": ("balance", "balance"),
+    "tournament": ("tournament", "tournament"),
     "export": ("export", "export"),
     "host": ("host", "host"),
     "web": ("web", "web"),
