@@ -35,7 +35,7 @@ def plan_path(folder: Path, name: str) -> Path:
     try:
         stem = safe_save_name(name)
     except ContentError as exc:
-        raise ContentError([p.replace("save name", "plan name", 1) for p in exc.problems]) from None
+        raise ContentError([p.replace("save name", "plan name") for p in exc.problems]) from None
     return Path(folder) / f"{stem}.toml"
 
 

@@ -41,3 +41,13 @@ class FanForecast(Message):
         self.fan = fan
         self.turn = turn  # turns played when it was asked: a fan of an older turn is dropped
         self.decisions = decisions
+
+
+class StrategyPlayed(Message):
+    """A strategy of the studio, played over its seeds (from a worker)."""
+
+    def __init__(self, version: int, evaluation: object, yardsticks: dict | None) -> None:
+        super().__init__()
+        self.version = version  # the edit it answers: an older one is dropped
+        self.evaluation = evaluation  # gameplay.strategy.Evaluation
+        self.yardsticks = yardsticks  # par and naive's outcomes, the first time only

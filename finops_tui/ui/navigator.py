@@ -62,6 +62,10 @@ class Navigator(Protocol):
 
     def open_analysis(self, path: str = "") -> None: ...
 
+    def open_studio(
+        self, level_id: str | None = None, decisions: list[Decisions] | None = None
+    ) -> None: ...
+
     # -- saves ----------------------------------------------------------------------------
 
     def autosave(self, session: GameSession) -> None: ...
