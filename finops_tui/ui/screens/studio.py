@@ -55,6 +55,7 @@ from finops_tui.ui.widgets.footer import GameFooter
 SEEDS = 1000  # the same seeds for the strategy, par and naive: 0 to 999
 PREVIEW_DELAY = 0.06  # seconds of quiet typing before the strategy is played again
 YARDSTICKS = ("par", "naive")
+WIDE = 110  # columns: the app's -wide breakpoint
 REDRAWS_KEPT = 200  # change -> numbers on screen, in ms, for `finops-tui bench`
 
 
@@ -135,6 +136,8 @@ class StudioScreen(GameScreen):
         self._changed_at: float | None = None
         self._timer: Timer | None = None
         self._saved_text = plan_text(scenario.level.id, strategy.to_plan())
+        self._status_text: str | None = None
+        self._table_drawn = False
 
     # -- layout -------------------------------------------------------------------------
 
@@ -158,6 +161,7 @@ class StudioScreen(GameScreen):
         yield GameFooter()
 
     def on_mount(self) -> None:
+        self.query_one("#studio-plan").border_title = "Your strategy"
         if self.app.animation_level == "none":
             self.query_one("#studio-why", Input).cursor_blink = False
         self.show_turn(0)
@@ -199,9 +203,11 @@ class StudioScreen(GameScreen):
         setting = " (advanced)" if level.setting == "advanced" else ""
         saved = "" if self._is_saved() else " · not saved"
         origin = f" · from {self.origin}" if self.origin else ""
-        self.query_one("#status", Static).update(
-            Text(f" Strategy studio · {level.title}{setting}{origin}{saved}", no_wrap=True)
-        )
+        text = f" Strategy studio · {level.title}{setting}{origin}{saved}"
+        if text != self._status_text:
+            # One line, always: no layout (that would lay out the whole screen again).
+            self._status_text = text
+            self.query_one("#status", Static).update(Text(text, no_wrap=True), layout=False)
 
     def _is_saved(self) -> bool:
         return plan_text(self.scenario.level.id, self.strategy.to_plan()) == self._saved_text
@@ -312,7 +318,10 @@ class StudioScreen(GameScreen):
         )
 
     def _show_results(self) -> None:
-        self.query_one("#studio-table", Static).update(self.results_table())
+        table = self.query_one("#studio-table", Static)
+        # The same rows every time: only the first drawing changes the layout.
+        table.update(self.results_table(), layout=not self._table_drawn)
+        self._table_drawn = True
         self.query_one("#studio-edit", Static).update(self.effect_text())
         self._show_plan_outline()
         self._show_status()
@@ -326,7 +335,11 @@ class StudioScreen(GameScreen):
         """Yours beside par and naive, on the same seeds."""
         columns = self._columns()
         table = Table(box=None, padding=(0, 1), pad_edge=False, expand=False)
-        table.add_column(f"{SEEDS:,} seeds", no_wrap=True, max_width=14, overflow="ellipsis")
+        # At 80 columns a long KPI name gives way to the numbers; wider, it is whole.
+        label_width = 14 if self.app.size.width < WIDE else 30
+        table.add_column(
+            f"{SEEDS:,} seeds", no_wrap=True, max_width=label_width, overflow="ellipsis"
+        )
         for name, _ in columns:
             table.add_column(name, justify="right", no_wrap=True)
 
@@ -358,17 +371,19 @@ class StudioScreen(GameScreen):
             return Text(
                 "Change a decision: its effect over the same seeds shows here.", style="dim"
             )
-        text = Text(f"Last edit, turn {e.turn}: ", style="bold")
-        text.append("; ".join(e.what))  # labels and values, never markup
+        text = Text()
+        text.append(f"Last edit, turn {e.turn}: ", style="bold")
+        text.append("; ".join(e.what), style="bold")  # labels and values, never markup
         text.append(
             f"\n  mean score {e.before.mean:.1f} → {e.after.mean:.1f} ({e.mean_delta:+.1f})"
             f"\n  spend {short_usd(e.before.spend_mean)} → {short_usd(e.after.spend_mean)}"
             f" ({usd_delta(e.spend_delta)})"
             f"\n  P10 {e.before.p10:.1f} → {e.after.p10:.1f}"
         )
-        if e.why:
+        why = self.strategy.rationale[e.turn - 1]  # as the team words it now
+        if why:
             text.append("\n  why: ")
-            text.append(e.why)  # typed by the team: shown as typed
+            text.append(why)  # typed by the team: shown as typed
         return text
 
     def _show_plan_outline(self) -> None:
@@ -405,10 +420,10 @@ class StudioScreen(GameScreen):
         self.strategy = strategy
         self._edit_turn = self.turn
         self._changed_at = time.perf_counter()
+        self._play_soon(typed=event.typed)  # first: the worker plays while this redraws
         self.query_one(DecisionForm).show_rows(self._decisions()[self.turn])
         self._show_turn_line()
         self._show_status()
-        self._play_soon(typed=event.typed)
 
     def _form_shows(self, spec: FieldSpec, value: Any) -> bool:
         """Whether the form's control for `spec` shows `value` now."""
