@@ -7,6 +7,8 @@ from textual.message import Message
 from finops_tui.engine.batch import Fan
 from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.state import GameState
+from finops_tui.gameplay.strategy import Evaluation, Strategy
+from finops_tui.gameplay.tournament import PlanOutcome
 
 
 class OpenCodex(Message):
@@ -46,8 +48,15 @@ class FanForecast(Message):
 class StrategyPlayed(Message):
     """A strategy of the studio, played over its seeds (from a worker)."""
 
-    def __init__(self, version: int, evaluation: object, yardsticks: dict | None) -> None:
+    def __init__(
+        self,
+        version: int,
+        strategy: Strategy,
+        evaluation: Evaluation,
+        yardsticks: dict[str, PlanOutcome] | None,
+    ) -> None:
         super().__init__()
         self.version = version  # the edit it answers: an older one is dropped
-        self.evaluation = evaluation  # gameplay.strategy.Evaluation
+        self.strategy = strategy
+        self.evaluation = evaluation
         self.yardsticks = yardsticks  # par and naive's outcomes, the first time only

@@ -114,9 +114,10 @@ class Scoreboard(Vertical):
                 key=s.team,
             )
         self.query_one("#poll", Static).update(Text(self._poll_text(control)))
-        self.query_one("#tournament", Static).update(
-            Text(tournament_text(self.class_dir.tournament()))
-        )
+        ranking = tournament_text(self.class_dir.tournament())
+        board = self.query_one("#tournament", Static)
+        board.display = bool(ranking)  # no tournament yet: the board is as it always was
+        board.update(Text(ranking))
 
     def _poll_text(self, control: Control) -> str:
         poll = control.poll

@@ -38,7 +38,6 @@ from finops_tui.gameplay.fields import FieldSpec, decision_fields
 from finops_tui.gameplay.format import kpi_label, kpi_value, usd_delta
 from finops_tui.gameplay.strategy import (
     EditEffect,
-    Evaluation,
     Strategy,
     TurnProblem,
     edit_description,
@@ -250,7 +249,7 @@ class StudioScreen(GameScreen):
                 for name in YARDSTICKS
             }
         if not get_current_worker().is_cancelled:
-            self.post_message(StrategyPlayed(version, (strategy, evaluation), yardsticks))
+            self.post_message(StrategyPlayed(version, strategy, evaluation, yardsticks))
 
     @on(StrategyPlayed)
     def _played(self, message: StrategyPlayed) -> None:
@@ -258,8 +257,7 @@ class StudioScreen(GameScreen):
             self.yardsticks = message.yardsticks
         if message.version != self.version:
             return  # an edit came since: its own answer is on the way
-        strategy, evaluation = message.evaluation  # type: ignore[misc]
-        assert isinstance(evaluation, Evaluation)
+        strategy, evaluation = message.strategy, message.evaluation
         self.problems = evaluation.problems
         if evaluation.outcome is not None:
             self._note_effect(strategy, evaluation.outcome)
@@ -358,7 +356,7 @@ class StudioScreen(GameScreen):
 
     def _kpis(self) -> list[str]:
         """The KPIs the level scores (ROI has its own row)."""
-        seen = []
+        seen: list[str] = []
         for component in self.scenario.level.scoring.components:
             if component.kpi != "roi" and component.kpi not in seen:
                 seen.append(component.kpi)
