@@ -40,17 +40,35 @@ def plan_path(folder: Path, name: str) -> Path:
 
 
 def plan_text(level_id: str, plan: Plan) -> str:
-    """A plan as the TOML `simulate` reads: only what each turn changes, and why."""
-    turns = []
-    for step in plan.turn:
-        data = step.model_dump(exclude_defaults=True)
-        turns.append({k: v for k, v in data.items() if v not in ({}, None, "")})
+    """A plan as the TOML `simulate` reads: each turn, only what it changes, and why.
+
+    One `[[turn]]` a turn, numbered in a comment, its decisions as inline tables: a
+    team reads it turn by turn, as it was written.
+    """
     head: dict[str, object] = {"level": level_id}
     if plan.title:
         head["title"] = plan.title
     if plan.description:
         head["description"] = plan.description
-    return tomli_w.dumps({**head, "turn": turns})
+    lines = [tomli_w.dumps(head)]
+    for number, step in enumerate(plan.turn, start=1):
+        lines.append(f"[[turn]]  # turn {number}")
+        data = step.model_dump(exclude_defaults=True)
+        for key, value in data.items():
+            if value in ({}, None, ""):
+                continue
+            if isinstance(value, dict):
+                pairs = ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items())
+                lines.append(f"{key} = {{ {pairs} }}")
+            else:
+                lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value: object) -> str:
+    """One value as TOML writes it (strings escaped, floats exact)."""
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
 
 
 def write_plan(path: Path, level_id: str, plan: Plan) -> Path:

@@ -111,6 +111,26 @@ async def test_an_edit_carries_on_and_a_later_turn_shows_it(tmp_path) -> None:
         assert screen.strategy.changes[0] == {}  # showing another turn is not an edit
 
 
+async def test_page_keys_move_between_turns_even_in_a_long_form(tmp_path) -> None:
+    """The form scrolls on pgdn/pgup when it is taller than its pane: the turn must move."""
+    app = create_app(level="spot-or-reserved", seed=1, store=SaveStore(tmp_path), animate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_studio()
+        await wait_for(lambda: isinstance(app.screen, StudioScreen), what="the studio")
+        screen = app.screen
+        await played(screen)
+        form = screen.query_one(DecisionForm)
+        assert form.max_scroll_y > 0  # the form is taller than its pane here
+        form.focus_field("training.gpus")
+        await pilot.press("pagedown", "pagedown")
+        assert screen.turn == 2
+        await pilot.press("pageup")
+        assert screen.turn == 1
+        await pilot.press("right_square_bracket")
+        assert screen.turn == 2
+
+
 async def test_markup_and_control_keys_in_a_rationale_are_text(tmp_path) -> None:
     app = create_app(store=SaveStore(tmp_path), animate=False)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -59,11 +59,13 @@ REDRAWS_KEPT = 200  # change -> numbers on screen, in ms, for `finops-tui bench`
 
 
 def short_usd(value: float) -> str:
-    """$840, $12.4k, $1.10M: a column of money that fits beside two others at 80 columns."""
+    """$840, $12.4k, $363k, $1.10M: money in six characters, three columns at 80 wide."""
     sign = "-" if value < 0 else ""
     value = abs(value)
     if value >= 1e6:
         return f"{sign}${value / 1e6:.2f}M"
+    if value >= 1e5:
+        return f"{sign}${value / 1e3:.0f}k"
     if value >= 1e4:
         return f"{sign}${value / 1e3:.1f}k"
     return f"{sign}${value:,.0f}"
@@ -73,20 +75,39 @@ class StudioScreen(GameScreen):
     """Write a strategy for a level, turn by turn, and see it played over many seeds."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Priority: the form scrolls a page on these keys, which would swallow them.
         Binding(
-            "pagedown,right_square_bracket",
+            "pagedown",
             "turn(1)",
             "Next",
             id="studio.next_turn",
             key_display="pgdn",
+            priority=True,
             tooltip="The next turn's decisions",
         ),
         Binding(
-            "pageup,left_square_bracket",
+            "pageup",
             "turn(-1)",
             "Prev",
             id="studio.previous_turn",
             key_display="pgup",
+            priority=True,
+            tooltip="The previous turn's decisions",
+        ),
+        Binding(
+            "right_square_bracket",
+            "turn(1)",
+            "Next turn",
+            id="studio.next_turn_bracket",
+            show=False,
+            tooltip="The next turn's decisions",
+        ),
+        Binding(
+            "left_square_bracket",
+            "turn(-1)",
+            "Previous turn",
+            id="studio.previous_turn_bracket",
+            show=False,
             tooltip="The previous turn's decisions",
         ),
         Binding("w", "why", "Why", id="studio.why", tooltip="Say why, for this turn"),
