@@ -9,7 +9,7 @@ from rich.console import Console
 from textual.widgets import Input, OptionList, RadioSet, Static
 
 from finops_tui.content.levels import load_scenario
-from finops_tui.content.plans import plans_dir
+from finops_tui.content.plans import plan_text, plans_dir
 from finops_tui.content.saves import SaveStore, save_from_state, write_save
 from finops_tui.engine import plan_decisions, play
 from finops_tui.ui.app import create_app
@@ -280,6 +280,35 @@ async def test_a_hosted_team_submits_its_strategy(tmp_path) -> None:
         text = class_dir.strategy_path("blue").read_text(encoding="utf-8")
         assert text.startswith('level = "tutorial"')
         assert screen.check_action("submit", ()) is True
+
+
+async def test_the_console_runs_the_tournament_and_the_projector_shows_it(tmp_path) -> None:
+    from finops_tui.content.classroom import ClassDir, ClassSettings
+    from finops_tui.ui.classroom.facilitator import FacilitatorApp
+    from finops_tui.ui.classroom.scoreboard import ScoreboardApp
+
+    scenario = load_scenario("tutorial")
+    class_dir = ClassDir(tmp_path / "class")
+    class_dir.create(ClassSettings(level="tutorial", seed=0))
+    console = FacilitatorApp(class_dir)
+    async with console.run_test(size=(80, 24)) as pilot:
+        await pilot.press("g")  # nothing submitted yet: said, and nothing written
+        await wait_for(lambda: console._notifications, what="the console's answer")
+        assert not class_dir.tournament_path.exists()
+        class_dir.submit_strategy("blue", plan_text("tutorial", scenario.level.plans["par"]))
+        class_dir.submit_strategy("red", plan_text("tutorial", scenario.level.plans["naive"]))
+        class_dir.submit_strategy("green", "[[turn]]\ntraining = { gpu = 'h200' }\n")
+        await pilot.press("g")
+        await wait_for(lambda: class_dir.tournament() is not None, what="the tournament")
+    ranking = [(r["rank"], r["plan"]) for r in class_dir.tournament()["rows"]]
+    assert ranking == [(1, "(par)"), (1, "blue"), (3, "(naive)"), (3, "red")]
+    projector = ScoreboardApp(class_dir)
+    async with projector.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        board = projector.screen.query_one("#tournament", Static)
+        shown = str(board.render())
+        assert board.display and "P10 risk" in shown
+        assert shown.index("blue") < shown.index("red") and "green" not in shown
 
 
 async def test_submit_is_no_key_outside_a_class(tmp_path) -> None:

@@ -351,7 +351,11 @@ class FacilitatorApp(HostedApp, App):
             result = run_class_tournament(self.class_dir)
         except ContentError as exc:
             self.call_from_thread(
-                self.notify, "; ".join(exc.problems), title="No tournament", severity="error"
+                self.notify,
+                "; ".join(exc.problems),
+                title="No tournament",
+                severity="error",
+                markup=False,
             )
             return
         left_out = f" Left out: {'; '.join(result['problems'])}" if result["problems"] else ""
