@@ -319,6 +319,26 @@ async def test_submit_is_no_key_outside_a_class(tmp_path) -> None:
         assert screen.check_action("turn", (-1,)) is None  # dimmed on the first turn
 
 
+async def test_two_hundred_random_keys_never_crash_the_studio(tmp_path, monkeypatch) -> None:
+    """Keys typed faster than it draws: edits, turns, dialogs, the palette; never a crash."""
+    import random
+
+    from .mash import KeyLog, mash, skip_memory_tidying
+
+    skip_memory_tidying(monkeypatch)
+    store = SaveStore(tmp_path)
+    scenario = load_scenario("runaway-fine-tune")
+    write_save(tmp_path / "done.toml", save_from_state(scenario, play(scenario, 1, [])))
+    app = create_app(level="runaway-fine-tune", seed=1, store=store, animate=False)
+    log = KeyLog(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        sent = await mash(
+            pilot, log, random.Random(17), "StudioScreen", app.open_studio, 200, share=120
+        )
+        assert sent == 200 and log.by_screen["StudioScreen"] >= 120
+
+
 # -- what it looks like ------------------------------------------------------------------
 
 
