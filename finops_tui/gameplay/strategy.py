@@ -239,6 +239,19 @@ def edit_description(
     return tuple(words)
 
 
+def edits_between(
+    before: Strategy, after: Strategy, fields: Sequence[FieldSpec], turn: int
+) -> tuple[str, ...]:
+    """Every change from `before` to `after`: turn `turn`'s (0-based) first, then any
+    other turn's, named by its number (edits that came together, or a later turn's
+    setting that an earlier edit made the same as what it inherits)."""
+    words = list(edit_description(before, after, fields, turn))
+    for t in range(after.turns):
+        if t != turn and before.changes[t] != after.changes[t]:
+            words += [f"turn {t + 1}: {w}" for w in edit_description(before, after, fields, t)]
+    return tuple(words)
+
+
 def _same_field(line: str, lines: Sequence[str]) -> bool:
     label = line.rsplit(" ", 1)[0]
     return any(other.rsplit(" ", 1)[0] == label for other in lines)

@@ -27,6 +27,7 @@ from finops_tui.gameplay.class_tournament import run_class_tournament
 from finops_tui.gameplay.fields import decision_fields
 from finops_tui.gameplay.strategy import (
     edit_description,
+    edits_between,
     evaluate,
     flat,
     strategy_from_decisions,
@@ -85,6 +86,18 @@ def test_edit_description_names_the_change(spot):
     strategy = strategy_from_decisions(spot, [])
     edited = strategy.with_decision(spot, 1, "training.pricing", "spot")
     assert edit_description(strategy, edited, fields, 1) == ("Buy as Spot",)
+
+
+def test_edits_that_came_together_are_all_named(spot):
+    fields = decision_fields(spot)
+    strategy = strategy_from_decisions(spot, []).with_decision(spot, 5, "training.gpus", 24)
+    edited = strategy.with_decision(spot, 2, "training.gpus", 24)  # turn 6 now inherits it
+    edited = edited.with_decision(spot, 8, "training.pricing", "spot")
+    assert edits_between(strategy, edited, fields, 2) == (
+        "GPUs 24",
+        "turn 6: no longer GPUs 24",
+        "turn 9: Buy as Spot",
+    )
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,7 @@ from finops_tui.gameplay.strategy import (
     EditEffect,
     Strategy,
     TurnProblem,
-    edit_description,
+    edits_between,
     evaluate,
     strategy_from_decisions,
     strategy_from_plan,
@@ -304,7 +304,7 @@ class StudioScreen(GameScreen):
         if self._pending_what is not None:
             what, self._pending_what = self._pending_what, None
         elif before.changes != strategy.changes:
-            what = edit_description(before, strategy, self.fields, self._edit_turn)
+            what = edits_between(before, strategy, self.fields, self._edit_turn)
             what = what or ("a decision carried over from an earlier turn",)
         else:
             return
