@@ -43,6 +43,18 @@ def count(text: str) -> int:
     return value
 
 
+MAX_TOURNAMENT_SEEDS = 20_000  # every plan's batch is held at once: about 250 MB at this many
+
+
+def tournament_seeds(text: str) -> int:
+    value = count(text)
+    if value > MAX_TOURNAMENT_SEEDS:
+        raise argparse.ArgumentTypeError(
+            f"expected at most {MAX_TOURNAMENT_SEEDS:,} seeds, got {text}"
+        )
+    return value
+
+
 def seed(text: str) -> int:
     try:
         value = int(text)
@@ -162,7 +174,9 @@ def _add_level_commands(sub: Subparsers) -> None:
     tournament.add_argument(
         "plans", nargs="+", metavar="PLAN", help="a plan the level ships (par, naive...) or a file"
     )
-    tournament.add_argument("--seeds", type=count, default=1000)
+    tournament.add_argument(
+        "--seeds", type=tournament_seeds, default=1000, help="seeds each plan plays (1-20,000)"
+    )
     tournament.add_argument("--seed", type=seed, default=0, help="first seed")
     tournament.add_argument(
         "--advanced", action="store_true", help="the advanced setting: tighter, more events"

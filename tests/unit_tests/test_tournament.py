@@ -168,3 +168,12 @@ def test_advanced_setting_is_played(capsys):
         assert run(argv + extra) == 0
         budgets.append(json.loads(capsys.readouterr().out)[0]["budget_mean"])
     assert budgets[1] < budgets[0]  # the advanced setting's tighter budget
+
+
+def test_seeds_are_bounded(capsys):
+    assert run(["tournament", "tutorial", "par", "--seeds", "20001"]) == 2
+    err = capsys.readouterr().err
+    assert "--seeds: expected at most 20,000 seeds, got 20001" in err
+    assert run(["tournament", "tutorial", "par", "--seeds", "0"]) == 2
+    assert run(["tournament", "tutorial", "par", "--seeds", "20000", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["seeds"] == 20_000
