@@ -104,7 +104,7 @@ async def test_an_edit_carries_on_and_a_later_turn_shows_it(tmp_path) -> None:
         ]
         await pilot.press("pagedown")
         assert tagging.value == "80"  # turn 3 inherits it
-        assert "nothing changes" in text_of(screen, "studio-turn")
+        assert "none: last turn's decisions go on" in text_of(screen, "studio-turn")
         await pilot.press("pageup", "pageup")
         await pilot.pause()
         assert tagging.value == "0" and screen.turn == 0

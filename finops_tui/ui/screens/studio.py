@@ -213,7 +213,12 @@ class StudioScreen(GameScreen):
     def _show_turn_line(self) -> None:
         level = self.scenario.level
         lines = self.strategy.change_lines(self.fields, self.turn)
-        changed = "; ".join(lines) if lines else "nothing changes: last turn's decisions go on"
+        if lines:
+            changed = "; ".join(lines)
+        elif self.turn == 0:
+            changed = "none: the level's starting decisions"
+        else:
+            changed = "none: last turn's decisions go on"
         text = Text(f"{level.period.capitalize()} {self.turn + 1} of {level.turns}", style="bold")
         text.append(f" (pgup/pgdn)\nChanges: {changed}")
         self.query_one("#studio-turn", Static).update(text)
