@@ -146,7 +146,7 @@ def _add_level_commands(sub: Subparsers) -> None:
     levels = sub.add_parser("levels", help="list the shipped levels")
     levels.add_argument("--json", action="store_true")
 
-    validate = sub.add_parser("validate", help="check level and plan files")
+    validate = sub.add_parser("validate", help="check level files")
     validate.add_argument("paths", nargs="+", metavar="PATH")
 
     sub.add_parser("schema", help="print the JSON Schema of the level format")
