@@ -31,14 +31,11 @@ def validate(args: argparse.Namespace) -> int:
     failed = False
     for name in args.paths:
         path = Path(name)
+        if is_plan_file(path):  # turns and the level they are for: checked on that level
+            failed = not _plan_is_valid(path) or failed
+            continue
         try:
-            # A plan file (turns and the level it is for) is checked against its level.
-            if is_plan_file(path):
-                problems = check_plan_file(path)
-                if problems:
-                    raise ContentError(problems)
-            else:
-                load_level(path)
+            load_level(path)
         except ContentError as exc:
             failed = True
             for problem in exc.problems:
@@ -46,6 +43,19 @@ def validate(args: argparse.Namespace) -> int:
             continue
         print(f"{path}: ok")
     return 1 if failed else 0
+
+
+def _plan_is_valid(path: Path) -> bool:
+    """Print a plan file's problems (or that it is ok); whether it is."""
+    try:
+        problems = check_plan_file(path)
+    except ContentError as exc:
+        problems = exc.problems
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(f"{path}: ok")
+    return not problems
 
 
 def schema(args: argparse.Namespace) -> int:
