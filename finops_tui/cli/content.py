@@ -45,6 +45,18 @@ def validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def schema(args: argparse.Namespace) -> int:
+    print(json.dumps(level_schema(), indent=2))
+    return 0
+
+
+def level_schema() -> dict:
+    schema = Level.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "finops-tui level"
+    return schema
+
+
 def _plan_is_valid(path: Path) -> bool:
     """Print a plan file's problems (or that it is ok); whether it is."""
     try:
@@ -56,15 +68,3 @@ def _plan_is_valid(path: Path) -> bool:
     if not problems:
         print(f"{path}: ok")
     return not problems
-
-
-def schema(args: argparse.Namespace) -> int:
-    print(json.dumps(level_schema(), indent=2))
-    return 0
-
-
-def level_schema() -> dict:
-    schema = Level.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "finops-tui level"
-    return schema
