@@ -345,12 +345,16 @@ class FinOpsApp(HostedApp, RemoveScreensOnceMounted, App[None]):
             self.push_screen(AnalysisScreen(path))
 
     def open_studio(
-        self, level_id: str | None = None, decisions: list[Decisions] | None = None
+        self,
+        level_id: str | None = None,
+        decisions: list[Decisions] | None = None,
+        prompt: str = "",
     ) -> None:
         """The strategy studio over what is on screen (esc comes back).
 
         For `level_id`, else the game's level, else the level highlighted on the title;
-        `decisions` (what was played) is the strategy it starts from.
+        `decisions` (what was played) is the strategy it starts from; `prompt`, what a
+        facilitator asks of the team, is shown above the numbers.
         """
         from finops_tui.gameplay.strategy import strategy_from_decisions
         from finops_tui.ui.screens.studio import StudioScreen
@@ -362,7 +366,7 @@ class FinOpsApp(HostedApp, RemoveScreensOnceMounted, App[None]):
             return
         strategy = strategy_from_decisions(scenario, decisions) if decisions else None
         origin = "what you played" if decisions else ""
-        self.push_screen(StudioScreen(scenario, strategy, origin))
+        self.push_screen(StudioScreen(scenario, strategy, origin, prompt))
 
     def _studio_scenario(self, level_id: str | None) -> Scenario | None:
         session = self.session

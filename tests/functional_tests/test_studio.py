@@ -311,6 +311,18 @@ async def test_the_console_runs_the_tournament_and_the_projector_shows_it(tmp_pa
         assert shown.index("blue") < shown.index("red") and "green" not in shown
 
 
+async def test_a_facilitator_s_prompt_is_shown_as_typed(tmp_path) -> None:
+    """The class's Elaborate phase opens the studio with what the team is asked to do."""
+    app = create_app(store=SaveStore(tmp_path), animate=False)
+    async with app.run_test(size=(80, 24)):
+        await wait_for(lambda: isinstance(app.screen, TitleScreen), what="the title")
+        app.call_later(app.open_studio, "tutorial", None, "Agree a [b]strategy[/b] as a team")
+        await wait_for(lambda: isinstance(app.screen, StudioScreen), what="the studio")
+        screen = app.screen
+        await played(screen)
+        assert "Agree a [b]strategy[/b] as a team" in text_of(screen, "studio-prompt")
+
+
 async def test_submit_is_no_key_outside_a_class(tmp_path) -> None:
     app = create_app(store=SaveStore(tmp_path), animate=False)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -131,9 +131,14 @@ class StudioScreen(GameScreen):
     ]
 
     def __init__(
-        self, scenario: Scenario, strategy: Strategy | None = None, origin: str = ""
+        self,
+        scenario: Scenario,
+        strategy: Strategy | None = None,
+        origin: str = "",
+        prompt: str = "",
     ) -> None:
         super().__init__()
+        self.prompt = prompt  # what a facilitator asks of the team (a class's Elaborate phase)
         self.scenario = scenario
         self.fields: list[FieldSpec] = decision_fields(scenario)
         if strategy is None:
@@ -174,6 +179,8 @@ class StudioScreen(GameScreen):
                 )
                 yield DecisionForm(self.fields, self._decisions()[0], id="decisions")
             with VerticalScroll(id="studio-results"):
+                if self.prompt:  # typed by a facilitator: shown as typed
+                    yield Static(Text(self.prompt), id="studio-prompt", markup=False)
                 yield Static(id="studio-problems", markup=False)
                 yield Static(id="studio-table", markup=False)
                 yield Static(id="studio-edit", markup=False)
