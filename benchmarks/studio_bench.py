@@ -30,6 +30,7 @@ from ui_bench import EXE, SETTLED, Terminal
 LEVEL = "sandbox"
 TOURNAMENT_PLANS = 10
 TOURNAMENT_RUNS = 3
+REST = 0.05  # seconds without output after an edit's redraw: the screen is quiet again
 CACHE = "inference.caching"
 # From GPU type (focused on opening) to the response cache: GPUs, Buy as, Params, Tokens,
 # Checkpoint, Serve with, API model, then the cache (self-hosting's rows are hidden).
@@ -82,7 +83,7 @@ def studio_redraws(count: int) -> list[float]:
             sent = time.perf_counter()
             os.write(term.fd, b" ")  # flip the switch: the strategy changes
             times.append((term.wait_for(shown[target], since) - sent) * 1000)
-            term.drain(SETTLED)  # the rest of the redraw: the next edit starts on a quiet screen
+            term.drain(REST)  # the rest of the redraw: the next edit starts on a quiet screen
             target = "off" if target == "on" else "on"
         return times
     finally:
