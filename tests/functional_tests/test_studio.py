@@ -311,6 +311,31 @@ async def test_the_console_runs_the_tournament_and_the_projector_shows_it(tmp_pa
         assert shown.index("blue") < shown.index("red") and "green" not in shown
 
 
+async def test_a_strategy_the_level_refuses_names_the_month_and_the_decision(tmp_path) -> None:
+    app = create_app(level="foundation-budget", seed=1, store=SaveStore(tmp_path), animate=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_studio()
+        await wait_for(lambda: isinstance(app.screen, StudioScreen), what="the studio")
+        screen = app.screen
+        await played(screen)
+        # A 30B model on one GPU: its training state cannot fit, whatever the budget.
+        for field, typed in (("#training--params", "30"), ("#training--gpus", "1")):
+            box = screen.query_one(field, Input)
+            box.focus()
+            await pilot.pause()
+            await pilot.press(*["backspace"] * 4, *typed)
+        await wait_for(lambda: screen.strategy.changes[0].get("training.gpus") == 1)
+        await played(screen)
+        shown = text_of(screen, "studio-problems")
+        assert shown.startswith("Month 1: GPUs: 30B needs about")
+        assert screen.problems[0].problem.key == "training.gpus"
+        assert "last ok" in text_of(screen, "studio-table")
+        # The numbers on screen stay those of the last strategy that could be played.
+        assert screen.evaluated is not None
+        assert screen.evaluated[0].decisions(screen.scenario)[0].training.gpus != 1
+
+
 async def test_a_facilitator_s_prompt_is_shown_as_typed(tmp_path) -> None:
     """The class's Elaborate phase opens the studio with what the team is asked to do."""
     app = create_app(store=SaveStore(tmp_path), animate=False)

@@ -333,11 +333,12 @@ class StudioScreen(GameScreen):
     def _show_problems(self) -> None:
         labels = {spec.key: spec.label.split("  ")[0] for spec in self.fields}
         lines = [f"{labels.get(k, k)}: {m}" for k, m in self.input_errors.items()]
+        period = (self.scenario.level.period or "turn").capitalize()
         for p in self.problems:
             where = (
                 "Budget" if p.problem.key == "budget" else labels.get(p.problem.key, p.problem.key)
             )
-            lines.append(f"Turn {p.turn}: {where}: {p.problem.message}")
+            lines.append(f"{period} {p.turn}: {where}: {p.problem.message}")
         if self.why_error:
             lines.append(f"Why: {self.why_error}")
         box = self.query_one("#studio-problems", Static)
