@@ -280,6 +280,11 @@ async def test_a_hosted_team_submits_its_strategy(tmp_path) -> None:
         text = class_dir.strategy_path("blue").read_text(encoding="utf-8")
         assert text.startswith('level = "tutorial"')
         assert screen.check_action("submit", ()) is True
+        # Back later, the team opens what it submitted to improve on it.
+        await pilot.press("l")
+        await wait_for(lambda: isinstance(app.screen, PickScreen), what="the plan list")
+        await pilot.press("end", "enter")
+        await wait_for(lambda: screen.origin == "submitted", what="the submission opened")
 
 
 async def test_the_console_runs_the_tournament_and_the_projector_shows_it(tmp_path) -> None:

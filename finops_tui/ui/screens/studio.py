@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 
 from finops_tui.content.errors import ContentError
 from finops_tui.content.plans import (
+    PlanFile,
     list_plans,
     plan_path,
     plan_text,
@@ -572,6 +573,10 @@ class StudioScreen(GameScreen):
                 else f"{found.name} (cannot be read)"
             )
             items.append((label, ("file", found)))
+        link = getattr(self.app, "class_link", None)
+        if link is not None and link.class_dir.strategy_path(link.team).is_file():
+            submitted = PlanFile("submitted", link.class_dir.strategy_path(link.team), level.id)
+            items.append(("what your team submitted to the class", ("file", submitted)))
         self.app.push_screen(
             PickScreen(f"Open a plan for {level.title}", items, "No plans."), self._load_chosen
         )
