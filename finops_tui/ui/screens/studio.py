@@ -296,6 +296,8 @@ class StudioScreen(GameScreen):
         if evaluation.outcome is not None:
             self._note_effect(strategy, evaluation.outcome)
             self.evaluated = (strategy, evaluation.outcome)
+        else:
+            self._pending_what = None  # a plan that cannot be played opened: no effect to say
         self.shown_version = message.version
         self._show_problems()
         self._show_results()
@@ -311,11 +313,12 @@ class StudioScreen(GameScreen):
 
     def _note_effect(self, strategy: Strategy, outcome: PlanOutcome) -> None:
         """What the edit did: the strategy before and after it, on the same seeds."""
+        pending, self._pending_what = self._pending_what, None  # said once, or never
         if self.evaluated is None:
             return
         before, before_outcome = self.evaluated
-        if self._pending_what is not None:
-            what, self._pending_what = self._pending_what, None
+        if pending is not None:
+            what = pending
         elif before.changes != strategy.changes:
             what = edits_between(before, strategy, self.fields, self._edit_turn)
             what = what or ("a decision carried over from an earlier turn",)
