@@ -36,6 +36,8 @@ BARS = {
     "fan_redraw_ms": ("<", 100.0),  # p95, decision change -> new fan on screen
     "fan_key_during_ms": ("<", 50.0),  # p95, a key typed while the fan computes -> redrawn
     "verify_s": ("<", 10.0),  # `verify` of 10,000 replays of one level and seed
+    "studio_redraw_p95_ms": ("<", 300.0),  # p95, a studio edit -> its new mean on screen
+    "tournament_s": ("<", 5.0),  # `tournament` of 10 plans x 1,000 seeds, as a process
     "bench_s": ("<", 90.0),
 }
 
@@ -49,6 +51,7 @@ def bench(args: argparse.Namespace) -> int:
         ("batch", lambda: batch_figures(args.seeds, args.quick)),
         ("verify", lambda: verify_figures(args.quick)),
         ("ui", lambda: ui_figures(args.quick)),
+        ("studio", lambda: studio_figures(args.quick)),
     ]
     took: dict[str, float] = {}
     for name, step in steps:
@@ -345,6 +348,30 @@ def ui_figures(quick: bool = False) -> dict[str, object]:
         "fan_detail": figures["fan_redraw_ms"],
     }
     return out
+
+
+def studio_figures(quick: bool = False) -> dict[str, object]:
+    """The studio's redraw and the tournament's time (benchmarks/studio_bench.py)."""
+    empty = {
+        "studio_redraw_p95_ms": None,
+        "studio_redraw_ms": None,
+        "tournament_s": None,
+        "tournament_plans": None,
+    }
+    script = _benchmark("studio_bench.py")
+    if script is None:
+        return empty
+    argv = [sys.executable, str(script), "--json"] + (["--edits", "10"] if quick else [])
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode != 0:
+        return empty
+    figures = json.loads(done.stdout)
+    return {
+        "studio_redraw_p95_ms": round(figures["studio_redraw_ms"]["p95"], 1),
+        "studio_redraw_ms": round(figures["studio_redraw_ms"]["median"], 1),
+        "tournament_s": round(figures["tournament_s"], 2),
+        "tournament_plans": figures["tournament_plans"],
+    }
 
 
 def table(results: dict[str, object]) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from finops_tui.content.errors import ContentError
 from finops_tui.content.levels import list_levels, load_level
+from finops_tui.content.plans import check_plan_file, is_plan_file
 from finops_tui.engine.level import Level
 
 
@@ -36,6 +37,9 @@ def validate(args: argparse.Namespace) -> int:
     failed = False
     for name in args.paths:
         path = Path(name)
+        if is_plan_file(path):  # turns and the level they are for: checked on that level
+            failed = not _plan_is_valid(path) or failed
+            continue
         try:
             check_file(path)
         except ContentError as exc:
@@ -69,3 +73,16 @@ def level_schema() -> dict:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "finops-tui level"
     return schema
+
+
+def _plan_is_valid(path: Path) -> bool:
+    """Print a plan file's problems (or that it is ok); whether it is."""
+    try:
+        problems = check_plan_file(path)
+    except ContentError as exc:
+        problems = exc.problems
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(f"{path}: ok")
+    return not problems

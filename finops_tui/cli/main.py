@@ -43,6 +43,18 @@ def count(text: str) -> int:
     return value
 
 
+MAX_TOURNAMENT_SEEDS = 20_000  # every plan's batch is held at once: about 250 MB at this many
+
+
+def tournament_seeds(text: str) -> int:
+    value = count(text)
+    if value > MAX_TOURNAMENT_SEEDS:
+        raise argparse.ArgumentTypeError(
+            f"expected at most {MAX_TOURNAMENT_SEEDS:,} seeds, got {text}"
+        )
+    return value
+
+
 def seed(text: str) -> int:
     try:
         value = int(text)
@@ -166,7 +178,7 @@ def _add_play(sub: Subparsers) -> None:
 
 
 def _add_level_commands(sub: Subparsers) -> None:
-    """Levels and plans, headless: list, validate, schema, simulate, balance."""
+    """Levels and plans, headless: list, validate, schema, simulate, tournament, balance."""
     levels = sub.add_parser("levels", help="list the shipped levels")
     levels.add_argument("--json", action="store_true")
 
@@ -190,6 +202,22 @@ def _add_level_commands(sub: Subparsers) -> None:
         default=None,
         help="play N seeds from --seed on and print the score distribution",
     )
+
+    tournament = sub.add_parser(
+        "tournament", help="plans on the same seeds, ranked by mean score (P10 for risk)"
+    )
+    tournament.add_argument("level", help="level id or path")
+    tournament.add_argument(
+        "plans", nargs="+", metavar="PLAN", help="a plan the level ships (par, naive...) or a file"
+    )
+    tournament.add_argument(
+        "--seeds", type=tournament_seeds, default=1000, help="seeds each plan plays (1-20,000)"
+    )
+    tournament.add_argument("--seed", type=seed, default=0, help="first seed")
+    tournament.add_argument(
+        "--advanced", action="store_true", help="the advanced setting: tighter, more events"
+    )
+    tournament.add_argument("--json", action="store_true")
 
     balance = sub.add_parser("balance", help="par against naive over many seeds")
     balance.add_argument("level", help="level id or path")
@@ -336,6 +364,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "calc": ("calc", "calc"),
     "bench": ("bench", "bench"),
     "balance": ("balance", "balance"),
+    "tournament": ("tournament", "tournament"),
     "export": ("export", "export"),
     "host": ("host", "host"),
     "web": ("web", "web"),

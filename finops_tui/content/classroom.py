@@ -12,6 +12,8 @@ never sees half a write and a killed host loses nothing.
       status/TEAM.json      each team's progress, for the scoreboard
       polls/POLL/TEAM.json  each team's answer to a poll
       logs/errors.log       what went wrong in a hosted program (bounded; never shown remotely)
+      strategies/TEAM.toml  each team's strategy, submitted from the studio (a plan file)
+      tournament.json       the facilitator's last tournament of those strategies
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ Phase = Literal["lobby", "playing", "paused", "ended"]
 HEARTBEAT_SECONDS = 10.0
 AWAY_AFTER_SECONDS = 30.0
 ERROR_LOG_BYTES = 256 * 1024  # the log and its one older copy: at most twice this on disk
+MAX_STRATEGY_BYTES = 64 * 1024  # a plan file: a 120-turn plan with reasons is about 40 KB
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -347,6 +350,47 @@ class ClassDir:
             except (OSError, ValueError, KeyError, TypeError):
                 continue
         return answers
+
+    # --- strategies (the Elaborate phase)
+    def strategy_path(self, team: str) -> Path:
+        return self.root / "strategies" / f"{valid_team(team)}.toml"
+
+    @property
+    def tournament_path(self) -> Path:
+        return self.root / "tournament.json"
+
+    def submit_strategy(self, team: str, text: str) -> Path:
+        """Keep a team's strategy (plan TOML), replacing its last; bounded, whole or not at all."""
+        path = self.strategy_path(team)
+        size = len(text.encode("utf-8"))
+        if size > MAX_STRATEGY_BYTES:
+            raise ContentError(
+                [f"{path}: at most {MAX_STRATEGY_BYTES // 1024} KB a strategy, got {size:,} bytes"]
+            )
+        _write_atomic(path, text)
+        return path
+
+    def strategies(self) -> dict[str, Path]:
+        """Every submitted strategy by team (files not named for a team are not ours)."""
+        folder = self.root / "strategies"
+        if not folder.is_dir():
+            return {}
+        return {
+            p.stem: p
+            for p in sorted(folder.glob("*.toml"))
+            if p.is_file() and not check_team_name(p.stem)
+        }
+
+    def write_tournament(self, result: dict) -> None:
+        _write_atomic(self.tournament_path, json.dumps(result, indent=2))
+
+    def tournament(self) -> dict | None:
+        """The last tournament's result; None when there is none or it cannot be read."""
+        try:
+            data = json.loads(self.tournament_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) and isinstance(data.get("rows"), list) else None
 
     # --- failures
     def log_error(self, program: str, text: str) -> None:

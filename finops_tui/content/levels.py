@@ -139,7 +139,7 @@ def _cross_checks(path: Path, level: Level, catalog: Catalog, check_plans: bool)
         return problems
     scenario = Scenario.build(level, catalog)
     try:
-        plan_decisions(scenario, Plan(turn=[level.start]))
+        plan_decisions(scenario, Plan(turn=[level.start.model_dump()]))
     except ValidationError as exc:
         return describe_validation(path, exc, prefix="start")
     try:

@@ -24,7 +24,7 @@ from finops_tui.engine.game import (
     serving_fit,
     start_decisions,
 )
-from finops_tui.engine.level import Level, Plan, PlanTurn
+from finops_tui.engine.level import Level, Plan, PlanStep, PlanTurn
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import (
     EventRecord,
@@ -47,6 +47,7 @@ __all__ = [
     "LedgerLine",
     "Level",
     "Plan",
+    "PlanStep",
     "PlanTurn",
     "PracticesDecision",
     "Problem",

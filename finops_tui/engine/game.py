@@ -121,7 +121,12 @@ def default_decisions(scenario: Scenario) -> Decisions:
 
 def apply_changes(previous: Decisions, change: PlanTurn) -> Decisions:
     """The decisions after a plan turn's changes; what the change leaves out carries over."""
-    update = {k: v for k, v in change.model_dump().items() if v not in ({}, None)}
+    # Only decisions: a plan step's rationale is for people, never played.
+    update = {
+        k: v
+        for k, v in change.model_dump().items()
+        if k in Decisions.model_fields and v not in ({}, None)
+    }
     return Decisions.model_validate(deep_merge(previous.model_dump(), update))
 
 

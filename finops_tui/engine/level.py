@@ -7,9 +7,10 @@ publishes their JSON Schema for editors.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from finops_tui.engine.catalog import (
     PRICING_OPTIONS,
@@ -402,10 +403,28 @@ class PlanTurn(Strict):
     forecast_usd: NonNegative | None = None
 
 
+MAX_RATIONALE = 280  # characters: a sentence or two, as a team would say it aloud
+
+
+def _no_control_characters(text: str) -> str:
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        raise ValueError("one line of text: control characters (such as newlines) are not allowed")
+    return text
+
+
+Rationale = Annotated[str, Field(max_length=MAX_RATIONALE), AfterValidator(_no_control_characters)]
+
+
+class PlanStep(PlanTurn):
+    """One turn of a plan: its changes, and why (for the team; the engine never reads it)."""
+
+    rationale: Rationale = ""
+
+
 class Plan(Strict):
     title: str = ""
     description: str = ""
-    turn: list[PlanTurn] = Field(min_length=1)
+    turn: list[PlanStep] = Field(min_length=1)
 
 
 class Counterfactual(Strict):

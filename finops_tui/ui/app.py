@@ -350,6 +350,45 @@ class FinOpsApp(HostedApp, RemoveScreensOnceMounted, App[None]):
         if not isinstance(self.screen, AnalysisScreen):
             self.push_screen(AnalysisScreen(path))
 
+    def open_studio(
+        self,
+        level_id: str | None = None,
+        decisions: list[Decisions] | None = None,
+        prompt: str = "",
+    ) -> None:
+        """The strategy studio over what is on screen (esc comes back).
+
+        For `level_id`, else the game's level, else the level highlighted on the title;
+        `decisions` (what was played) is the strategy it starts from; `prompt`, what a
+        facilitator asks of the team, is shown above the numbers.
+        """
+        from finops_tui.gameplay.strategy import strategy_from_decisions
+        from finops_tui.ui.screens.studio import StudioScreen
+
+        if isinstance(self.screen, StudioScreen):
+            return
+        scenario = self._studio_scenario(level_id)
+        if scenario is None:
+            return
+        strategy = strategy_from_decisions(scenario, decisions) if decisions else None
+        origin = "what you played" if decisions else ""
+        self.push_screen(StudioScreen(scenario, strategy, origin, prompt))
+
+    def _studio_scenario(self, level_id: str | None) -> Scenario | None:
+        session = self.session
+        if session is not None and level_id in (None, session.level.id):
+            return session.scenario
+        if level_id is None:
+            level_id = getattr(self.screen, "selected_level", lambda: None)()
+        if level_id is None:
+            levels = list_levels()
+            level_id = levels[0].id if levels else "tutorial"
+        try:
+            return load_scenario(level_id, setting=self.setting)
+        except ContentError as exc:
+            self.notify("\n".join(exc.problems), title="No studio for this level", severity="error")
+            return None
+
     def open_codex(self, concept: str | None) -> None:
         from finops_tui.ui.screens.codex import CodexScreen
 
@@ -572,6 +611,7 @@ def help_sections(app: App) -> list[tuple[str, list[Binding]]]:
     from finops_tui.ui.screens.debrief import DebriefScreen
     from finops_tui.ui.screens.quiz import QuizScreen
     from finops_tui.ui.screens.report import ReportScreen
+    from finops_tui.ui.screens.studio import StudioScreen
     from finops_tui.ui.screens.title import TitleScreen
     from finops_tui.ui.screens.turn import TurnScreen
     from finops_tui.ui.screens.watch import WatchScreen
@@ -594,6 +634,7 @@ def help_sections(app: App) -> list[tuple[str, list[Binding]]]:
         ("Justification", bindings(JustificationScreen)),
         ("Reflection", bindings(ReflectionScreen)),
         ("Watching a plan", bindings(WatchScreen)),
+        ("Strategy studio", bindings(StudioScreen)),
         ("Codex", bindings(CodexScreen)),
         ("Cost calculator", bindings(CalculatorScreen)),
     ]

@@ -56,6 +56,16 @@ def screen_commands(provider: Provider) -> Iterator[Command]:
             "Open a cost export and walk through what it says",
             navigator(app).open_analysis,
         )
+    if (
+        not any(action == "studio" for _, action in seen)
+        and type(screen).__name__ != "StudioScreen"
+        and hasattr(app, "open_studio")
+    ):
+        yield (
+            "Strategy studio",
+            "Write a whole-game strategy and see it play 1,000 seeds beside par and naive",
+            navigator(app).open_studio,
+        )
     for item in codex().values():
         yield (
             f"Codex: {item.title}",

@@ -7,6 +7,8 @@ from textual.message import Message
 from finops_tui.engine.batch import Fan
 from finops_tui.engine.decisions import Decisions
 from finops_tui.engine.state import GameState
+from finops_tui.gameplay.strategy import Evaluation, Strategy
+from finops_tui.gameplay.tournament import PlanOutcome
 
 
 class OpenCodex(Message):
@@ -41,3 +43,20 @@ class FanForecast(Message):
         self.fan = fan
         self.turn = turn  # turns played when it was asked: a fan of an older turn is dropped
         self.decisions = decisions
+
+
+class StrategyPlayed(Message):
+    """A strategy of the studio, played over its seeds (from a worker)."""
+
+    def __init__(
+        self,
+        version: int,
+        strategy: Strategy,
+        evaluation: Evaluation,
+        yardsticks: dict[str, PlanOutcome] | None,
+    ) -> None:
+        super().__init__()
+        self.version = version  # the edit it answers: an older one is dropped
+        self.strategy = strategy
+        self.evaluation = evaluation
+        self.yardsticks = yardsticks  # par and naive's outcomes, the first time only

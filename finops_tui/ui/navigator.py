@@ -65,6 +65,13 @@ class Navigator(Protocol):
 
     def open_analysis(self, path: str = "") -> None: ...
 
+    def open_studio(
+        self,
+        level_id: str | None = None,
+        decisions: list[Decisions] | None = None,
+        prompt: str = "",
+    ) -> None: ...
+
     # -- saves ----------------------------------------------------------------------------
 
     def autosave(self, session: GameSession) -> None: ...

@@ -91,6 +91,7 @@ class FacilitatorApp(RunSheetConsole, HostedApp, App):
         Binding("k", "checkin", "Check-in", id="checkin"),
         Binding("R", "class_report", "Class report", id="class_report"),
         Binding("r", "export", "Export CSV", id="export"),
+        Binding("g", "tournament", "Tournament", id="tournament"),
         Binding("e", "end_game", "End game", id="end_game"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -351,6 +352,33 @@ class FacilitatorApp(RunSheetConsole, HostedApp, App):
             self.notify("; ".join(problems), title="Not exported", severity="error")
             return
         self.notify(f"Wrote {path}: {count} teams.")
+
+    def action_tournament(self) -> None:
+        """The teams' submitted strategies on the same seeds; the projector shows the ranking."""
+        self.run_worker(self._tournament, thread=True, exclusive=True, group="tournament")
+
+    def _tournament(self) -> None:
+        from finops_tui.gameplay.class_tournament import run_class_tournament
+
+        try:
+            result = run_class_tournament(self.class_dir)
+        except ContentError as exc:
+            self.call_from_thread(
+                self.notify,
+                "; ".join(exc.problems),
+                title="No tournament",
+                severity="error",
+                markup=False,
+            )
+            return
+        left_out = f" Left out: {'; '.join(result['problems'])}" if result["problems"] else ""
+        self.call_from_thread(
+            self.notify,
+            f"{len(result['rows']) - 2} strategies ranked on {result['seeds']:,} seeds; "
+            f"the scoreboard shows them.{left_out}",
+            markup=False,
+        )
+        self.call_from_thread(self.query_one(Scoreboard).refresh_board)
 
     def _seconds(self, text: str, allow_blank: bool = False) -> float | bool:
         if not text and allow_blank:

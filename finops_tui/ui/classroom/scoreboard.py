@@ -39,6 +39,29 @@ def phase_line(control: Control, now: float | None = None) -> str:
     return text
 
 
+TOURNAMENT_ROWS = 12  # the projector shows the top of the ranking
+
+
+def tournament_text(result: dict | None) -> str:
+    """The strategy tournament's ranking: return (mean score) with risk (P10) beside it."""
+    if not result:
+        return ""
+    lines = [
+        f"Strategy tournament: {result.get('seeds', 0):,} seeds, the same for every team",
+        f"  {'#':>2}  {'strategy':<20} {'mean':>6} {'P10 risk':>9} {'P90':>6} {'spend':>12}",
+    ]
+    for row in result["rows"][:TOURNAMENT_ROWS]:
+        try:
+            lines.append(
+                f"  {int(row['rank']):>2}  {str(row['plan'])[:20]:<20} {float(row['mean']):>6.1f}"
+                f" {float(row['p10']):>9.1f} {float(row['p90']):>6.1f}"
+                f" {'$' + format(float(row['spend_mean']), ',.0f'):>12}"
+            )
+        except (KeyError, TypeError, ValueError):
+            continue  # a damaged row never hides the others
+    return "\n".join(lines)
+
+
 class Scoreboard(Vertical):
     """The teams ranked, the phase, the latest broadcast and any open poll's results."""
 
@@ -48,6 +71,7 @@ class Scoreboard(Vertical):
     Scoreboard #news { padding: 0 1; color: $text-muted; }
     Scoreboard DataTable { height: 1fr; }
     Scoreboard #poll { padding: 0 1; height: auto; }
+    Scoreboard #tournament { padding: 0 1; height: auto; }
     """
 
     def __init__(self, class_dir: ClassDir, **kwargs) -> None:
@@ -61,6 +85,7 @@ class Scoreboard(Vertical):
         table.add_columns("#", "Team", "Turn", "Spend", "Budget", "Score", "Stars", "")
         yield table
         yield Static("", id="poll", markup=False)
+        yield Static("", id="tournament", markup=False)
 
     def on_mount(self) -> None:
         self.refresh_board()
@@ -89,6 +114,10 @@ class Scoreboard(Vertical):
                 key=s.team,
             )
         self.query_one("#poll", Static).update(Text(self._poll_text(control)))
+        ranking = tournament_text(self.class_dir.tournament())
+        board = self.query_one("#tournament", Static)
+        board.display = bool(ranking)  # no tournament yet: the board is as it always was
+        board.update(Text(ranking))
 
     def _poll_text(self, control: Control) -> str:
         poll = control.poll

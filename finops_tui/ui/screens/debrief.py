@@ -110,6 +110,14 @@ class DebriefScreen(SeenBeforeLeaving):
             id="debrief.export",
             tooltip="The bill as FOCUS CSV, or a report in Markdown or HTML",
         ),
+        Binding(
+            "s",
+            "studio",
+            "Studio",
+            id="debrief.studio",
+            show=False,
+            tooltip="Improve on what you played in the strategy studio",
+        ),
         Binding("q", "app.quit", "Quit", id="debrief.quit"),
         Binding(
             "e",
@@ -361,6 +369,10 @@ class DebriefScreen(SeenBeforeLeaving):
     @leaves
     def action_again(self) -> None:
         self.game.start_game(self.session.scenario, self.session.seed, self.session.player)
+
+    def action_studio(self) -> None:
+        played = [record.decisions for record in self.session.state.history]
+        self.game.open_studio(self.session.level.id, played)
 
     def action_export(self) -> None:
         from finops_tui.ui.screens.export import open_game_export

@@ -151,14 +151,15 @@ class SaveNameScreen(LateKeySafe, ModalScreen[str | None]):
         Binding("escape", "close", "Cancel", id="save-name.cancel"),
     ]
 
-    def __init__(self, check: Any) -> None:
+    def __init__(self, check: Any, question: str = "Save this game as:") -> None:
         super().__init__()
         self.check = check  # name -> problem text, or None when it can be saved
+        self.question = question
         self._confirmed: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="save-name-box", classes="dialog"):
-            yield Static("Save this game as:", id="save-name-question", markup=False)
+            yield Static(self.question, id="save-name-question", markup=False)
             yield Input(placeholder="a name, e.g. team-blue", id="save-name", max_length=64)
             yield Static(
                 "enter saves · esc cancels", id="save-name-problem", classes="hint", markup=False

@@ -53,6 +53,13 @@ class TitleScreen(SeenBeforeLeaving):
             id="title.analysis",
             tooltip="Open a FOCUS cost export and walk through what it says",
         ),
+        Binding(
+            "s",
+            "studio",
+            "Studio",
+            id="title.studio",
+            tooltip="The strategy studio: write a whole-game strategy for this level",
+        ),
         Binding("q", "app.quit", "Quit", id="title.quit"),
     ]
 
@@ -165,6 +172,9 @@ class TitleScreen(SeenBeforeLeaving):
 
     def action_analysis(self) -> None:
         self.game.open_analysis()
+
+    def action_studio(self) -> None:
+        self.game.open_studio(self.selected_level())
 
     def codex_topic(self) -> str | None:
         return "finops-phases"
