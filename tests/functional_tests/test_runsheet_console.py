@@ -11,6 +11,7 @@ from finops_tui.ui.classroom.facilitator import FacilitatorApp, Form
 from finops_tui.ui.classroom.runsheet_panel import RunSheetPanel
 from finops_tui.ui.screens.briefing import BriefingScreen
 from finops_tui.ui.screens.quiz import QuizScreen
+from finops_tui.ui.screens.studio import StudioScreen
 from finops_tui.ui.screens.watch import WatchScreen
 from finops_tui.ui.textual_fixes import notification_messages, notification_titles
 
@@ -156,7 +157,7 @@ async def test_the_run_sheet_survives_a_console_restart(tmp_path):
         assert [e.kind for e in again.sheet.log] == ["poll", "watch", "discussion"]
 
 
-async def test_the_studio_is_said_plainly_when_absent_and_the_report_key_writes(tmp_path):
+async def test_the_studio_starts_for_every_team_and_the_report_key_writes(tmp_path):
     class_dir = a_class(tmp_path)
     install_course(class_dir, None)
     course = load_course(course_path(class_dir))
@@ -165,7 +166,13 @@ async def test_the_studio_is_said_plainly_when_absent_and_the_report_key_writes(
         kinds = [a.kind for _, _, a in course.steps()]
         for kind in kinds[: kinds.index("studio") + 1]:
             await next_activity(app, pilot, kind)
-        await wait_for(lambda: "No studio" in notification_titles(app), what="the plain words")
+        await wait_for(
+            lambda: (
+                class_dir.control().activity is not None
+                and class_dir.control().activity.kind == "studio"
+            ),
+            what="the studio started for the teams",
+        )
         await pilot.press("R")
         await wait_for(lambda: (class_dir.root / "report" / "report.html").is_file())
         assert "Class report" in notification_titles(app)
@@ -220,12 +227,12 @@ async def test_every_activity_opens_on_a_teams_screen(tmp_path):
             ),
             what="spot-or-reserved's briefing",
         )
-        start("studio")
-        await wait_for(lambda: note_open(app), what="the studio note")
-        assert "strategy studio is not in this version" in str(
-            app.screen.query_one("#note-body").render()
-        )
+        start("studio", prompt=HOSTILE)
+        await wait_for(lambda: isinstance(app.screen, StudioScreen), what="the studio")
+        assert app.screen.prompt == HOSTILE  # the facilitator's words, as typed
+        assert app.screen.scenario.level.id == steps["studio"].level
         await pilot.press("escape")
+        await wait_for(lambda: not isinstance(app.screen, StudioScreen), what="back to the game")
         start("quiz")
         await wait_for(lambda: isinstance(app.screen, QuizScreen), what="the quiz")
         assert app.screen.session.level.id == "spot-or-reserved"

@@ -9,7 +9,6 @@ A poll needs nothing here: the poll dialog asks it. Everything shown is text as 
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -37,22 +36,8 @@ from finops_tui.ui.screens.base import LateKeySafe
 if TYPE_CHECKING:
     from finops_tui.ui.app import FinOpsApp
 
-STUDIO_MODULE = "finops_tui.ui.screens.studio"
-NO_STUDIO = (
-    "The strategy studio is not in this version of finops-tui. Agree your strategy as a "
-    "team and write it down as a plan: the decisions for each turn (see `finops-tui simulate "
-    "--plan`); the facilitator collects it."
-)
 WARN_AT = (60, 0)  # seconds left when the team is told
 now = time.time  # the clock (tests set their own)
-
-
-def studio_available() -> bool:
-    """Is the strategy studio screen in this installation?"""
-    try:
-        return importlib.util.find_spec(STUDIO_MODULE) is not None
-    except (ImportError, ValueError):
-        return False
 
 
 class ActivityNote(LateKeySafe, ModalScreen[None]):
@@ -241,18 +226,8 @@ def _open_quiz(follower: ActivityFollower, activity) -> None:
 
 
 def _open_studio(follower: ActivityFollower, activity) -> None:
-    prompt = activity.prompt or ""
-    if not studio_available():
-        _note(follower, activity, f"{prompt}\n\n{NO_STUDIO}".strip())
-        return
-    from finops_tui.content.levels import load_scenario
-
-    try:
-        module = importlib.import_module(STUDIO_MODULE)
-        follower.app.push_screen(module.StudioScreen(load_scenario(activity.level)))
-    except (AttributeError, TypeError, ImportError):
-        # A studio whose entry point differs from this call: said plainly, never a crash.
-        _note(follower, activity, f"{prompt}\n\nThe strategy studio could not be opened here.")
+    """The strategy studio on the activity's level, the facilitator's prompt above it."""
+    navigator(follower.app).open_studio(activity.level, prompt=activity.prompt or "")
 
 
 def _open_discussion(follower: ActivityFollower, activity) -> None:

@@ -162,17 +162,6 @@ class RunSheetConsole:
         self._console().notify(
             f"Started on every team's screen: {activity.heading}", title=live.phase
         )
-        if activity.kind == "studio":
-            from finops_tui.ui.classroom.activities import studio_available
-
-            if not studio_available():
-                self._console().notify(
-                    "The strategy studio is not in this version of finops-tui: teams see the "
-                    "prompt and are asked to write their strategy down as a plan.",
-                    title="No studio",
-                    severity="warning",
-                    timeout=15,
-                )
 
     def action_checkin(self) -> None:
         if self.sheet.course_started is None:

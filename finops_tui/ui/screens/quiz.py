@@ -53,7 +53,7 @@ def feedback_markdown(question: QuizQuestion, given: QuizAnswer, order: list[int
     shown = order.index(question.answer) + 1
     if given.correct:
         head = f"**✓ Right:** {right}"
-    elif given.timed_out:
+    elif given.timed_out or given.choice is None:  # no choice: the time ran out
         head = f"**⏱ Time's up.** The answer is **{shown}. {right}**"
     else:
         head = (
