@@ -22,6 +22,7 @@ from finops_tui.content.saves import SaveStore
 from finops_tui.engine import plan_decisions, play
 from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.app import create_app
+from finops_tui.ui.classroom.activities import ActivityNote
 from finops_tui.ui.classroom.facilitator import FacilitatorApp
 from finops_tui.ui.classroom.link import ClassLink, PollScreen
 from finops_tui.ui.classroom.lobby import LobbyScreen
@@ -38,8 +39,8 @@ PER_CLASS_SCREEN = 60
 SHARE = 20
 # Amount keys too: the calculator's fields take exponents and unit suffixes.
 TOOL_KEYS = [*KEYS, "e", "E", "B", "k", "M", "T", "minus", "plus", "comma", "underscore", "x"]
-TOOL_SCREENS = ("CalculatorScreen", "ExportScreen", "AnalysisScreen")
-CLASS_SCREENS = ("LobbyScreen", "ScoreboardScreen", "PollScreen")
+TOOL_SCREENS = ("CalculatorScreen", "ExportScreen", "AnalysisScreen", "StudioScreen", "PickScreen")
+CLASS_SCREENS = ("LobbyScreen", "ScoreboardScreen", "PollScreen", "ActivityNote")
 CONSOLE_SCREENS = ("FacilitatorApp", "Form", "ScoreboardApp")
 
 
@@ -70,11 +71,17 @@ async def test_random_keys_on_the_calculator_and_the_exports(
         app.open_calculator()
         app.call_after_refresh(lambda: app.screen.action_next_tab())
 
+    def plan_picker() -> None:
+        app.open_studio("tutorial")
+        app.call_after_refresh(lambda: app.screen.action_load())
+
     phases = [
         ("CalculatorScreen", app.open_calculator),
         ("CalculatorScreen", serving_tab),
         ("ExportScreen", export_from_debrief),
         ("AnalysisScreen", lambda: app.open_analysis(str(bill))),
+        ("StudioScreen", lambda: app.open_studio("tutorial")),
+        ("PickScreen", plan_picker),
     ]
     async with app.run_test(size=(80, 24)) as pilot:
         for screen, go_there in phases:
@@ -111,6 +118,12 @@ async def test_random_keys_in_a_hosted_class(tmp_path, scenarios, monkeypatch) -
             "PollScreen",
             lambda: app.push_screen(
                 PollScreen(Poll(id=1, question="Who pays?", choices=["IT", "Finance"]))
+            ),
+        ),
+        (
+            "ActivityNote",
+            lambda: app.push_screen(
+                ActivityNote("Codex: [b]who pays?[/b]", "Read these:", ["allocation", "spot"])
             ),
         ),
     ]
