@@ -133,10 +133,24 @@ class TeamStatus(Model):
     finished: bool
     updated: float
     connected: bool = True
+    seats: list[str] = Field(default_factory=list, description="The team's members present.")
 
     def away(self, now: float) -> bool:
         """Gone, or silent for longer than a running game ever is (killed, frozen)."""
         return not self.connected or now - self.updated > AWAY_AFTER_SECONDS
+
+
+def turn_gate(control: Control, turn: int) -> str | None:
+    """Why the team cannot end `turn` now, in words; None if it can."""
+    if control.phase == "lobby":
+        return "the facilitator has not started the game yet; read the briefing meanwhile"
+    if control.phase == "paused":
+        return "the facilitator has paused the game"
+    if control.phase == "ended":
+        return "the game is over"
+    if turn > control.open_turn:
+        return f"turn {turn} is not open yet; the facilitator opens it"
+    return None
 
 
 def check_team_name(name: str) -> str | None:

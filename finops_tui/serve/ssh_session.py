@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 import asyncssh
 
+from finops_tui.gameplay.seats import MAX_MEMBERS, TEAM_SLOT, seat_name
 from finops_tui.serve.limits import TokenBucket
-from finops_tui.serve.programs import FACILITATOR
+from finops_tui.serve.programs import FACILITATOR, member_login
 from finops_tui.serve.pty_process import PtyProcess, clamp_size
 
 if TYPE_CHECKING:
@@ -105,12 +106,18 @@ class GameSession(asyncssh.SSHServerSession):
             where = "The facilitator's console is already open in another terminal."
             kept = "the class goes on"
         else:
-            where = f"Team {self.user!r} is already playing from another terminal."
+            team, slot = member_login(self.user)
+            if slot == TEAM_SLOT:
+                where = f"Team {team!r} is already playing from another terminal."
+                join = " Or press j to join the team as another member (pick a free seat)."
+            else:
+                where = f"Seat {seat_name(slot)} of team {team!r} is already playing."
+                join = " Or press w to watch that seat."
             kept = "the game is saved"
         self._asking = True
         self.chan.write(
             f"{where}\r\nTake it over here? The other terminal will be closed; {kept}. "
-            "Press y for yes, n for no.\r\n".encode()
+            f"Press y for yes, n for no.{join if self.user != FACILITATOR else ''}\r\n".encode()
         )
         loop = asyncio.get_running_loop()
         self._question = loop.call_later(self.host.config.takeover_timeout, self._no_answer)
@@ -122,13 +129,22 @@ class GameSession(asyncssh.SSHServerSession):
 
     def _answer(self, data: bytes) -> None:
         key = data[:1].lower()
-        if key not in (b"y", b"n"):
+        joins = self.user != FACILITATOR and key in (b"j", b"w")
+        if key not in (b"y", b"n") and not joins:
             return  # anything else (a stray arrow key, Enter) is not an answer
         if self._question is not None:
             self._question.cancel()
         self._asking = False
         if key == b"n":
             self._refuse("Nothing was taken over: the other terminal keeps playing. Goodbye.\r\n")
+            return
+        if joins:
+            # Another member of the team: it plays (or watches) beside the first terminal.
+            team = member_login(self.user)[0]
+            if len(self.host.members(team)) >= MAX_MEMBERS:
+                self._refuse(f"Team {team!r} has {MAX_MEMBERS} members playing already.\r\n")
+                return
+            self._begin()
             return
         self._task = asyncio.create_task(self._take_over())
 
