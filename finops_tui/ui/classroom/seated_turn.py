@@ -115,6 +115,12 @@ class SeatedTurnScreen(TurnScreen):
             form.query_one(
                 f"#row-{spec.widget_id}"
             ).tooltip = f"{spec.help}\n{seat_name(owner)} decides this."
+        focused = self.focused
+        if focused is None or focused.disabled or not focused.focusable:
+            # Start where this seat decides (another seat's fields cannot be focused).
+            first = next((f.key for f in self.fields if f.key in editable), None)
+            if first is not None:
+                form.focus_field(first)
         self._show_seats()
 
     def _show_seats(self) -> None:
