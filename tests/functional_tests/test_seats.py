@@ -1,0 +1,167 @@
+"""A seated team's member in the app: the shared draft, read-only fields, notes, sign-off.
+
+The other members are played by writing their files in the class folder, as their
+processes would; the app's own writer thread resolves the turn.
+"""
+
+from __future__ import annotations
+
+import time
+
+from finops_tui.content.classroom import ClassDir, ClassSettings, Control
+from finops_tui.content.saves import SaveStore
+from finops_tui.content.seating import SeatChange, SlotFile, TeamSeats
+from finops_tui.ui.app import create_app
+from finops_tui.ui.classroom.link import ClassLink
+from finops_tui.ui.classroom.lobby import LobbyScreen
+from finops_tui.ui.classroom.seated_turn import NoteScreen, SeatedTurnScreen
+from finops_tui.ui.screens.report import ReportScreen
+from finops_tui.ui.textual_fixes import notification_messages
+
+from .waiting import wait_for
+
+
+def new_class(tmp_path) -> ClassDir:
+    class_dir = ClassDir(tmp_path / "class")
+    class_dir.create(ClassSettings(level="tutorial", seed=5))
+    class_dir.write_control(Control(phase="playing", open_turn=1))
+    return class_dir
+
+
+def seat_app(class_dir: ClassDir, seat: str):
+    return create_app(
+        level="tutorial",
+        seed=5,
+        player="blue",
+        store=SaveStore(class_dir.team_dir("blue")),
+        animate=False,
+        class_link=ClassLink(class_dir, "blue", seat=seat),
+    )
+
+
+def other_member(class_dir: ClassDir, slot: str, **update) -> SlotFile:
+    """Write another member's file, as its own process would."""
+    entry = SlotFile(slot=slot, turn=1, alive=time.time(), **update)
+    TeamSeats(class_dir, "blue").write_slot(entry)
+    return entry
+
+
+def end_label(screen: SeatedTurnScreen) -> str:
+    return next(
+        b.description
+        for bindings in screen._bindings.key_to_bindings.values()
+        for b in bindings
+        if b.id == "turn.end"
+    )
+
+
+async def to_turn(pilot, app) -> SeatedTurnScreen:
+    await wait_for(lambda: isinstance(app.screen, LobbyScreen), what="the lobby")
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.press("enter")
+    await wait_for(lambda: isinstance(app.screen, SeatedTurnScreen), what="the turn")
+    return app.screen
+
+
+async def test_a_seat_sees_the_team_change_live_and_signs_off(tmp_path):
+    class_dir = new_class(tmp_path)
+    other_member(class_dir, "it")
+    app = seat_app(class_dir, "finance")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await to_turn(pilot, app)
+        assert app.role == "finance"  # the lens follows the seat
+        await wait_for(lambda: app.seat_link.present == {"it", "finance"}, what="both present")
+        await wait_for(lambda: end_label(screen) == "Sign off · IT, Fin deciding", what="label")
+        form = screen.query_one("#decisions")
+        assert form.query_one("#training--gpus").disabled  # IT's: read-only here
+        assert not form.query_one("#practices--tagging").disabled  # Finance's own
+        assert not form.query_one("#training--checkpoint-hours").disabled  # DS's: seat empty
+
+        now = time.time()
+        it = other_member(class_dir, "it", changes={"training.gpus": SeatChange(value=4, at=now)})
+        await wait_for(lambda: screen.draft.training.gpus == 4, what="IT's change on screen")
+        await wait_for(
+            lambda: any("IT: GPUs → 4" in m for m in notification_messages(app)),
+            what="who made the change",
+        )
+        await pilot.press("n")
+        await wait_for(lambda: end_label(screen) == "Signed · IT deciding", what="signed")
+        assert app.session.turn == 1  # IT is still deciding
+        other_member(class_dir, "it", changes=it.changes, signed=True)
+        await wait_for(lambda: isinstance(app.screen, ReportScreen), what="the report")
+        assert app.session.turn == 2
+        credit = TeamSeats(class_dir, "blue").log().turns[0]
+        assert credit.signed == ["finance", "it"]
+        assert credit.changed_by == {"training.gpus": "it"}
+    # The member is gone: its seat is free for the next one at once.
+    assert not TeamSeats(class_dir, "blue").slots()["finance"].connected
+
+
+async def test_a_member_who_leaves_frees_the_seat_and_the_team_goes_on(tmp_path):
+    class_dir = new_class(tmp_path)
+    other_member(class_dir, "it")
+    app = seat_app(class_dir, "finance")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await to_turn(pilot, app)
+        await wait_for(lambda: "it" in app.seat_link.present, what="IT present")
+        form = screen.query_one("#decisions")
+        assert form.query_one("#training--gpus").disabled
+        other_member(class_dir, "it", connected=False)  # IT closed its terminal
+        await wait_for(
+            lambda: not form.query_one("#training--gpus").disabled, what="IT's fields free"
+        )
+        await wait_for(lambda: end_label(screen) == "End turn", what="alone: end turn")
+        await pilot.press("n")
+        await wait_for(lambda: isinstance(app.screen, ReportScreen), what="the report")
+
+
+async def test_a_note_is_kept_as_typed_text(tmp_path):
+    class_dir = new_class(tmp_path)
+    other_member(class_dir, "it")
+    app = seat_app(class_dir, "finance")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await to_turn(pilot, app)
+        await pilot.press("m")
+        await wait_for(lambda: isinstance(app.screen, NoteScreen), what="the note dialog")
+        await pilot.press(*"[b]x[/b]", "enter")
+        await wait_for(lambda: app.seat_link.notes(), what="the note")
+        slot, _key, text = app.seat_link.notes()[0]
+        assert (slot, text) == ("finance", "[b]x[/b]")
+        panel = screen.query_one("#seat-panel")
+        await wait_for(lambda: "[b]x[/b]" in str(panel.render()), what="the note shown")
+        assert TeamSeats(class_dir, "blue").slots()["finance"].notes
+
+
+async def test_a_member_who_never_signs_is_closed_by_the_facilitator(tmp_path):
+    class_dir = new_class(tmp_path)
+    other_member(class_dir, "it")
+    app = seat_app(class_dir, "finance")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_turn(pilot, app)
+        await pilot.press("n")
+        await wait_for(lambda: app.seat_link.mine.signed, what="signed")
+        assert app.session.turn == 1
+        class_dir.write_control(Control(phase="playing", open_turn=1, closed_turn=1))
+        await wait_for(lambda: app.session.turn == 2, what="the turn closed")
+        assert TeamSeats(class_dir, "blue").log().turns[0].closed_by == "facilitator"
+
+
+async def test_a_second_member_in_a_seat_watches(tmp_path):
+    class_dir = new_class(tmp_path)
+    held = TeamSeats(class_dir, "blue").lock_slot("finance")  # another process sits there
+    other_member(class_dir, "finance")
+    app = seat_app(class_dir, "finance")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(lambda: isinstance(app.screen, LobbyScreen), what="the lobby")
+        assert app.seat_link.slot is None
+        seat_line = str(app.screen.query_one("#lobby-seat").render())
+        assert "you watch" in seat_line
+        screen = await to_turn(pilot, app)
+        form = screen.query_one("#decisions")
+        assert form.query_one("#practices--tagging").disabled  # a watcher edits nothing
+        await pilot.press("n")
+        assert app.session.turn == 1
+    from finops_tui.content.seating import release
+
+    release(held)
