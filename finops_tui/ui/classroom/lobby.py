@@ -72,7 +72,9 @@ class LobbyScreen(Screen):
         free = ", ".join(
             f"{n} {seat_name(s)}" for n, s in enumerate(SEATS, 1) if s in seats.free_seats()
         )
-        if seats.slot is None:
+        if seats.slot is None and seats.requested == TEAM_SLOT:
+            text = f"Pick a seat: {free or 'none free'}. Until you do, you watch."
+        elif seats.slot is None:
             text = f"Your seat is taken: you watch. Free seats: {free or 'none'}."
         elif seats.slot == TEAM_SLOT:
             text = f"You play every seat nobody sits in. Take a seat: {free or 'none free'}."

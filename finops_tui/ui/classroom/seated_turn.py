@@ -81,6 +81,7 @@ class SeatedTurnScreen(TurnScreen):
         super().__init__(session)
         self.link = link
         self._end_label = ""
+        self._panel_text = ""
 
     def on_mount(self) -> None:
         # TurnScreen.on_mount runs too (Textual calls each class's handler).
@@ -104,8 +105,14 @@ class SeatedTurnScreen(TurnScreen):
             return
         form = self.query_one(DecisionForm)
         if link.draft != self.draft:
+            changed = {
+                f.key
+                for f in self.fields
+                if read_decision(link.draft, f.key) != read_decision(self.draft, f.key)
+            }
             self.draft = link.draft
-            form.show(self.draft)
+            # Only what the team changed: a field this member is typing in is left alone.
+            form.show(self.draft, keys=changed - set(self.input_errors))
             self._schedule_estimate(typed=False)
         editable = link.editable()
         for spec in self.fields:
@@ -144,8 +151,10 @@ class SeatedTurnScreen(TurnScreen):
             label = next((f.label for f in self.fields if f.key == key), key)
             second = f"{seat_name(slot)} on {label}: {text}"
         panel = self.query("#seat-panel")
-        if panel:
-            panel.first(Static).update(Text(f"{first}\n{second}"))
+        text = f"{first}\n{second}"
+        if panel and text != self._panel_text:
+            self._panel_text = text  # unchanged, it is not repainted
+            panel.first(Static).update(Text(text))
         waiting = deciding_text(link.present, signed)
         if link.slot is None:
             label = "Watching"

@@ -149,6 +149,9 @@ class SeatLink:
         changes[key] = SeatChange(value=value, at=time.time())
         self.mine = self.mine.model_copy(update={"changes": changes, "signed": False})
         self._dirty = True
+        session = self.session
+        if session is not None:
+            self._redraft(session)  # this member's own change is in the draft at once
 
     def note(self, key: str, text: str) -> None:
         if self.mine is None or key not in self.owners:
@@ -225,7 +228,10 @@ class SeatLink:
 
     def _redraft(self, session) -> None:
         base = session.previous_decisions()
-        self.draft, self.by = team_draft(base, slot_changes(self.slots, session.turn))
+        slots = dict(self.slots)
+        if self.mine is not None:
+            slots[self.mine.slot] = self.mine  # what this member did, even if not yet written
+        self.draft, self.by = team_draft(base, slot_changes(slots, session.turn))
         self._tell_changes(session)
         screen = self._turn_screen()
         if screen is not None:
