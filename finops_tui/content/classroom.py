@@ -383,6 +383,9 @@ def results_rows(class_dir: ClassDir) -> list[dict[str, object]]:
         row["quiz_answers"] = json.dumps(quiz)
         row["justification"] = save.justification if save is not None else ""
         row["reflections"] = json.dumps(dict(save.reflections) if save is not None else {})
+        from finops_tui.content.seating import seat_credits  # seating reads this module
+
+        row.update(seat_credits(class_dir, team))  # a seated team: who signed, who changed
         rows.append(row)
     return rows
 
@@ -395,7 +398,7 @@ def export_results(class_dir: ClassDir, path: Path) -> int:
     rows = results_rows(class_dir)
     columns = ["team", "level", "seed", "turn", "finished", "score", "stars", "spend_usd"]
     columns += [*RESULT_KPIS, "quiz_score", "quiz_answers", "justification", "reflections"]
-    columns += ["problem"]
+    columns += ["seats_signed", "seats_changed", "problem"]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()

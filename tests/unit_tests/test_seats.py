@@ -274,3 +274,44 @@ def test_the_facilitator_closes_a_turn_nobody_signed(class_dir):
     assert credit.closed_by == "facilitator" and credit.signed == []
     assert credit.decisions["training"]["gpus"] == 4  # the team's draft, not last turn's
     writer.stop()
+
+
+def write_level_with_seats(tmp_path, seats: str):
+    from pathlib import Path
+
+    import finops_tui
+
+    source = Path(finops_tui.__file__).parent.parent / "levels" / "tutorial.toml"
+    path = tmp_path / "tutorial.toml"
+    path.write_text(source.read_text(encoding="utf-8") + f"\n[seats]\n{seats}\n", encoding="utf-8")
+    return path
+
+
+def test_a_level_says_who_owns_what_in_its_file(tmp_path):
+    from finops_tui.content.levels import load_scenario as load
+
+    scenario = load(str(write_level_with_seats(tmp_path, 'it = ["practices.tagging"]')))
+    keys = [f.key for f in decision_fields(scenario)]
+    assert seat_owners(keys, scenario.level.seats)["practices.tagging"] == "it"
+    # Who sits where is not a rule of the game: a save of the level still loads.
+    from finops_tui.content.saves.format import level_hash
+
+    assert level_hash(scenario.level) == level_hash(load_scenario("tutorial").level)
+
+
+@pytest.mark.parametrize(
+    ("seats", "named"),
+    [
+        ('it = ["nosuch.key"]', "nosuch.key"),
+        ('ops = ["forecast_usd"]', "ops"),
+        ('it = ["forecast_usd"]\nfinance = ["forecast_usd"]', "already given"),
+    ],
+)
+def test_validate_names_a_bad_seats_table(tmp_path, capsys, seats, named):
+    from finops_tui.__main__ import main
+
+    path = write_level_with_seats(tmp_path, seats)
+    assert main(["validate", str(path)]) != 0
+    out = capsys.readouterr()
+    said = out.out + out.err
+    assert "seats" in said and named in said and "Traceback" not in said

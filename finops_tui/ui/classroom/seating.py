@@ -10,6 +10,7 @@ holds the writer lock (maybe this one); this link never resolves a turn itself.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from typing import Any
 
@@ -36,6 +37,7 @@ from finops_tui.gameplay.seats import (
     editable_keys,
     seat_name,
     seat_owners,
+    seat_tip_text,
     team_draft,
 )
 from finops_tui.gameplay.team_authority import (
@@ -191,6 +193,33 @@ class SeatLink:
         ]
         return [(slot, key, text) for _, slot, key, text in sorted(found, reverse=True)]
 
+    def tip_for_seat(self, tip):
+        """The advisor's tip as this seat hears it: another seat's decision named as theirs."""
+        session = self.session
+        if session is None:
+            return tip
+        concepts = {f.key: f.concept for f in decision_fields(session.scenario)}
+        text = seat_tip_text(tip.text, tip.concept, self.slot, self.owners, concepts)
+        return dataclasses.replace(tip, text=text)
+
+    def credit_text(self, turn: int) -> str:
+        """Who ended `turn` and who changed what, in a line for the member's screen."""
+        credit = next((t for t in self.seats.log().turns if t.turn == turn), None)
+        if credit is None:
+            return ""
+        session = self.session
+        labels = {f.key: f.label for f in decision_fields(session.scenario)} if session else {}
+        if credit.closed_by == "facilitator":
+            text = "Closed by the facilitator."
+        else:
+            text = "Signed off by " + ", ".join(seat_name(s) for s in credit.signed) + "."
+        by_seat: dict[str, list[str]] = {}
+        for key, slot in credit.changed_by.items():
+            by_seat.setdefault(seat_name(slot), []).append(labels.get(key, key))
+        for name, keys in sorted(by_seat.items()):
+            text += f" {name} changed {', '.join(keys)}."
+        return text
+
     # --- the loop
 
     def tick(self) -> None:
@@ -277,6 +306,9 @@ class SeatLink:
                 screen.start_turn()
         if isinstance(self.app.screen, TurnScreen):
             self.app.show_report(session, played[-1], after=None)
+        credit = self.credit_text(played[-1].turn)
+        if credit:
+            self.app.notify(credit, title=f"Turn {played[-1].turn}", timeout=8, markup=False)
 
     def _turn_screen(self):
         from finops_tui.ui.classroom.seated_turn import SeatedTurnScreen
