@@ -69,6 +69,9 @@ class HostConfig:
     keepalive_interval: float = 10.0  # a client silent for 3 of these is gone
     keepalive_count_max: int = 3
     takeover_timeout: float = 60.0  # to answer "take the team over?"
+    # A member of a team with others playing whose terminal reads none of its game's
+    # output for this long (a lid closed, a stuck client) is let go: its seat frees up.
+    frozen_after: float = 20.0
     python: str = sys.executable
     extra_env: dict[str, str] = field(default_factory=dict)
     warm: bool = True  # fork games from a warm process instead of starting Python each time

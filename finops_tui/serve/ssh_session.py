@@ -14,7 +14,7 @@ import asyncssh
 
 from finops_tui.gameplay.seats import MAX_MEMBERS, TEAM_SLOT, seat_name
 from finops_tui.serve.limits import TokenBucket
-from finops_tui.serve.programs import FACILITATOR, member_login
+from finops_tui.serve.programs import FACILITATOR, PROJECTOR, member_login
 from finops_tui.serve.pty_process import PtyProcess, clamp_size
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ class GameSession(asyncssh.SSHServerSession):
         self._task: asyncio.Task | None = None
         self._ended = False
         self._resize: asyncio.TimerHandle | None = None
+        self._frozen: asyncio.TimerHandle | None = None  # since the terminal stopped reading
         self._resized_at = -RESIZE_INTERVAL
 
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
@@ -217,10 +218,29 @@ class GameSession(asyncssh.SSHServerSession):
         # the game's terminal, so the game waits instead of the host's memory growing.
         if self.process is not None:
             self.process.pause_reading()
+        if self._frozen is None and self.user not in (FACILITATOR, PROJECTOR):
+            loop = asyncio.get_running_loop()
+            self._frozen = loop.call_later(self.host.config.frozen_after, self._frozen_terminal)
 
     def resume_writing(self) -> None:
         if self.process is not None:
             self.process.resume_reading()
+        if self._frozen is not None:
+            self._frozen.cancel()
+            self._frozen = None
+
+    def _frozen_terminal(self) -> None:
+        """This terminal has taken none of its game's output for a while. Alone in its
+        team it may wait (its game waits too); beside teammates it would hold their
+        turn, so it is let go and its seat frees up."""
+        self._frozen = None
+        team = member_login(self.user)[0]
+        if self._ended or len(self.host.members(team)) < 2:
+            return
+        self.host.report(
+            f"frozen:{self.user}", f"{self.user}: a terminal that read nothing, closed"
+        )
+        self.end("This terminal stopped reading; your team played on. Connect again to rejoin.\r\n")
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
         # Each resize redraws the whole screen: pass on at most ten a second (the last
@@ -244,7 +264,7 @@ class GameSession(asyncssh.SSHServerSession):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._ended = True
-        for timer in (self._question, self._resize):
+        for timer in (self._question, self._resize, self._frozen):
             if timer is not None:
                 timer.cancel()
         self._asking = False

@@ -448,6 +448,10 @@ class FinOpsApp(HostedApp, RemoveScreensOnceMounted, App[None]):
             return "watching a plan saves nothing"
         if self.store is None:
             return "saving is off in this session"
+        seats = self.seat_link
+        if seats is not None and not (seats.authority and seats.authority.is_writer):
+            # One writer of the team's save: the member whose process holds the writer lock.
+            return "in a seated team, one member's screen keeps the team's save, not this one"
         return None
 
     def save_learning(self, session: GameSession) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -163,3 +164,47 @@ async def test_at_most_four_members_per_team(host):
         assert host.refusal("green+it", has_pty=True) is None  # another team is not counted
     finally:
         host.sessions.clear()
+
+
+def lock_holder(path) -> int | None:
+    """The process holding a flock on `path`, from /proc/locks."""
+    inode = os.stat(path).st_ino
+    for line in Path("/proc/locks").read_text(encoding="ascii").splitlines():
+        parts = line.split()
+        if "FLOCK" in parts and parts[-3].endswith(f":{inode}"):
+            return int(parts[-4])
+    return None
+
+
+async def test_a_frozen_terminal_never_blocks_the_team(host):
+    """The writer's terminal stops reading (a lid closed, a stuck client): the host lets
+    it go, its seat and the writer's role free up, and the team's turn ends."""
+    class_dir = host.config.class_dir
+    host.config.frozen_after = 3.0  # the class's 20 s, shortened for the test
+    async with (
+        await connect(host, "blue+it") as it_conn,
+        await connect(host, "blue+finance") as fin_conn,
+    ):
+        it = await it_conn.create_process(
+            term_type="xterm-256color", term_size=(200, 60), encoding=None, window=65536
+        )
+        await to_turn(it)
+        fin = await terminal(fin_conn)
+        await to_turn(fin)
+        await read_until(fin, b"IT deciding")
+        it_session = session_of(host, "blue+it")
+        writer = TeamSeats(class_dir, "blue").folder / "writer.lock"
+        assert lock_holder(writer) == it_session.process.pid  # the frozen one is the writer
+        # From here IT's client reads nothing; each resize redraws IT's whole screen.
+        for i in range(400):
+            if it_session.process._paused:
+                break
+            it.change_terminal_size(200 - i % 2, 60)
+            await asyncio.sleep(0.02)
+        assert it_session.process._paused  # IT's game waits on its own writes
+        fin.stdin.write(b"n")
+        await read_until(fin, b"Signed off")
+        # IT's terminal is let go after `frozen_after`: its seat frees, Finance ends the turn.
+        await read_until(fin, b"Where the money went", timeout=40)
+        assert TeamSeats(class_dir, "blue").log().turns[0].signed == ["finance"]
+        assert it_session not in host.sessions

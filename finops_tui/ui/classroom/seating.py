@@ -49,6 +49,7 @@ from finops_tui.gameplay.team_authority import (
 )
 
 SEAT_TICK = 0.1
+RETRY_SEAT = 1.0  # seconds between a watcher's tries of the seat it asked for
 
 
 class SeatLink:
@@ -77,6 +78,7 @@ class SeatLink:
         self._signature: tuple = ()
         self._seen_by: dict[str, tuple[str, Any]] = {}  # key -> (slot, value) already told
         self._told_problem: str | None = None
+        self._tried = time.time()
 
     @property
     def session(self):
@@ -227,6 +229,11 @@ class SeatLink:
         if session is None:
             return
         now = time.time()
+        if self.slot is None and now - self._tried >= RETRY_SEAT:
+            # Watching the seat asked for: its member left (or a terminal taken over is
+            # still closing), so this member sits there now.
+            self._tried = now
+            self.sit(self.requested)
         if self.mine is not None and self.mine.turn != session.turn:
             self.mine = SlotFile(slot=self.mine.slot, turn=session.turn)
             self._dirty = True
@@ -298,14 +305,20 @@ class SeatLink:
         from finops_tui.ui.navigator import navigator
         from finops_tui.ui.screens.turn import TurnScreen
 
+        on_turn = isinstance(self.app.screen, TurnScreen)
         if session.state.finished:
-            navigator(self.app).show_debrief(session)
-            return
-        for screen in self.app.screen_stack:
-            if isinstance(screen, TurnScreen):
-                screen.start_turn()
-        if isinstance(self.app.screen, TurnScreen):
-            self.app.show_report(session, played[-1], after=None)
+            if on_turn:  # the last report first, then the debrief, as when playing alone
+                self.app.show_report(
+                    session, played[-1], after=lambda _: navigator(self.app).show_debrief(session)
+                )
+            else:
+                navigator(self.app).show_debrief(session)
+        else:
+            for screen in self.app.screen_stack:
+                if isinstance(screen, TurnScreen):
+                    screen.start_turn()
+            if on_turn:
+                self.app.show_report(session, played[-1], after=None)
         credit = self.credit_text(played[-1].turn)
         if credit:
             self.app.notify(credit, title=f"Turn {played[-1].turn}", timeout=8, markup=False)
