@@ -17,7 +17,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from finops_tui.content.classroom import HEARTBEAT_SECONDS, ClassDir, TeamStatus, turn_gate
+from finops_tui.content.classroom import (
+    HEARTBEAT_SECONDS,
+    ClassDir,
+    Control,
+    TeamStatus,
+    parse_control,
+    turn_gate,
+)
 from finops_tui.content.errors import ContentError
 from finops_tui.content.saves import SaveStore
 from finops_tui.content.seating import TeamSeats, TurnCredit, present_slots, release
@@ -93,6 +100,9 @@ class TeamAuthority:
     _signature: tuple = ()
     _slots: dict = field(default_factory=dict)
     _beat: float = 0.0
+    _draft: tuple | None = None  # (turn, decisions, who set what)
+    _control_raw: bytes | None = None
+    _control_now: Control = field(default_factory=Control)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -137,15 +147,19 @@ class TeamAuthority:
             self._take_over()
         session = self.session
         assert session is not None
-        control = self.class_dir.control()
-        self._inject(control)
+        control = self._control()
         signature = self.seats.signature()
         if signature != self._signature:
             self._signature = signature
             self._slots = self.seats.slots()
+            self._draft = None
         if not session.state.finished:
             turn = session.turn
-            draft, by = team_draft(session.previous_decisions(), slot_changes(self._slots, turn))
+            if self._draft is None or self._draft[0] != turn:
+                # Recomputed only when a member's file or the turn changed.
+                base = session.previous_decisions()
+                self._draft = (turn, *team_draft(base, slot_changes(self._slots, turn)))
+            _, draft, by = self._draft
             present = present_slots(self._slots, now)
             signed = signed_slots(self._slots, turn) & present
             if control.must_resolve(self.team, turn, now):
@@ -154,6 +168,18 @@ class TeamAuthority:
                 self._resolve(draft, by, sorted(signed), "team")
         if now - self._beat >= HEARTBEAT_SECONDS:
             self._write_status()
+
+    def _control(self):
+        """control.json, parsed again only when its bytes changed (every write differs)."""
+        try:
+            raw = self.class_dir.control_path.read_bytes()
+        except OSError:
+            raw = b""
+        if raw != self._control_raw:
+            self._control_raw = raw
+            self._control_now = parse_control(raw)
+            self._inject(self._control_now)
+        return self._control_now
 
     def _take_over(self) -> None:
         """Just became the writer: the game from the save, then the turns logged past it."""

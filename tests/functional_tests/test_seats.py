@@ -165,3 +165,27 @@ async def test_a_second_member_in_a_seat_watches(tmp_path):
     from finops_tui.content.seating import release
 
     release(held)
+
+
+async def test_a_watcher_sits_when_the_seat_frees_and_may_pick_another(tmp_path):
+    from finops_tui.content.seating import release
+
+    class_dir = new_class(tmp_path)
+    held = TeamSeats(class_dir, "blue").lock_slot("finance")
+    other_member(class_dir, "finance")
+    app = seat_app(class_dir, "finance")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await to_turn(pilot, app)
+        titles = [title for title, _help, _run in screen.palette_commands()]
+        assert "Sit: IT" in titles and "Sit: Finance" not in titles
+        form = screen.query_one("#decisions")
+        assert form.query_one("#practices--tagging").disabled
+        release(held)  # the member in the seat closes its terminal
+        other_member(class_dir, "finance", connected=False)
+        await wait_for(lambda: app.seat_link.slot == "finance", what="the freed seat taken")
+        await wait_for(
+            lambda: not form.query_one("#practices--tagging").disabled, what="its fields"
+        )
+        screen.sit("it")  # and a seated member may move to a free seat
+        assert app.seat_link.slot == "it" and app.role == "it"
+        await wait_for(lambda: not form.query_one("#training--gpus").disabled, what="IT's")

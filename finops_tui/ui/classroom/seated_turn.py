@@ -210,6 +210,23 @@ class SeatedTurnScreen(TurnScreen):
             said += f" Then: {reason}."
         self.notify(said, timeout=4, markup=False)
 
+    def palette_commands(self):
+        """The turn's commands, and a free seat to sit in."""
+        yield from super().palette_commands()
+        for seat in self.link.free_seats():
+            yield (
+                f"Sit: {seat_name(seat)}",
+                f"Play the {seat_name(seat)} seat of your team (it is free)",
+                lambda seat=seat: self.sit(seat),
+            )
+
+    def sit(self, seat: str) -> None:
+        if self.link.sit(seat):
+            self.notify(f"You sit in the {seat_name(seat)} seat.", timeout=3)
+            self.link.tick()
+        else:
+            self.notify(f"The {seat_name(seat)} seat is taken.", severity="warning", timeout=3)
+
     def action_note(self) -> None:
         owners = self.link.owners
         choices = [(f"{f.label} ({seat_name(owners.get(f.key, ''))})", f.key) for f in self.fields]
