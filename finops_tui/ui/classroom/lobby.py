@@ -49,7 +49,8 @@ class LobbyScreen(Screen):
                 id="lobby-rules",
                 markup=False,
             )
-            yield Static("", id="lobby-seat", markup=False)
+            if getattr(self.app, "seat_link", None) is not None:
+                yield Static("", id="lobby-seat", markup=False)  # a seated team's member
             yield Static("", id="lobby-phase", markup=False)
             yield Static(
                 "Enter: read the briefing.  k: the class scoreboard.", id="lobby-keys", markup=False
@@ -67,7 +68,7 @@ class LobbyScreen(Screen):
 
     def show_seat(self) -> None:
         seats = getattr(self.app, "seat_link", None)
-        if seats is None:
+        if seats is None or not self.query("#lobby-seat"):
             return
         free = ", ".join(
             f"{n} {seat_name(s)}" for n, s in enumerate(SEATS, 1) if s in seats.free_seats()
