@@ -208,3 +208,16 @@ async def test_a_frozen_terminal_never_blocks_the_team(host):
         await read_until(fin, b"Where the money went", timeout=40)
         assert TeamSeats(class_dir, "blue").log().turns[0].signed == ["finance"]
         assert it_session not in host.sessions
+
+
+async def test_a_seat_is_taken_over_from_a_new_terminal(host):
+    async with await connect(host, "blue+it") as first:
+        old = await terminal(first)
+        await to_turn(old)
+        async with await connect(host, "blue+IT") as second:
+            new = await terminal(second)
+            await read_until(new, b"Take it over here?")
+            new.stdin.write(b"y")
+            await read_until(old, b"taken over")
+            await read_until(new, b"Your seat: IT")  # the seat, not a watcher's place
+            assert [s.user for s in host.members("blue")] == ["blue+IT"]
