@@ -139,15 +139,15 @@ class TeamSeats:
         return out
 
     def signature(self) -> tuple:
-        """Changes whenever a member's file or the turns log is rewritten (cheap to poll)."""
+        """Changes whenever a member's file or the turns log is rewritten: their bytes
+        (a few KB). Not their inodes and times: an inode is reused and a file time is as
+        coarse as the kernel's tick, so two quick writes could look the same."""
         marks = []
         for name in ("team", "it", "finance", "data-science", "turns"):
             try:
-                st = os.stat(self.folder / f"{name}.json")
+                marks.append((self.folder / f"{name}.json").read_bytes())
             except OSError:
                 marks.append(None)
-                continue
-            marks.append((st.st_ino, st.st_mtime_ns, st.st_size))
         return tuple(marks)
 
     # --- the resolved turns

@@ -85,6 +85,15 @@ async def test_a_seat_sees_the_team_change_live_and_signs_off(tmp_path):
             lambda: any("IT: GPUs → 4" in m for m in notification_messages(app)),
             what="who made the change",
         )
+        base = app.session.previous_decisions().training.gpus
+        it = other_member(
+            class_dir, "it", changes={"training.gpus": SeatChange(value=base, at=now + 1)}
+        )  # and back: a change to last turn's value is said too
+        await wait_for(lambda: screen.draft.training.gpus == base, what="IT's change back")
+        await wait_for(
+            lambda: any(f"IT: GPUs → {base}" in m for m in notification_messages(app)),
+            what="the change back, and who made it",
+        )
         await pilot.press("n")
         await wait_for(lambda: end_label(screen) == "Signed · IT deciding", what="signed")
         assert app.session.turn == 1  # IT is still deciding
@@ -93,7 +102,7 @@ async def test_a_seat_sees_the_team_change_live_and_signs_off(tmp_path):
         assert app.session.turn == 2
         credit = TeamSeats(class_dir, "blue").log().turns[0]
         assert credit.signed == ["finance", "it"]
-        assert credit.changed_by == {"training.gpus": "it"}
+        assert credit.changed_by == {}  # IT set GPUs back: nothing changed in the end
     # The member is gone: its seat is free for the next one at once.
     assert not TeamSeats(class_dir, "blue").slots()["finance"].connected
 

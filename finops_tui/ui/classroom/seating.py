@@ -29,12 +29,13 @@ from finops_tui.content.seating import (
     release,
 )
 from finops_tui.engine.decisions import Decisions
-from finops_tui.gameplay.fields import decision_fields, decision_text, read_decision
+from finops_tui.gameplay.fields import decision_fields, decision_text
 from finops_tui.gameplay.seats import (
     SEATS,
     TEAM_SLOT,
     clean_note,
     editable_keys,
+    merged_values,
     seat_name,
     seat_owners,
     seat_tip_text,
@@ -267,20 +268,23 @@ class SeatLink:
         slots = dict(self.slots)
         if self.mine is not None:
             slots[self.mine.slot] = self.mine  # what this member did, even if not yet written
-        self.draft, self.by = team_draft(base, slot_changes(slots, session.turn))
-        self._tell_changes(session)
+        changes = slot_changes(slots, session.turn)
+        self.draft, self.by = team_draft(base, changes)
+        self._tell_changes(session, merged_values(changes))
         screen = self._turn_screen()
         if screen is not None:
             screen.team_changed()
 
-    def _tell_changes(self, session) -> None:
-        """Say each change another member made, once, with who made it."""
+    def _tell_changes(self, session, held: dict) -> None:
+        """Say each change another member made, once, with who made it (a change back
+        to last turn's value too)."""
         if self.draft is None:
             return
         fields = {f.key: f for f in decision_fields(session.scenario)}
         told = []
-        for key, slot in self.by.items():
-            value = (slot, read_decision(self.draft, key))
+        for key, change in held.items():
+            slot = change.slot
+            value = (slot, change.at)
             if slot == self.slot or self._seen_by.get(key) == value or key not in fields:
                 self._seen_by[key] = value
                 continue
