@@ -49,7 +49,7 @@ from finops_tui.gameplay.team_authority import (
     slot_changes,
 )
 
-SEAT_TICK = 0.1
+SEAT_TICK = 0.05  # a teammate's change reaches this screen within about this
 RETRY_SEAT = 1.0  # seconds between a watcher's tries of the seat it asked for
 
 
@@ -154,6 +154,9 @@ class SeatLink:
         changes[key] = SeatChange(value=value, at=time.time())
         self.mine = self.mine.model_copy(update={"changes": changes, "signed": False})
         self._dirty = True
+        now = time.time()
+        if now - self._written >= SEAT_TICK:
+            self._write(now)  # at once; a burst of typing is written on the next tick
         session = self.session
         if session is not None:
             self._redraft(session)  # this member's own change is in the draft at once
