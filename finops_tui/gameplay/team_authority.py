@@ -185,8 +185,10 @@ class TeamAuthority:
         """Just became the writer: the game from the save, then the turns logged past it."""
         session = load_team_game(self.store, self.scenario, self.seed, self.team)
         behind = session.turn
-        follow_log(session, self.seats.log().turns)
         self.session = session
+        self._control_raw = None
+        self._control()  # the facilitator's injected events, before replaying any turn
+        follow_log(session, self.seats.log().turns)
         if session.turn != behind:
             self._save()
         self._write_status()

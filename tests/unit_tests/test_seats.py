@@ -315,3 +315,15 @@ def test_validate_names_a_bad_seats_table(tmp_path, capsys, seats, named):
     out = capsys.readouterr()
     said = out.out + out.err
     assert "seats" in said and named in said and "Traceback" not in said
+
+
+@pytest.mark.parametrize("seat", ["nosuch", "../x", "[b]it[/b]", "f" * 1000])
+def test_play_names_a_seat_that_is_not_one(class_dir, capsys, seat):
+    from finops_tui.__main__ import main
+
+    argv = ["play", "tutorial", "--class-dir", str(class_dir.root), "--player", "blue"]
+    assert main([*argv, "--seat", seat]) != 0
+    out = capsys.readouterr()
+    said = out.out + out.err
+    assert "is not a seat" in said and "Traceback" not in said
+    assert len(said) < 300

@@ -299,7 +299,12 @@ class SeatLink:
 
     def _follow(self, session) -> None:
         """Play the turns the team's writer logged; show their report."""
+        from finops_tui.ui.classroom.link import with_injections
+
         try:
+            # The writer played them with every event the facilitator injected so far.
+            injected = [i.event for i in self.class_dir.control().injected]
+            session.scenario = with_injections(session.scenario, injected)
             played = follow_log(session, self.seats.log().turns)
         except Exception as exc:  # a turn that does not replay here: said, never a crash
             self.class_dir.log_error("play", f"following the team: {exc!r}")
