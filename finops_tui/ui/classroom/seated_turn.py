@@ -74,7 +74,7 @@ class SeatedTurnScreen(TurnScreen):
         Binding("m", "note", "Note", id="turn.note", tooltip="A note beside a decision"),
     ]
     DEFAULT_CSS = """
-    SeatedTurnScreen #seat-panel { height: 2; color: $text-muted; }
+    SeatedTurnScreen #seat-panel { height: auto; max-height: 4; color: $text-muted; }
     """
 
     def __init__(self, session: GameSession, link) -> None:
@@ -125,7 +125,10 @@ class SeatedTurnScreen(TurnScreen):
         focused = self.focused
         if focused is None or focused.disabled or not focused.focusable:
             # Start where this seat decides (another seat's fields cannot be focused).
-            first = next((f.key for f in self.fields if f.key in editable), None)
+            own = [f.key for f in self.fields if link.owners.get(f.key) == link.slot]
+            first = next(iter(own), None) or next(
+                (f.key for f in self.fields if f.key in editable), None
+            )
             if first is not None:
                 form.focus_field(first)
         self._show_seats()
