@@ -198,3 +198,40 @@ async def test_a_watcher_sits_when_the_seat_frees_and_may_pick_another(tmp_path)
         screen.sit("it")  # and a seated member may move to a free seat
         assert app.seat_link.slot == "it" and app.role == "it"
         await wait_for(lambda: not form.query_one("#training--gpus").disabled, what="IT's")
+
+
+async def test_the_scoreboard_and_the_results_credit_the_seats(tmp_path):
+    import csv
+
+    from finops_tui.content.classroom import TeamStatus, export_results
+    from finops_tui.content.seating import TurnCredit
+    from finops_tui.ui.classroom.scoreboard import ScoreboardApp
+
+    class_dir = new_class(tmp_path)
+    class_dir.team_dir("blue").mkdir(parents=True)
+    seats = TeamSeats(class_dir, "blue")
+    seats.record_turn(
+        TurnCredit(
+            turn=1,
+            decisions={},
+            signed=["finance", "it"],
+            changed_by={"training.gpus": "it", "practices.tagging": "finance"},
+        )
+    )
+    seats.record_turn(TurnCredit(turn=2, decisions={}, closed_by="facilitator"))
+    status = dict(turn=1, turns=3, spend_usd=1.0, budget_usd=2.0, score=1.0, stars=0)
+    class_dir.write_status(
+        TeamStatus(
+            team="blue", **status, finished=False, updated=time.time(), seats=["finance", "it"]
+        )
+    )
+    export_results(class_dir, tmp_path / "results.csv")
+    with (tmp_path / "results.csv").open(encoding="utf-8", newline="") as handle:
+        row = next(csv.DictReader(handle))
+    assert row["seats_signed"] == "1: finance+it; 2: facilitator"
+    assert row["seats_changed"] == "finance 1; it 1"
+    app = ScoreboardApp(class_dir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        table = app.query_one("#teams")
+        assert "IT Fin" in str(table.get_row("blue")[-1])
