@@ -224,14 +224,19 @@ def seat_tip_text(
     slot: str | None,
     owners: Mapping[str, str],
     concepts: Mapping[str, str],
+    key: str = "",
 ) -> str:
     """The advisor's tip spoken to a seat: its own decision as it is; another seat's
     decision named as theirs (so each seat hears about what it owns).
 
-    `concepts` maps each decision key to its codex concept (the field's)."""
+    `key` is the decision the tip recommends changing, when it names one; else the
+    decisions of the tip's codex concept (`concepts`: each key's concept) are meant."""
     if slot is None or slot == TEAM_SLOT:
         return text
-    whose = sorted({owners[k] for k, c in concepts.items() if c == concept and k in owners})
+    if key in owners:
+        whose = [owners[key]]
+    else:
+        whose = sorted({owners[k] for k, c in concepts.items() if c == concept and k in owners})
     if not whose or slot in whose:
         return text
     return f"For {' and '.join(seat_name(s) for s in whose)}: {text}"

@@ -171,6 +171,10 @@ def test_the_advisor_speaks_to_the_seat_that_owns_the_decision():
     assert seat_tip_text(tip, "pricing-models", "finance", owners, concepts).startswith("For IT:")
     assert seat_tip_text(tip, "pricing-models", None, owners, concepts) == tip
     assert seat_tip_text(tip, "waste", "finance", owners, concepts) == tip
+    # A tip that names the decision it recommends: that decision's owner is meant.
+    named = seat_tip_text(tip, "waste", "finance", owners, concepts, key="training.pricing")
+    assert named == f"For IT: {tip}"
+    assert seat_tip_text(tip, "waste", "it", owners, concepts, key="training.pricing") == tip
 
 
 # --- the seats folder

@@ -205,7 +205,9 @@ class SeatLink:
         if session is None:
             return tip
         concepts = {f.key: f.concept for f in decision_fields(session.scenario)}
-        text = seat_tip_text(tip.text, tip.concept, self.slot, self.owners, concepts)
+        # The advisor's tip may name the decision it recommends changing (`change`).
+        key = str(getattr(tip, "change", "") or "")
+        text = seat_tip_text(tip.text, tip.concept, self.slot, self.owners, concepts, key)
         return dataclasses.replace(tip, text=text)
 
     def credit_text(self, turn: int) -> str:
