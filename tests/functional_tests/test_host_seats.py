@@ -16,6 +16,8 @@ from finops_tui.serve.ssh import ClassHost, HostConfig
 
 from .test_host import connect, read_until
 
+REPORT = "Report · Month 1 of 3".encode()  # the turn report's top line, whatever it holds
+
 
 @pytest.fixture()
 async def host(tmp_path):
@@ -63,8 +65,8 @@ async def test_two_seats_play_one_turn_together(host):
         await read_until(fin, b"Signed off")
         await read_until(it, b"Fin signed")
         it.stdin.write(b"n")
-        await read_until(it, b"Where the money went")
-        await read_until(fin, b"Where the money went")
+        await read_until(it, REPORT)
+        await read_until(fin, REPORT)
         credit = TeamSeats(class_dir, "blue").log().turns[0]
         assert credit.signed == ["finance", "it"]
         assert credit.changed_by == {"training.pricing": "it"}
@@ -105,7 +107,7 @@ async def test_a_seat_taken_offers_to_watch_and_a_watcher_edits_nothing(host):
             await read_until(watcher, b"Watching")
             assert len(host.members("blue")) == 2
             it.stdin.write(b"n")  # the seated member plays on; the watcher sees the turn end
-            await read_until(watcher, b"Where the money went")
+            await read_until(watcher, REPORT)
 
 
 async def test_a_killed_member_frees_its_seat_and_the_others_go_on(host):
@@ -121,7 +123,7 @@ async def test_a_killed_member_frees_its_seat_and_the_others_go_on(host):
         os.kill(pid, signal.SIGKILL)  # mid-turn, with no chance to say goodbye
         await read_until(it, b"End turn", timeout=30)  # alone now: IT plays Finance's seat
         it.stdin.write(b"n")
-        await read_until(it, b"Where the money went")
+        await read_until(it, REPORT)
     seats = TeamSeats(host.config.class_dir, "blue")
     assert seats.log().turns[0].signed == ["it"]
 
@@ -144,7 +146,7 @@ async def test_a_plain_team_login_joins_as_another_member(host):
             team.stdin.write(b"n")
             await read_until(team, b"Fin deciding")  # the turn waits for the new member
             other.stdin.write(b"n")
-            await read_until(team, b"Where the money went")
+            await read_until(team, REPORT)
 
 
 async def test_at_most_four_members_per_team(host):
@@ -205,7 +207,7 @@ async def test_a_frozen_terminal_never_blocks_the_team(host):
         fin.stdin.write(b"n")
         await read_until(fin, b"Signed off")
         # IT's terminal is let go after `frozen_after`: its seat frees, Finance ends the turn.
-        await read_until(fin, b"Where the money went", timeout=40)
+        await read_until(fin, REPORT, timeout=40)
         assert TeamSeats(class_dir, "blue").log().turns[0].signed == ["finance"]
         assert it_session not in host.sessions
 
