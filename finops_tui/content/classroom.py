@@ -385,7 +385,8 @@ def results_rows(class_dir: ClassDir) -> list[dict[str, object]]:
         row["reflections"] = json.dumps(dict(save.reflections) if save is not None else {})
         from finops_tui.content.seating import seat_credits  # seating reads this module
 
-        row.update(seat_credits(class_dir, team))  # a seated team: who signed, who changed
+        # A seated team: who signed each turn, who changed what.
+        row.update(seat_credits(class_dir, team, str(row.get("level") or "")))
         rows.append(row)
     return rows
 

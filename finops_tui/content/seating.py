@@ -1,6 +1,6 @@
 """A team's seats in the class folder: what each member wrote, who is present, who writes.
 
-    CLASS_DIR/seats/TEAM/
+    CLASS_DIR/seats/TEAM/LEVEL/   (one folder per level the team plays)
       SLOT.json     one member's part of the turn: its changes, notes, sign-off, heartbeat
       SLOT.lock     held (flock) by the member sitting in SLOT for as long as it plays
       writer.lock   held by the one member process that resolves turns and writes saves
@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import time
 from pathlib import Path
 from typing import Annotated, Literal
@@ -31,6 +32,7 @@ from finops_tui.content.files import atomic_write_text
 Slot = Literal["team", "it", "finance", "data-science"]
 DecisionKey = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,32}(\.[a-z_]{1,32})?$")]
 Scalar = bool | int | float | str
+LEVEL_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # as engine.level.Level.id
 HEARTBEAT = 2.0  # seconds between a member's rewrites of its file while it plays
 AWAY_AFTER = 8.0  # a member silent this long is away: its seat is free
 MAX_KEYS = 64
@@ -100,9 +102,12 @@ def release(fd: int | None) -> None:
 class TeamSeats:
     """One team's seats folder."""
 
-    def __init__(self, class_dir: ClassDir, team: str) -> None:
+    def __init__(self, class_dir: ClassDir, team: str, level: str) -> None:
         self.team = valid_team(team)
-        self.folder = class_dir.root / "seats" / self.team
+        if not LEVEL_ID.fullmatch(level):
+            raise ContentError([f"{class_dir.root}: {level[:40]!r} is not a level id"])
+        self.level = level
+        self.folder = class_dir.root / "seats" / self.team / level
 
     def slot_path(self, slot: str) -> Path:
         if slot not in ("team", "it", "finance", "data-science"):
@@ -168,9 +173,12 @@ def present_slots(slots: dict[str, SlotFile], now: float | None = None) -> set[s
     return {slot for slot, entry in slots.items() if entry.present(now)}
 
 
-def seat_credits(class_dir: ClassDir, team: str) -> dict[str, str]:
+def seat_credits(class_dir: ClassDir, team: str, level: str) -> dict[str, str]:
     """For the results: who signed each turn and who changed what, as short text."""
-    turns = TeamSeats(class_dir, team).log().turns
+    try:
+        turns = TeamSeats(class_dir, team, level).log().turns
+    except ContentError:
+        turns = []
     signed = "; ".join(f"{t.turn}: {'+'.join(t.signed) or t.closed_by}" for t in turns)
     counts: dict[str, int] = {}
     for t in turns:

@@ -107,7 +107,7 @@ class TeamAuthority:
     _thread: threading.Thread | None = None
 
     def __post_init__(self) -> None:
-        self.seats = TeamSeats(self.class_dir, self.team)
+        self.seats = TeamSeats(self.class_dir, self.team, self.scenario.level.id)
 
     @property
     def is_writer(self) -> bool:

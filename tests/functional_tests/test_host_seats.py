@@ -67,7 +67,7 @@ async def test_two_seats_play_one_turn_together(host):
         it.stdin.write(b"n")
         await read_until(it, REPORT)
         await read_until(fin, REPORT)
-        credit = TeamSeats(class_dir, "blue").log().turns[0]
+        credit = TeamSeats(class_dir, "blue", "tutorial").log().turns[0]
         assert credit.signed == ["finance", "it"]
         assert credit.changed_by == {"training.pricing": "it"}
         assert credit.decisions["training"]["pricing"] == "spot"
@@ -124,7 +124,7 @@ async def test_a_killed_member_frees_its_seat_and_the_others_go_on(host):
         await read_until(it, b"End turn", timeout=30)  # alone now: IT plays Finance's seat
         it.stdin.write(b"n")
         await read_until(it, REPORT)
-    seats = TeamSeats(host.config.class_dir, "blue")
+    seats = TeamSeats(host.config.class_dir, "blue", "tutorial")
     assert seats.log().turns[0].signed == ["it"]
 
 
@@ -195,7 +195,7 @@ async def test_a_frozen_terminal_never_blocks_the_team(host):
         await to_turn(fin)
         await read_until(fin, b"IT deciding")
         it_session = session_of(host, "blue+it")
-        writer = TeamSeats(class_dir, "blue").folder / "writer.lock"
+        writer = TeamSeats(class_dir, "blue", "tutorial").folder / "writer.lock"
         assert lock_holder(writer) == it_session.process.pid  # the frozen one is the writer
         # From here IT's client reads nothing; each resize redraws IT's whole screen.
         for i in range(400):
@@ -208,7 +208,7 @@ async def test_a_frozen_terminal_never_blocks_the_team(host):
         await read_until(fin, b"Signed off")
         # IT's terminal is let go after `frozen_after`: its seat frees, Finance ends the turn.
         await read_until(fin, REPORT, timeout=40)
-        assert TeamSeats(class_dir, "blue").log().turns[0].signed == ["finance"]
+        assert TeamSeats(class_dir, "blue", "tutorial").log().turns[0].signed == ["finance"]
         assert it_session not in host.sessions
 
 

@@ -42,7 +42,7 @@ def seat_app(class_dir: ClassDir, seat: str):
 def other_member(class_dir: ClassDir, slot: str, **update) -> SlotFile:
     """Write another member's file, as its own process would."""
     entry = SlotFile(slot=slot, turn=1, alive=time.time(), **update)
-    TeamSeats(class_dir, "blue").write_slot(entry)
+    TeamSeats(class_dir, "blue", "tutorial").write_slot(entry)
     return entry
 
 
@@ -100,11 +100,11 @@ async def test_a_seat_sees_the_team_change_live_and_signs_off(tmp_path):
         other_member(class_dir, "it", changes=it.changes, signed=True)
         await wait_for(lambda: isinstance(app.screen, ReportScreen), what="the report")
         assert app.session.turn == 2
-        credit = TeamSeats(class_dir, "blue").log().turns[0]
+        credit = TeamSeats(class_dir, "blue", "tutorial").log().turns[0]
         assert credit.signed == ["finance", "it"]
         assert credit.changed_by == {}  # IT set GPUs back: nothing changed in the end
     # The member is gone: its seat is free for the next one at once.
-    assert not TeamSeats(class_dir, "blue").slots()["finance"].connected
+    assert not TeamSeats(class_dir, "blue", "tutorial").slots()["finance"].connected
 
 
 async def test_a_member_who_leaves_frees_the_seat_and_the_team_goes_on(tmp_path):
@@ -139,7 +139,7 @@ async def test_a_note_is_kept_as_typed_text(tmp_path):
         assert (slot, text) == ("finance", "[b]x[/b]")
         panel = screen.query_one("#seat-panel")
         await wait_for(lambda: "[b]x[/b]" in str(panel.render()), what="the note shown")
-        assert TeamSeats(class_dir, "blue").slots()["finance"].notes
+        assert TeamSeats(class_dir, "blue", "tutorial").slots()["finance"].notes
 
 
 async def test_a_member_who_never_signs_is_closed_by_the_facilitator(tmp_path):
@@ -153,12 +153,13 @@ async def test_a_member_who_never_signs_is_closed_by_the_facilitator(tmp_path):
         assert app.session.turn == 1
         class_dir.write_control(Control(phase="playing", open_turn=1, closed_turn=1))
         await wait_for(lambda: app.session.turn == 2, what="the turn closed")
-        assert TeamSeats(class_dir, "blue").log().turns[0].closed_by == "facilitator"
+        assert TeamSeats(class_dir, "blue", "tutorial").log().turns[0].closed_by == "facilitator"
 
 
 async def test_a_second_member_in_a_seat_watches(tmp_path):
     class_dir = new_class(tmp_path)
-    held = TeamSeats(class_dir, "blue").lock_slot("finance")  # another process sits there
+    # Another process sits there.
+    held = TeamSeats(class_dir, "blue", "tutorial").lock_slot("finance")
     other_member(class_dir, "finance")
     app = seat_app(class_dir, "finance")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -180,7 +181,7 @@ async def test_a_watcher_sits_when_the_seat_frees_and_may_pick_another(tmp_path)
     from finops_tui.content.seating import release
 
     class_dir = new_class(tmp_path)
-    held = TeamSeats(class_dir, "blue").lock_slot("finance")
+    held = TeamSeats(class_dir, "blue", "tutorial").lock_slot("finance")
     other_member(class_dir, "finance")
     app = seat_app(class_dir, "finance")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -204,12 +205,15 @@ async def test_the_scoreboard_and_the_results_credit_the_seats(tmp_path):
     import csv
 
     from finops_tui.content.classroom import TeamStatus, export_results
+    from finops_tui.content.levels import load_scenario
     from finops_tui.content.seating import TurnCredit
+    from finops_tui.engine.game import new_game
     from finops_tui.ui.classroom.scoreboard import ScoreboardApp
 
     class_dir = new_class(tmp_path)
-    class_dir.team_dir("blue").mkdir(parents=True)
-    seats = TeamSeats(class_dir, "blue")
+    scenario = load_scenario("tutorial")
+    SaveStore(class_dir.team_dir("blue")).autosave(scenario, new_game(scenario, 5), "blue")
+    seats = TeamSeats(class_dir, "blue", "tutorial")
     seats.record_turn(
         TurnCredit(
             turn=1,
@@ -235,3 +239,29 @@ async def test_the_scoreboard_and_the_results_credit_the_seats(tmp_path):
         await pilot.pause()
         table = app.query_one("#teams")
         assert "IT Fin" in str(table.get_row("blue")[-1])
+
+
+async def test_another_level_started_for_the_team_has_seats_of_its_own(tmp_path):
+    """The run sheet may start another level on every team's screen: the seats follow."""
+    from finops_tui.content.levels import load_scenario
+    from finops_tui.gameplay.session import GameSession
+
+    class_dir = new_class(tmp_path)
+    app = seat_app(class_dir, "finance")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_turn(pilot, app)
+        session = GameSession.start(load_scenario("spot-or-reserved"), 5, "blue")
+        app.session = session
+        app.begin_turns(session)
+        await wait_for(lambda: app.seat_link.level_id == "spot-or-reserved", what="rebound")
+        await wait_for(lambda: isinstance(app.screen, SeatedTurnScreen), what="its turn")
+        await wait_for(lambda: app.seat_link.slot == "finance", what="the same seat")
+        assert "finance" in TeamSeats(class_dir, "blue", "spot-or-reserved").slots()
+        assert not TeamSeats(class_dir, "blue", "tutorial").slots()["finance"].connected
+        screen = app.screen
+        await wait_for(lambda: end_label(screen) == "End turn", what="alone on the new level")
+        await pilot.pause()
+        await pilot.press("n")  # alone: the new level's writer resolves its turn
+        await wait_for(lambda: app.session.turn == 2, what="the new level's turn")
+        assert TeamSeats(class_dir, "blue", "spot-or-reserved").log().turns
+        assert not TeamSeats(class_dir, "blue", "tutorial").log().turns

@@ -188,7 +188,7 @@ def class_dir(tmp_path) -> ClassDir:
 
 
 def test_one_member_per_seat_and_one_writer(class_dir):
-    seats = TeamSeats(class_dir, "blue")
+    seats = TeamSeats(class_dir, "blue", "tutorial")
     first = seats.lock_slot("finance")
     assert first is not None
     assert seats.lock_slot("finance") is None  # a second member in the seat: not seated
@@ -203,13 +203,13 @@ def test_one_member_per_seat_and_one_writer(class_dir):
 
 def test_no_seat_file_outside_the_team_folder(class_dir):
     with pytest.raises(ContentError):
-        TeamSeats(class_dir, "../red")
+        TeamSeats(class_dir, "../red", "tutorial")
     with pytest.raises(ContentError):
-        TeamSeats(class_dir, "blue").slot_path("../../x")
+        TeamSeats(class_dir, "blue", "tutorial").slot_path("../../x")
 
 
 def test_a_damaged_or_foreign_seat_file_is_skipped(class_dir):
-    seats = TeamSeats(class_dir, "blue")
+    seats = TeamSeats(class_dir, "blue", "tutorial")
     seats.write_slot(SlotFile(slot="it", turn=1, alive=time.time()))
     seats.slot_path("finance").write_text("{not json", encoding="utf-8")
     seats.slot_path("data-science").write_text(
@@ -225,7 +225,7 @@ def authority(class_dir: ClassDir) -> TeamAuthority:
 
 def test_the_writer_resolves_when_every_member_present_signed(class_dir):
     class_dir.write_control(Control(phase="playing", open_turn=1))
-    seats = TeamSeats(class_dir, "blue")
+    seats = TeamSeats(class_dir, "blue", "tutorial")
     now = time.time()
     it = SlotFile(
         slot="it", turn=1, alive=now, changes={"training.gpus": SeatChange(value=4, at=now)}
@@ -245,7 +245,7 @@ def test_the_writer_resolves_when_every_member_present_signed(class_dir):
     assert credit.decisions["training"]["gpus"] == 4
     saves = list(class_dir.team_dir("blue").glob("*.toml"))
     assert len(saves) == 1  # the team's one save
-    assert "finance+it" in seat_credits(class_dir, "blue")["seats_signed"]
+    assert "finance+it" in seat_credits(class_dir, "blue", "tutorial")["seats_signed"]
     writer.stop()
     other.tick(now)
     assert other.is_writer and other.session.turn == 2  # it takes over where it was
@@ -253,7 +253,7 @@ def test_the_writer_resolves_when_every_member_present_signed(class_dir):
 
 def test_a_member_gone_silent_does_not_hold_the_turn(class_dir):
     class_dir.write_control(Control(phase="playing", open_turn=1))
-    seats = TeamSeats(class_dir, "blue")
+    seats = TeamSeats(class_dir, "blue", "tutorial")
     now = time.time()
     seats.write_slot(SlotFile(slot="it", turn=1, alive=now - 60))  # killed a minute ago
     seats.write_slot(SlotFile(slot="finance", turn=1, alive=now, signed=True))
@@ -265,7 +265,7 @@ def test_a_member_gone_silent_does_not_hold_the_turn(class_dir):
 
 def test_the_facilitator_closes_a_turn_nobody_signed(class_dir):
     class_dir.write_control(Control(phase="playing", open_turn=1, closed_turn=1))
-    seats = TeamSeats(class_dir, "blue")
+    seats = TeamSeats(class_dir, "blue", "tutorial")
     now = time.time()
     seats.write_slot(
         SlotFile(

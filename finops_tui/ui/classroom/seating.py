@@ -64,7 +64,9 @@ class SeatLink:
         self.team = team
         self.requested = requested
         self.store = store
-        self.seats = TeamSeats(class_dir, team)
+        self.seats: TeamSeats | None = None  # the team's seats for the level it plays
+        self.level_id = ""
+        self.seed = 0
         self.slot: str | None = None  # None: watching (the seat asked for was taken)
         self.mine: SlotFile | None = None
         self.slots: dict[str, SlotFile] = {}
@@ -88,14 +90,31 @@ class SeatLink:
     # --- joining
 
     def start(self, scenario, seed: int) -> None:
+        self.seed = seed
+        self._bind(scenario)
+        self.tick()
+        self.app.set_interval(SEAT_TICK, self.tick)
+
+    def _bind(self, scenario) -> None:
+        """Play `scenario`'s level as a team: its seats folder, its writer."""
+        self.level_id = scenario.level.id
+        self.seats = TeamSeats(self.class_dir, self.team, self.level_id)
         self.owners = seat_owners(
             [f.key for f in decision_fields(scenario)], getattr(scenario.level, "seats", None)
         )
-        self.authority = TeamAuthority(self.class_dir, self.team, scenario, seed, self.store)
+        self.authority = TeamAuthority(self.class_dir, self.team, scenario, self.seed, self.store)
         self.authority.start()
+        self.slots, self.present, self.draft, self.by = {}, set(), None, {}
+        self._signature = ()
+        self._seen_by.clear()
         self.sit(self.requested)
-        self.tick()
-        self.app.set_interval(SEAT_TICK, self.tick)
+
+    def _rebind(self, session) -> None:
+        """The facilitator started another level (the run sheet): its own seats, its writer."""
+        requested, slot = self.requested, self.slot
+        self.leave()
+        self.requested = slot or requested  # the member keeps the seat it had chosen
+        self._bind(session.scenario)
 
     def sit(self, slot: str) -> bool:
         """Take `slot` if nobody sits there; keep what an earlier member wrote this turn."""
@@ -235,6 +254,8 @@ class SeatLink:
         if session is None:
             return
         now = time.time()
+        if session.level.id != self.level_id and not session.watched:
+            self._rebind(session)
         if self.slot is None and now - self._tried >= RETRY_SEAT:
             # Watching the seat asked for: its member left (or a terminal taken over is
             # still closing), so this member sits there now.
