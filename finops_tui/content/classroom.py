@@ -10,6 +10,7 @@ never sees half a write and a killed host loses nothing.
       control.json          the facilitator's decisions: phase, open turn, countdown...
       teams/TEAM/           each team's saves (its autosave is its game)
       status/TEAM.json      each team's progress, for the scoreboard
+      seats/TEAM/LEVEL/     a seated team's members, its writer, its turns (content.seating)
       polls/POLL/TEAM.json  each team's answer to a poll
       logs/errors.log       what went wrong in a hosted program (bounded; never shown remotely)
 """
