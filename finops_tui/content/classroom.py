@@ -400,7 +400,8 @@ def export_results(class_dir: ClassDir, path: Path) -> int:
     rows = results_rows(class_dir)
     columns = ["team", "level", "seed", "turn", "finished", "score", "stars", "spend_usd"]
     columns += [*RESULT_KPIS, "quiz_score", "quiz_answers", "justification", "reflections"]
-    columns += ["seats_signed", "seats_changed", "problem"]
+    columns += ["problem"]
+    columns[-1:-1] = ["seats_signed", "seats_changed"]  # a seated team's credits, before it
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
