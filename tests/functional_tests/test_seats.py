@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from finops_tui.content.classroom import ClassDir, ClassSettings, Control
 from finops_tui.content.saves import SaveStore
 from finops_tui.content.seating import SeatChange, SlotFile, TeamSeats
@@ -19,6 +21,14 @@ from finops_tui.ui.screens.report import ReportScreen
 from finops_tui.ui.textual_fixes import notification_messages
 
 from .waiting import wait_for
+
+
+@pytest.fixture(autouse=True)
+def nothing_went_wrong(tmp_path):
+    """A member's link logs a failure and plays on: so each test checks none was logged."""
+    yield
+    log = tmp_path / "class" / "logs" / "errors.log"
+    assert not log.exists(), log.read_text(encoding="utf-8")
 
 
 def new_class(tmp_path) -> ClassDir:

@@ -101,9 +101,12 @@ class SeatedTurnScreen(TurnScreen):
     def team_changed(self) -> None:
         """Another member changed something, came or went: show the team's draft."""
         link = self.link
-        if not self.is_attached or link.draft is None:
+        forms = self.query(DecisionForm)
+        if not self.is_attached or link.draft is None or not forms:
             return
-        form = self.query_one(DecisionForm)
+        form = forms.first()
+        if len(form.query(".field")) != len(self.fields):
+            return  # the form is being built or torn down (the app closing): not now
         if link.draft != self.draft:
             changed = {
                 f.key
@@ -116,12 +119,13 @@ class SeatedTurnScreen(TurnScreen):
             self._schedule_estimate(typed=False)
         editable = link.editable()
         for spec in self.fields:
-            control = form.query_one(f"#{spec.widget_id}")
-            control.disabled = spec.key not in editable
+            controls = form.query(f"#{spec.widget_id}")
+            rows = form.query(f"#row-{spec.widget_id}")
+            if not controls or not rows:
+                continue
+            controls.first().disabled = spec.key not in editable
             owner = link.owners.get(spec.key, "")
-            form.query_one(
-                f"#row-{spec.widget_id}"
-            ).tooltip = f"{spec.help}\n{seat_name(owner)} decides this."
+            rows.first().tooltip = f"{spec.help}\n{seat_name(owner)} decides this."
         focused = self.focused
         if focused is None or focused.disabled or not focused.focusable:
             # Start where this seat decides (another seat's fields cannot be focused).

@@ -82,6 +82,7 @@ class SeatLink:
         self._seen_by: dict[str, tuple[str, Any]] = {}  # key -> (slot, value) already told
         self._told_problem: str | None = None
         self._tried = time.time()
+        self._logged = ""  # the last failure logged, so a repeating one is logged once
 
     @property
     def session(self):
@@ -250,6 +251,19 @@ class SeatLink:
     # --- the loop
 
     def tick(self) -> None:
+        """One look at the team; a failure is logged on the host (once) and the next
+        look tries again: a member's game never ends over the team's files."""
+        try:
+            self._tick()
+        except Exception as exc:
+            said = f"{type(exc).__name__}: {exc}"
+            if said != self._logged:
+                self._logged = said
+                from finops_tui.ui.classroom.hosted import describe_failure
+
+                self.class_dir.log_error("play", describe_failure(exc))
+
+    def _tick(self) -> None:
         session = self.session
         if session is None:
             return
