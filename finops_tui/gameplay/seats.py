@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from finops_tui.gameplay.fields import read_decision, with_decision
+
 # The seats, in the order they are listed; their ids are the role lenses' ids.
 SEATS: tuple[str, ...] = ("it", "finance", "data-science")
 SEAT_NAMES: dict[str, str] = {"it": "IT", "finance": "Finance", "data-science": "Data Science"}
@@ -204,8 +206,6 @@ def deciding_text(present: Iterable[str], signed: Iterable[str]) -> str:
 def team_draft(base: Any, changes: Iterable[Change]) -> tuple[Any, dict[str, str]]:
     """The team's decisions: `base` (last turn's) with each decision's holding change;
     a change the engine refuses is left out. Returns (decisions, who set each changed key)."""
-    from finops_tui.gameplay.fields import read_decision, with_decision
-
     draft, by = base, {}
     for key, change in sorted(merged_values(changes).items()):
         try:

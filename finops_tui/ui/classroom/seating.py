@@ -79,7 +79,7 @@ class SeatLink:
         self._dirty = False
         self._written = 0.0
         self._signature: tuple = ()
-        self._seen_by: dict[str, tuple[str, Any]] = {}  # key -> (slot, value) already told
+        self._seen_by: dict[str, tuple[str, Any]] = {}  # key -> (slot, when) already told
         self._told_problem: str | None = None
         self._tried = time.time()
         self._logged = ""  # the last failure logged, so a repeating one is logged once
