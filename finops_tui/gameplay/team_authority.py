@@ -131,8 +131,10 @@ class TeamAuthority:
             try:
                 self.tick()
             except Exception as exc:  # a bug here must not kill the thread silently
-                self.problem = f"{type(exc).__name__}: {exc}"
-                self.class_dir.log_error("play", f"team authority: {exc!r}")
+                said = f"{type(exc).__name__}: {exc}"
+                if said != self.problem:  # a failure that repeats is logged once
+                    self.class_dir.log_error("play", f"team authority: {exc!r}")
+                self.problem = said
                 self._stop.wait(1.0)
             self._stop.wait(TICK)
 
