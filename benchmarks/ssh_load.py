@@ -4,6 +4,11 @@ Measures, per player, the time from connecting to the first screen (the class lo
 and, once the player has opened the briefing, the time from each key press (scrolling
 the briefing) to the first redrawn bytes; reports medians and the 95th percentile.
 Only loopback is used. Run:  python benchmarks/ssh_load.py --players 30 [--json]
+
+With --seats 3, the players are teams of three seats (blue+it, blue+finance, blue+ds...):
+each team's IT seat switches how training is bought, again and again, and the time from
+its key to the change showing on each other seat's screen ("IT: Buy as -> Spot") is
+measured as well:  python benchmarks/ssh_load.py --players 30 --seats 3
 """
 
 from __future__ import annotations
@@ -91,6 +96,65 @@ async def player(port: int, name: str, keys: int, gap: float) -> dict:
     return {"first_screen_s": first_screen, "keypress_ms": latencies}
 
 
+SEATS = ("it", "finance", "ds")
+
+
+async def seat_terminal(port: int, user: str):
+    conn = await asyncssh.connect(
+        "127.0.0.1", port, username=user, known_hosts=None, client_keys=None, agent_path=None
+    )
+    process = await conn.create_process(
+        term_type="xterm-256color", term_size=(100, 30), encoding=None
+    )
+    return conn, process
+
+
+async def read_for(process, needle: bytes, timeout: float = 60) -> None:
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while needle not in ANSI.sub(b"", seen):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise RuntimeError(f"{needle!r} never appeared")
+        chunk = await asyncio.wait_for(process.stdout.read(65536), left)
+        if not chunk:
+            raise RuntimeError("disconnected")
+        seen += chunk
+
+
+async def seated_team(port: int, team: str, seats: int, changes: int, gap: float) -> dict:
+    """One team of `seats` members; its IT seat changes a decision `changes` times."""
+    start = time.monotonic()
+    members = [await seat_terminal(port, f"{team}+{seat}") for seat in SEATS[:seats]]
+    firsts = []
+    for _conn, process in members:
+        await read_for(process, FIRST_SCREEN_TEXT)
+        firsts.append(time.monotonic() - start)
+        process.stdin.write(b"\r")
+        await read_for(process, b"Briefing")
+        process.stdin.write(b"\r")
+        await read_for(process, b"Month 1 of")
+    it = members[0][1]
+    others = [process for _conn, process in members[1:]]
+    await read_for(it, b"deciding")  # IT's screen knows its team: its keys go to the form
+    it.stdin.write(b"\t\t")  # to how training is bought
+    latencies = []
+    for i in range(changes):
+        for process in (it, *others):
+            await drain(process)
+        word = b"Spot" if i % 2 == 0 else b"On-demand"
+        it.stdin.write(b"\x1b[B " if i % 2 == 0 else b"\x1b[A ")
+        sent = time.monotonic()
+        needle = b"IT: Buy as \xe2\x86\x92 " + word
+        await asyncio.gather(*(read_for(p, needle, 20) for p in others))
+        latencies.append((time.monotonic() - sent) * 1000)
+        await asyncio.sleep(gap)
+    for conn, process in members:
+        process.close()
+        conn.close()
+    return {"first_screen_s": max(firsts), "seen_ms": latencies}
+
+
 async def drain(process, quiet: float = 0.15) -> None:
     """Read until the screen has been still for `quiet` seconds."""
     while True:
@@ -105,7 +169,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def main(players: int, keys: int, gap: float) -> dict:
+async def main(players: int, keys: int, gap: float, seats: int = 0) -> dict:
+    if seats:
+        return await main_seated(players, seats, keys, gap)
     with tempfile.TemporaryDirectory() as folder:
         host, port = await start_host(Path(folder) / "class")
         try:
@@ -128,6 +194,33 @@ async def main(players: int, keys: int, gap: float) -> dict:
     }
 
 
+async def main_seated(players: int, seats: int, changes: int, gap: float) -> dict:
+    teams = max(1, players // seats)
+    with tempfile.TemporaryDirectory() as folder:
+        class_dir = Path(folder) / "class"
+        host, port = await start_host(class_dir)
+        from finops_tui.content.classroom import ClassDir, Control
+
+        ClassDir(class_dir).write_control(Control(phase="playing", open_turn=1))
+        try:
+            results = await asyncio.gather(
+                *(seated_team(port, f"team{i:02d}", seats, changes, gap) for i in range(teams))
+            )
+        finally:
+            host.terminate()
+            await host.wait()
+    seen = [ms for r in results for ms in r["seen_ms"]]
+    return {
+        "teams": teams,
+        "seats": seats,
+        "cores": os.cpu_count(),
+        "first_screen_s_max": round(max(r["first_screen_s"] for r in results), 2),
+        "seat_change_seen_ms_median": round(statistics.median(seen), 1),
+        "seat_change_seen_ms_p95": round(percentile(seen, 0.95), 1),
+        "changes": len(seen),
+    }
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--players", type=int, default=30)
@@ -135,9 +228,12 @@ if __name__ == "__main__":
     parser.add_argument(
         "--gap", type=float, default=1.0, help="seconds between one player's key presses"
     )
+    parser.add_argument(
+        "--seats", type=int, default=0, choices=(0, 2, 3), help="players per team, in seats"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    figures = asyncio.run(main(args.players, args.keys, args.gap))
+    figures = asyncio.run(main(args.players, args.keys, args.gap, args.seats))
     if args.json:
         print(json.dumps(figures, indent=2))
     else:

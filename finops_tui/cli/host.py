@@ -90,6 +90,7 @@ async def _serve(class_host, generated_password: bool) -> int:
     print(f"Hosting {s.level} (seed {s.seed}, {s.setting}) on {config.bind}:{class_host.port}")
     print(f"Class folder: {config.class_dir.root}")
     print(f"  teams:       ssh {where}TEAM@{config.bind}")
+    print(f"  a seat:      ssh {where}TEAM+it@{config.bind}  (or +finance, +ds)")
     print(f"  projector:   ssh {where}projector@{config.bind}")
     print(f"  facilitator: ssh {where}facilitator@{config.bind}")
     if generated_password:

@@ -150,6 +150,11 @@ def _add_play(sub: Subparsers) -> None:
     )
     play.add_argument("--class-dir", metavar="DIR", help="play as a team of a hosted class")
     play.add_argument(
+        "--seat",
+        metavar="SEAT",
+        help="in a hosted class, play this seat of the team: team, it, finance, data-science",
+    )
+    play.add_argument(
         "--watch", metavar="PLAN", help="watch a plan (par, naive or a file) play turn by turn"
     )
     play.add_argument(

@@ -10,6 +10,7 @@ never sees half a write and a killed host loses nothing.
       control.json          the facilitator's decisions: phase, open turn, countdown...
       teams/TEAM/           each team's saves (its autosave is its game)
       status/TEAM.json      each team's progress, for the scoreboard
+      seats/TEAM/LEVEL/     a seated team's members, its writer, its turns (content.seating)
       polls/POLL/TEAM.json  each team's answer to a poll
       logs/errors.log       what went wrong in a hosted program (bounded; never shown remotely)
       strategies/TEAM.toml  each team's strategy, submitted from the studio (a plan file)
@@ -183,10 +184,24 @@ class TeamStatus(Model):
     finished: bool
     updated: float
     connected: bool = True
+    seats: list[str] = Field(default_factory=list, description="The team's members present.")
 
     def away(self, now: float) -> bool:
         """Gone, or silent for longer than a running game ever is (killed, frozen)."""
         return not self.connected or now - self.updated > AWAY_AFTER_SECONDS
+
+
+def turn_gate(control: Control, turn: int) -> str | None:
+    """Why the team cannot end `turn` now, in words; None if it can."""
+    if control.phase == "lobby":
+        return "the facilitator has not started the game yet; read the briefing meanwhile"
+    if control.phase == "paused":
+        return "the facilitator has paused the game"
+    if control.phase == "ended":
+        return "the game is over"
+    if turn > control.open_turn:
+        return f"turn {turn} is not open yet; the facilitator opens it"
+    return None
 
 
 def check_team_name(name: str) -> str | None:
@@ -460,6 +475,10 @@ def results_rows(class_dir: ClassDir) -> list[dict[str, object]]:
         row["justification"] = save.justification if save is not None else ""
         row.update(rubric_columns(save))
         row["reflections"] = json.dumps(dict(save.reflections) if save is not None else {})
+        from finops_tui.content.seating import seat_credits  # seating reads this module
+
+        # A seated team: who signed each turn, who changed what.
+        row.update(seat_credits(class_dir, team, str(row.get("level") or "")))
         rows.append(row)
     return rows
 
@@ -517,6 +536,7 @@ def export_results(class_dir: ClassDir, path: Path) -> int:
     columns += [*RESULT_KPIS, "quiz_score", "quiz_tier", *QUIZ_CONCEPT_COLUMNS, "quiz_set_aside"]
     columns += ["quiz_answers", "justification", *RUBRIC_COLUMNS, "reflections"]
     columns += ["problem"]
+    columns[-1:-1] = ["seats_signed", "seats_changed"]  # a seated team's credits, before it
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()

@@ -22,7 +22,7 @@ from finops_tui.engine.catalog import (
     Pricing,
     Strict,
 )
-from finops_tui.engine.decisions import Quantization
+from finops_tui.engine.decisions import Decisions, Quantization
 
 Difficulty = Literal["intro", "easy", "medium", "hard", "expert"]
 Turn = Annotated[int, Field(ge=1, le=120)]
@@ -475,6 +475,11 @@ class Level(Strict):
     plans: dict[str, Plan]
     counterfactuals: list[Counterfactual] = Field(default_factory=list)
     advanced: AdvancedSetting = AdvancedSetting()
+    seats: dict[Literal["it", "finance", "data-science"], list[str]] = Field(
+        default_factory=dict,
+        description="Which decisions each seat of a seated team owns, where the level "
+        "differs from the defaults (e.g. it = ['forecast_usd']). Not read by the engine.",
+    )
     setting: Setting = Field("standard", description="Set by the engine; never in a file.")
     injected: list[Event] = Field(
         default_factory=list, description="Set by the engine: events a facilitator injected."
@@ -485,6 +490,19 @@ class Level(Strict):
     def _slug(cls, v: str) -> str:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", v):
             raise ValueError("must be lowercase letters, digits and dashes")
+        return v
+
+    @field_validator("seats")
+    @classmethod
+    def _seat_keys(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        given: dict[str, str] = {}
+        for seat, keys in v.items():
+            for key in keys:
+                if not is_decision_key(key):
+                    raise ValueError(f"{seat}: {key!r} is not a decision (e.g. 'training.gpus')")
+                if key in given:
+                    raise ValueError(f"{seat}: {key!r} is already given to {given[key]}")
+                given[key] = seat
         return v
 
     @model_validator(mode="after")
@@ -548,3 +566,15 @@ class Level(Strict):
         if self.budget.per_turn_usd:
             return self.budget.per_turn_usd[turn - 1]
         return self.budget.per_period_usd
+
+
+def is_decision_key(key: str) -> bool:
+    """Whether `key` names one decision: 'training.gpus', 'forecast_usd'."""
+    section, _, name = key.partition(".")
+    field = Decisions.model_fields.get(section)
+    if field is None:
+        return False
+    if not name:
+        return field.annotation in (float, int, bool, str) or section == "forecast_usd"
+    model = field.annotation
+    return isinstance(model, type) and name in getattr(model, "model_fields", {})

@@ -28,6 +28,7 @@ from pathlib import Path
 import asyncssh
 
 from finops_tui.content.classroom import ClassDir, ClassSettings, check_team_name
+from finops_tui.gameplay.seats import MAX_MEMBERS, parse_seat, seat_problem, split_login
 from finops_tui.serve.files import HostKeyError, load_or_create_host_key, make_runtime_dir
 from finops_tui.serve.forkserver import HANGUP_GRACE, ForkServerClient
 from finops_tui.serve.limits import (
@@ -38,7 +39,7 @@ from finops_tui.serve.limits import (
     TAKEOVER_SLOTS,
     AddressRate,
 )
-from finops_tui.serve.programs import FACILITATOR, PROJECTOR, seat_argv
+from finops_tui.serve.programs import FACILITATOR, PROJECTOR, member_login, seat_argv
 from finops_tui.serve.pty_process import PtyProcess
 from finops_tui.serve.ssh_server import HostServer
 from finops_tui.serve.ssh_session import GameSession
@@ -68,9 +69,17 @@ class HostConfig:
     keepalive_interval: float = 10.0  # a client silent for 3 of these is gone
     keepalive_count_max: int = 3
     takeover_timeout: float = 60.0  # to answer "take the team over?"
+    # A member of a team with others playing whose terminal reads none of its game's
+    # output for this long (a lid closed, a stuck client) is let go: its seat frees up.
+    frozen_after: float = 20.0
     python: str = sys.executable
     extra_env: dict[str, str] = field(default_factory=dict)
     warm: bool = True  # fork games from a warm process instead of starting Python each time
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """Typed text as a refusal may echo it: escaped, and cut short."""
+    return repr(text[:limit] + ("..." if len(text) > limit else ""))
 
 
 class ClassHost:
@@ -308,10 +317,27 @@ class ClassHost:
             )
         if user in (FACILITATOR, PROJECTOR):
             return None
-        problem = check_team_name(user)
+        team, seat = split_login(user)
+        problem = check_team_name(team)
         if problem:
-            return f"{user!r} cannot be a team name: {problem}.\r\n"
+            return f"{shown(team)} cannot be a team name: {problem}.\r\n"
+        if seat is not None and parse_seat(seat) is None:
+            return f"{seat_problem(seat)}; join as {team}+SEAT, or as {team} and pick one.\r\n"
+        members = self.members(team)
+        if len(members) >= MAX_MEMBERS and self.playing(user) is None:
+            return (
+                f"Team {team!r} has {MAX_MEMBERS} members playing already; "
+                "one of them can share a screen with you.\r\n"
+            )
         return None
+
+    def members(self, team: str) -> list[GameSession]:
+        """The sessions playing (or watching) in `team`'s game."""
+        return [
+            s
+            for s in self.sessions
+            if s.user not in (FACILITATOR, PROJECTOR) and member_login(s.user)[0] == team
+        ]
 
     def playing(self, user: str) -> GameSession | None:
         """The session playing as `user` (a team, or the facilitator's console), if any."""
@@ -319,4 +345,14 @@ class ClassHost:
             return None
         if user == FACILITATOR:
             return self.facilitator
-        return next((s for s in self.sessions if s.user == user), None)
+        if check_team_name(split_login(user)[0]):
+            return None
+        wanted = member_login(user)
+        return next(
+            (
+                s
+                for s in self.sessions
+                if s.user not in (FACILITATOR, PROJECTOR) and member_login(s.user) == wanted
+            ),
+            None,
+        )

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 import asyncssh
 
+from finops_tui.gameplay.seats import MAX_MEMBERS, TEAM_SLOT, seat_name
 from finops_tui.serve.limits import TokenBucket
-from finops_tui.serve.programs import FACILITATOR
+from finops_tui.serve.programs import FACILITATOR, PROJECTOR, member_login
 from finops_tui.serve.pty_process import PtyProcess, clamp_size
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class GameSession(asyncssh.SSHServerSession):
         self._task: asyncio.Task | None = None
         self._ended = False
         self._resize: asyncio.TimerHandle | None = None
+        self._frozen: asyncio.TimerHandle | None = None  # since the terminal stopped reading
         self._resized_at = -RESIZE_INTERVAL
 
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
@@ -105,12 +107,18 @@ class GameSession(asyncssh.SSHServerSession):
             where = "The facilitator's console is already open in another terminal."
             kept = "the class goes on"
         else:
-            where = f"Team {self.user!r} is already playing from another terminal."
+            team, slot = member_login(self.user)
+            if slot == TEAM_SLOT:
+                where = f"Team {team!r} is already playing from another terminal."
+                join = " Or press j to join the team as another member (pick a free seat)."
+            else:
+                where = f"Seat {seat_name(slot)} of team {team!r} is already playing."
+                join = " Or press w to watch that seat."
             kept = "the game is saved"
         self._asking = True
         self.chan.write(
             f"{where}\r\nTake it over here? The other terminal will be closed; {kept}. "
-            "Press y for yes, n for no.\r\n".encode()
+            f"Press y for yes, n for no.{join if self.user != FACILITATOR else ''}\r\n".encode()
         )
         loop = asyncio.get_running_loop()
         self._question = loop.call_later(self.host.config.takeover_timeout, self._no_answer)
@@ -122,13 +130,22 @@ class GameSession(asyncssh.SSHServerSession):
 
     def _answer(self, data: bytes) -> None:
         key = data[:1].lower()
-        if key not in (b"y", b"n"):
+        joins = self.user != FACILITATOR and key in (b"j", b"w")
+        if key not in (b"y", b"n") and not joins:
             return  # anything else (a stray arrow key, Enter) is not an answer
         if self._question is not None:
             self._question.cancel()
         self._asking = False
         if key == b"n":
             self._refuse("Nothing was taken over: the other terminal keeps playing. Goodbye.\r\n")
+            return
+        if joins:
+            # Another member of the team: it plays (or watches) beside the first terminal.
+            team = member_login(self.user)[0]
+            if len(self.host.members(team)) >= MAX_MEMBERS:
+                self._refuse(f"Team {team!r} has {MAX_MEMBERS} members playing already.\r\n")
+                return
+            self._begin()
             return
         self._task = asyncio.create_task(self._take_over())
 
@@ -201,10 +218,29 @@ class GameSession(asyncssh.SSHServerSession):
         # the game's terminal, so the game waits instead of the host's memory growing.
         if self.process is not None:
             self.process.pause_reading()
+        if self._frozen is None and self.user not in (FACILITATOR, PROJECTOR):
+            loop = asyncio.get_running_loop()
+            self._frozen = loop.call_later(self.host.config.frozen_after, self._frozen_terminal)
 
     def resume_writing(self) -> None:
         if self.process is not None:
             self.process.resume_reading()
+        if self._frozen is not None:
+            self._frozen.cancel()
+            self._frozen = None
+
+    def _frozen_terminal(self) -> None:
+        """This terminal has taken none of its game's output for a while. Alone in its
+        team it may wait (its game waits too); beside teammates it would hold their
+        turn, so it is let go and its seat frees up."""
+        self._frozen = None
+        team = member_login(self.user)[0]
+        if self._ended or len(self.host.members(team)) < 2:
+            return
+        self.host.report(
+            f"frozen:{self.user}", f"{self.user}: a terminal that read nothing, closed"
+        )
+        self.end("This terminal stopped reading; your team played on. Connect again to rejoin.\r\n")
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
         # Each resize redraws the whole screen: pass on at most ten a second (the last
@@ -228,7 +264,7 @@ class GameSession(asyncssh.SSHServerSession):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._ended = True
-        for timer in (self._question, self._resize):
+        for timer in (self._question, self._resize, self._frozen):
             if timer is not None:
                 timer.cancel()
         self._asking = False

@@ -30,6 +30,7 @@ from urllib.parse import quote, urlencode
 from aiohttp import WSMsgType, web
 
 from finops_tui.content.classroom import ClassDir, ClassSettings, check_team_name
+from finops_tui.gameplay.seats import TEAM_SLOT
 from finops_tui.serve.programs import team_argv
 from finops_tui.serve.pty_process import clamp_size
 
@@ -338,7 +339,15 @@ class WebClass:
                 )
             self.visits[team] = visit
             visit.game = GameProcess(
-                team_argv(self.config.python, self.config.class_dir, self.config.settings, team),
+                # The team's member without a seat: it plays every seat nobody sits in,
+                # beside any seats joined over SSH, with one writer of the team's game.
+                team_argv(
+                    self.config.python,
+                    self.config.class_dir,
+                    self.config.settings,
+                    team,
+                    TEAM_SLOT,
+                ),
                 game_env(self.config, width, height),
                 self.config.class_dir.root.absolute(),
                 socket.send_bytes,

@@ -120,6 +120,7 @@ class FinOpsApp(HostedApp, RemoveScreensOnceMounted, App[None]):
         # Set by the launcher, which forks it before Textual starts a thread.
         self.fan_process: FanProcess | None = None
         self.session: GameSession | None = None
+        self.seat_link: Any = None  # a member of a seated team (ui.classroom.seating)
         self._offered_resume = False
         self.key_pressed: tuple[str, float] | None = None
         if not animate:
@@ -225,7 +226,15 @@ class FinOpsApp(HostedApp, RemoveScreensOnceMounted, App[None]):
         )
         session.gate = link.gate
         self.session = session
-        link.write_status(session)
+        if getattr(link, "seat", None) is not None:
+            from finops_tui.ui.classroom.seating import SeatLink
+
+            # A seated team: the team's writer (maybe in another member's process)
+            # resolves turns and writes saves and status; this app follows it.
+            self.seat_link = SeatLink(self, link.class_dir, link.team, link.seat, self.store)
+            self.seat_link.start(scenario, self.fixed_seed or 0)
+        else:
+            link.write_status(session)
         if session.state.history:
             self.resume_game(session)
         else:
@@ -237,7 +246,9 @@ class FinOpsApp(HostedApp, RemoveScreensOnceMounted, App[None]):
         self.notify(text, title="The class host", severity="warning", timeout=12)
 
     def on_unmount(self) -> None:
-        if self.class_link is not None and self.session is not None:
+        if self.seat_link is not None:
+            self.seat_link.leave()
+        elif self.class_link is not None and self.session is not None:
             self.class_link.write_status(self.session, connected=False)
 
     def action_scoreboard(self) -> None:
@@ -269,7 +280,12 @@ class FinOpsApp(HostedApp, RemoveScreensOnceMounted, App[None]):
     def begin_turns(self, session: GameSession) -> None:
         from finops_tui.ui.screens.turn import TurnScreen
 
-        self._replace_game_screen(TurnScreen(session))
+        if self.seat_link is not None:
+            from finops_tui.ui.classroom.seated_turn import SeatedTurnScreen
+
+            self._replace_game_screen(SeatedTurnScreen(session, self.seat_link))
+        else:
+            self._replace_game_screen(TurnScreen(session))
         self.call_after_refresh(tidy_memory)  # the turn screen's widgets last the game
 
     def show_briefing(self, session: GameSession, playing: bool = False) -> None:
@@ -456,8 +472,8 @@ class FinOpsApp(HostedApp, RemoveScreensOnceMounted, App[None]):
 
     def autosave(self, session: GameSession) -> None:
         """Save after every resolved turn; a failed save is reported, never fatal."""
-        if self.store is None or session.watched:
-            return
+        if self.store is None or session.watched or self.seat_link is not None:
+            return  # a seated team's saves are written by its writer (gameplay.team_authority)
         problem = self.save_learning(session)
         if problem is not None and self.class_link is not None:
             # A full class disk fails every turn: the team hears it once, the game goes on.
@@ -477,6 +493,10 @@ class FinOpsApp(HostedApp, RemoveScreensOnceMounted, App[None]):
             return "watching a plan saves nothing"
         if self.store is None:
             return "saving is off in this session"
+        seats = self.seat_link
+        if seats is not None and not (seats.authority and seats.authority.is_writer):
+            # One writer of the team's save: the member whose process holds the writer lock.
+            return "in a seated team, one member's screen keeps the team's save, not this one"
         return None
 
     def save_learning(self, session: GameSession) -> str | None:

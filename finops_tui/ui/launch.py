@@ -68,7 +68,15 @@ def _class_link(args: argparse.Namespace, team: str):
     problem = check_team_name(team)
     if problem:
         raise ContentError([f"--player {team!r}: cannot be a team name: {problem}"])
-    return ClassLink(ClassDir(Path(class_dir)), team)
+    seat = getattr(args, "seat", None)
+    if seat is not None:
+        from finops_tui.gameplay.seats import TEAM_SLOT, parse_seat, seat_problem
+
+        slot = TEAM_SLOT if seat == TEAM_SLOT else parse_seat(seat)
+        if slot is None:
+            raise ContentError([f"--seat: {seat_problem(seat)} (or team)"])
+        seat = slot
+    return ClassLink(ClassDir(Path(class_dir)), team, seat=seat)
 
 
 def _keymap(args: argparse.Namespace):

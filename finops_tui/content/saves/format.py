@@ -47,7 +47,8 @@ LEARNING_FIELDS = ("quiz", "quiz_attempt", "justification", "rubric", "reflectio
 # Level fields that are prose for people: changing them never changes a result, so a
 # typo fixed in a briefing must not make every save of the level unloadable.
 LEVEL_PROSE = frozenset(
-    {"title", "summary", "briefing", "objectives", "debrief", "lessons", "quiz", "plans"}
+    # seats: who owns which decision in a seated team; the engine never reads it.
+    {"title", "summary", "briefing", "objectives", "debrief", "lessons", "quiz", "plans", "seats"}
 )
 CATALOG_PROSE = frozenset({"source", "as_of", "label"})
 

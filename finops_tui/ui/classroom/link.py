@@ -27,6 +27,7 @@ from finops_tui.content.classroom import (
     Poll,
     TeamStatus,
     parse_control,
+    turn_gate,
 )
 from finops_tui.content.errors import ContentError
 from finops_tui.engine.game import InvalidDecisions, start_decisions
@@ -48,25 +49,13 @@ def with_injections(scenario: Scenario, injected: list[Event]) -> Scenario:
     return Scenario.build(scenario.level.with_injected(new), scenario.catalog)
 
 
-def turn_gate(control: Control, turn: int) -> str | None:
-    """Why the team cannot end `turn` now, in words; None if it can."""
-    if control.phase == "lobby":
-        return "the facilitator has not started the game yet; read the briefing meanwhile"
-    if control.phase == "paused":
-        return "the facilitator has paused the game"
-    if control.phase == "ended":
-        return "the game is over"
-    if turn > control.open_turn:
-        return f"turn {turn} is not open yet; the facilitator opens it"
-    return None
-
-
 @dataclass
 class ClassLink:
     """What ties one team's app to its class."""
 
     class_dir: ClassDir
     team: str
+    seat: str | None = None  # a seated team's member: its slot (team, it, finance...)
     control: Control = field(default_factory=Control)
     on_problem: Callable[[str], None] | None = None  # tells the player (the app sets it)
     _raw: bytes | None = None
@@ -232,6 +221,8 @@ class ClassFollower:
         """Rewrite the status now and then, so a killed or frozen game shows as away."""
         session = self.session
         now = time.monotonic()
+        if getattr(self.app, "seat_link", None) is not None:
+            return  # a seated team's writer writes its status
         if session is None or now - self._beat < HEARTBEAT_SECONDS:
             return
         self._beat = now
@@ -312,8 +303,8 @@ class ClassFollower:
     def _close_turns(self, control: Control) -> None:
         """Resolve every turn the facilitator closed, with the team's last decisions."""
         session = self.session
-        if session is None:
-            return
+        if session is None or getattr(self.app, "seat_link", None) is not None:
+            return  # a seated team's writer closes its turns; the members follow
         resolved = []
         now = time.time()
         while not session.state.finished and control.must_resolve(

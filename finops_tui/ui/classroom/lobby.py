@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from finops_tui.gameplay.seats import SEATS, TEAM_SLOT, seat_name
 from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.classroom.scoreboard import phase_line
 
@@ -26,6 +27,9 @@ class LobbyScreen(Screen):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "briefing", "Read the briefing", id="lobby.briefing"),
+        Binding("1", "sit('it')", "IT seat", id="lobby.sit-it"),
+        Binding("2", "sit('finance')", "Finance seat", id="lobby.sit-finance"),
+        Binding("3", "sit('data-science')", "DS seat", id="lobby.sit-data-science"),
     ]
 
     def __init__(self, session: GameSession, link) -> None:
@@ -45,6 +49,8 @@ class LobbyScreen(Screen):
                 id="lobby-rules",
                 markup=False,
             )
+            if getattr(self.app, "seat_link", None) is not None:
+                yield Static("", id="lobby-seat", markup=False)  # a seated team's member
             yield Static("", id="lobby-phase", markup=False)
             yield Static(
                 "Enter: read the briefing.  k: the class scoreboard.", id="lobby-keys", markup=False
@@ -58,6 +64,41 @@ class LobbyScreen(Screen):
     def show_phase(self) -> None:
         self.link.read()
         self.query_one("#lobby-phase", Static).update(phase_line(self.link.control))
+        self.show_seat()
+
+    def show_seat(self) -> None:
+        seats = getattr(self.app, "seat_link", None)
+        if seats is None or not self.query("#lobby-seat"):
+            return
+        free = ", ".join(
+            f"{n} {seat_name(s)}" for n, s in enumerate(SEATS, 1) if s in seats.free_seats()
+        )
+        if seats.slot is None and seats.requested == TEAM_SLOT:
+            text = f"Pick a seat: {free or 'none free'}. Until you do, you watch."
+        elif seats.slot is None:
+            text = f"Your seat is taken: you watch. Free seats: {free or 'none'}."
+        elif seats.slot == TEAM_SLOT:
+            text = f"You play every seat nobody sits in. Take a seat: {free or 'none free'}."
+        else:
+            text = f"Your seat: {seat_name(seats.slot)}." + (f" Free: {free}." if free else "")
+        self.query_one("#lobby-seat", Static).update(text)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "sit":
+            seats = getattr(self.app, "seat_link", None)
+            return seats is not None and parameters[0] in seats.free_seats()
+        return True
+
+    def action_sit(self, seat: str) -> None:
+        seats = getattr(self.app, "seat_link", None)
+        if seats is None:
+            return
+        if seats.sit(seat):
+            self.notify(f"You sit in the {seat_name(seat)} seat.", timeout=3)
+        else:
+            self.notify(f"The {seat_name(seat)} seat is taken.", severity="warning", timeout=3)
+        self.show_seat()
+        self.refresh_bindings()
 
     def action_briefing(self) -> None:
         from finops_tui.ui.screens.briefing import BriefingScreen

@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
 from finops_tui.content.classroom import ClassDir, Control, TeamStatus
+from finops_tui.gameplay.seats import SEAT_SHORT, SLOTS
 from finops_tui.ui.classroom.hosted import HostedApp
 
 REFRESH_SECONDS = 1.0
@@ -20,6 +21,11 @@ REFRESH_SECONDS = 1.0
 def ranked(statuses: list[TeamStatus]) -> list[TeamStatus]:
     """Higher score first; then lower spend; then further along; then name."""
     return sorted(statuses, key=lambda s: (-s.score, s.spend_usd, -s.turn, s.team))
+
+
+def seats_text(slots: list[str]) -> str:
+    """The members of a seated team present, shortly: 'IT Fin DS'."""
+    return " ".join(SEAT_SHORT.get(slot, "Team") for slot in SLOTS if slot in slots)
 
 
 def phase_line(control: Control, now: float | None = None) -> str:
@@ -102,6 +108,8 @@ class Scoreboard(Vertical):
         table.clear()
         for rank, s in enumerate(ranked(self.class_dir.statuses()), start=1):
             state = "finished" if s.finished else ("away" if s.away(now) else "")
+            if len(s.seats) > 1 and not s.away(now):  # a seated team: who is playing
+                state = " ".join(filter(None, [state, seats_text(s.seats)]))
             table.add_row(
                 str(rank),
                 Text(s.team),

@@ -117,7 +117,9 @@ class ReportScreen(LateKeySafe, SeenBeforeLeaving):
 
     def framed_tip(self) -> Tip:
         """The advisor's tip, in the terms of the role lens (if one is chosen)."""
-        return frame_tip(self.tip, getattr(self.app, "role", ""))
+        tip = frame_tip(self.tip, getattr(self.app, "role", ""))
+        seats = getattr(self.app, "seat_link", None)  # a seat hears about its own decisions
+        return seats.tip_for_seat(tip) if seats is not None else tip
 
     def _lens_changed(self, _role: str) -> None:
         self.query_one("#advisor", Static).update(tip_text(self.framed_tip()))

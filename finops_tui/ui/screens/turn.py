@@ -409,7 +409,11 @@ class TurnScreen(SeenBeforeLeaving):
             if draft != self.draft:
                 self.draft = draft
                 self.query_one(DecisionForm).show_rows(draft)
+                self.draft_edited(event.key)
         self._schedule_estimate(typed=event.typed)
+
+    def draft_edited(self, key: str) -> None:
+        """The player changed `key` in the draft (a seated team shares it)."""
 
     @on(DecisionForm.Invalid)
     def _decision_invalid(self, event: DecisionForm.Invalid) -> None:

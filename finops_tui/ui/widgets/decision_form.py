@@ -142,9 +142,12 @@ class DecisionForm(VerticalScroll, can_focus=False):
             widget = widget.parent  # type: ignore[assignment]
         return None
 
-    def show(self, decisions: Decisions) -> None:
-        """Make every control show `decisions`; controls already showing them are untouched."""
+    def show(self, decisions: Decisions, keys: set[str] | None = None) -> None:
+        """Make every control (or those of `keys`) show `decisions`; controls already
+        showing them are untouched."""
         for spec in self.fields:
+            if keys is not None and spec.key not in keys:
+                continue
             value = read_decision(decisions, spec.key)
             control = self.query_one(f"#{spec.widget_id}")
             if isinstance(control, Select):
