@@ -266,3 +266,22 @@ def test_no_shipped_sandbox_plan_beats_par_by_more_than_five_points(scenarios):
     for name in alternative_plans(scenario.level.plans):
         plan = plan_decisions(scenario, scenario.level.plans[name])
         assert mean_score(scenario, plan) <= par + 5, name
+
+
+def test_the_advisor_names_the_schedule_when_it_stopped_the_serving_fleet(scenarios):
+    from finops_tui.gameplay.advisor import advise
+    from finops_tui.gameplay.session import GameSession
+
+    scenario = scenarios["chatbot-at-scale"]
+    session = GameSession.start(scenario, seed=3)
+    named = 0
+    for d in par_of(scenario):
+        d = d.model_copy(
+            update={"practices": d.practices.model_copy(update={"shutdown_schedule": True})}
+        )
+        record = session.resolve(d)
+        tip = advise(scenario, session.state, record)
+        if record.kpis["serving_stops"] and "missed the latency SLA" in tip.text:
+            assert "stopped the serving fleet for a night" in tip.text
+            named += 1
+    assert named
