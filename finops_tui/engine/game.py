@@ -323,6 +323,7 @@ def _record(
 
 FALSE_POSITIVE_TITLE = "Anomaly detection flagged the training run"
 SCHEDULE_STOP_TITLE = "The shutdown schedule stopped the training run"
+SERVING_STOP_TITLE = "The shutdown schedule stopped the serving fleet for a night"
 
 
 def _practice_failures(scenario: Scenario, decisions: Decisions, out: TurnOutput, turn: int):
@@ -348,6 +349,16 @@ def _practice_failures(scenario: Scenario, decisions: Decisions, out: TurnOutput
             text="The run was not exempted from the evening shutdown: it lost the work since "
             "its last checkpoint and waited for the morning to restart.",
             effect=f"checkpoints every {t.checkpoint_hours:g} h bounded the work lost",
+        )
+    if out.kpis["serving_stops"][0] > 0:
+        i = decisions.inference
+        yield EventRecord(
+            turn=turn,
+            kind="schedule_stopped_serving",
+            title=SERVING_STOP_TITLE,
+            text="The serving fleet was not exempted from the evening shutdown: traffic went "
+            "on, and every request until the morning missed the latency SLA.",
+            effect=f"{i.gpus} x {i.gpu} off until the morning",
         )
 
 

@@ -101,6 +101,7 @@ def resolve(
         u["demand_noise"][:, 0],
         u["inference_preemption"][:, 0],
         np.where(training.shipped_turn > 0, training.quality, 0.0),
+        u["practice_failure"][:, 1],
     )
     dev = dev_environment(scenario, period, state.dev_gpus, d)
     idle = idle_clusters(

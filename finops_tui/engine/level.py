@@ -258,8 +258,9 @@ class PracticeCosts(Strict):
     anomaly_review_hours: NonNegative = Field(24, description="How long a flagged job waits.")
     schedule_stop: Fraction = Field(
         0.25,
-        description="Chance a period that the shutdown schedule also stops the training run "
-        "(an exemption missed); the run loses the work since its last checkpoint.",
+        description="Chance a period that the shutdown schedule misses an exemption: it stops "
+        "the training run (which loses the work since its last checkpoint) and the self-hosted "
+        "serving fleet (whose requests miss the SLA until the morning).",
     )
     chargeback_maturity: Fraction = Field(
         0.9,

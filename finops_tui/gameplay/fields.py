@@ -351,7 +351,7 @@ PRACTICE_CONCEPTS = {
 PRACTICE_HELP = {
     "budget_alerts": "Alert the owner when spend runs ahead of the budget (slow if untagged).",
     "anomaly_detection": "Spot unusual spend within hours; may pause a legitimate training run.",
-    "shutdown_schedule": "Turn dev environments off at night; may stop a long training run.",
+    "shutdown_schedule": "Turn dev machines off at night; may stop a training run or serving.",
     "rightsizing": "Review dev machines and remove the oversized ones: hours per GPU.",
     "safety_evaluation": "Keep the evaluation and red-teaming budget for model releases.",
 }

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from finops_tui.engine.decisions import Decisions
-from finops_tui.engine.game import FALSE_POSITIVE_TITLE, SCHEDULE_STOP_TITLE
+from finops_tui.engine.game import FALSE_POSITIVE_TITLE, SCHEDULE_STOP_TITLE, SERVING_STOP_TITLE
 from finops_tui.engine.kernel import BatchState, TurnOutput
 from finops_tui.engine.scenario import Scenario
 
@@ -119,6 +119,7 @@ def batch_facts(
     preemptions = kpi("preemptions")
     false_positives = kpi("false_positives")
     schedule_stops = kpi("schedule_stops")
+    serving_stops = kpi("serving_stops")
     lost = kpi("lost_gpu_hours")
     coverage = kpi("allocation_coverage")
     variance = kpi("forecast_variance")
@@ -151,6 +152,11 @@ def batch_facts(
             events.insert(
                 int(false_positives[n] > 0),
                 EventFact("schedule_stopped_run", SCHEDULE_STOP_TITLE),
+            )
+        if serving_stops[n] > 0:
+            events.insert(
+                int(false_positives[n] > 0) + int(schedule_stops[n] > 0),
+                EventFact("schedule_stopped_serving", SERVING_STOP_TITLE),
             )
         # The two the record adds: a cluster still idle from before, and spot preemptions.
         if idle_before[n] > 0:

@@ -512,3 +512,33 @@ def test_a_save_keeps_the_events_a_facilitator_injected(tmp_path, scenarios):
     assert save.injected == [event]
     assert loaded.history == state.history
     assert loaded_scenario.level.injected == [event]
+
+
+@pytest.mark.parametrize("name", ["public-sector", "sandbox"])
+def test_a_save_made_before_the_schedule_could_stop_serving_is_refused(name, tmp_path, monkeypatch):
+    # These levels' numbers did not change, but their games did: a schedule may now stop
+    # the self-hosted fleet. A save hashed the old way must be refused, never misread.
+    scenario = load_scenario(name)
+    level = scenario.level
+
+    def old_hash(level):
+        return save_format._digest(
+            level.model_dump(mode="json", exclude=set(save_format.LEVEL_PROSE))
+        )
+
+    assert old_hash(level) != level_hash(level)
+    path = tmp_path / "old.toml"
+    state = play(scenario, 2, plan_decisions(scenario, level.plans["par"])[:2])
+    with monkeypatch.context() as m:  # written as before: old hash, a valid checksum
+        m.setattr(save_format, "level_hash", old_hash)
+        write_save(path, save_from_state(scenario, state))
+    (problem,) = problems_of(path)
+    assert problem.startswith(f"{path}: level_hash: made against another version of level")
+
+
+def test_levels_without_a_fleet_keep_their_hash_by_the_old_rule():
+    # No self-hosting, no new rule: their saves stay valid.
+    scenario = load_scenario("spot-or-reserved")
+    level = scenario.level
+    old = save_format._digest(level.model_dump(mode="json", exclude=set(save_format.LEVEL_PROSE)))
+    assert old == level_hash(level)

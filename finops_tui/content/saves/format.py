@@ -217,9 +217,19 @@ def _without(data: object, keys: frozenset[str]) -> object:
     return data
 
 
+# Rules the engine gained after saves of a level could be written, for the levels whose
+# games they can change: a save from before is refused by its level hash, never replayed
+# to a different result. (Since issue 14: a schedule can stop a self-hosted fleet.)
+SERVING_STOP_RULE = "a shutdown schedule that misses an exemption stops a self-hosted fleet"
+
+
 def level_hash(level: Level) -> str:
-    """A hash of what the engine reads from the level, not its prose or file layout."""
-    return _digest(level.model_dump(mode="json", exclude=set(LEVEL_PROSE)))
+    """A hash of what the engine reads from the level, not its prose or file layout, and
+    of the engine rules that can change its games."""
+    data = level.model_dump(mode="json", exclude=set(LEVEL_PROSE))
+    if level.inference is not None and "self-host" in level.inference.modes:
+        data["rules"] = [SERVING_STOP_RULE]
+    return _digest(data)
 
 
 def prices_hash(catalog: Catalog) -> str:

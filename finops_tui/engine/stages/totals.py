@@ -180,6 +180,7 @@ def turn_kpis(
         "preemptions": training.preemptions.astype(float),
         "false_positives": training.flagged.astype(float),
         "schedule_stops": training.stopped.astype(float),
+        "serving_stops": inference.stopped.astype(float),
         "lost_gpu_hours": training.lost_gpu_hours,
         "requests": requests,
         "sla_miss_rate": np.where(requests > 0, missed / np.maximum(requests, 1e-12), 0.0),
