@@ -201,7 +201,9 @@ def test_the_form_quotes_practice_hours_never_zero():
     assert hours_text(2.6) == "~3 h"
 
 
-@pytest.mark.parametrize("name", ["foundation-budget", "runaway-fine-tune", "sandbox"])
+@pytest.mark.parametrize(
+    "name", ["foundation-budget", "runaway-fine-tune", "sandbox", "spot-or-reserved"]
+)
 def test_one_game_and_the_batch_agree_when_practices_misfire(scenarios, name):
     from finops_tui.engine import play
 
@@ -364,3 +366,26 @@ def test_only_a_level_that_offers_the_scope_accepts_a_whole_account_schedule(sce
         offered = "schedule_scope" in scenario.level.practices.enabled
         assert offered == (name == "spot-or-reserved")
         assert ("practices.schedule_scope" in keys) == (not offered)
+
+
+def test_a_whole_account_schedule_takes_a_self_hosted_fleet_down_every_night(scenarios):
+    from finops_tui.engine import play
+    from finops_tui.engine.scenario import Scenario
+
+    base = scenarios["chatbot-at-scale"]
+    level = base.level
+    offered = level.practices.model_copy(
+        update={"enabled": [*level.practices.enabled, "schedule_scope"]}
+    )
+    scenario = Scenario.build(level.model_copy(update={"practices": offered}), base.catalog)
+    par = par_of(scenario)
+    once = play_batch(scenario, SEEDS, with_scope(par, "notebooks"))
+    nightly = play_batch(scenario, SEEDS, with_scope(par, "account"))
+    # Dark every night, not one night now and then: never better served, on every seed.
+    assert (nightly.kpis["sla_attainment"] < once.kpis["sla_attainment"]).all()
+    state = play(scenario, 3, with_scope(par, "account"))
+    for record in state.history:
+        told = [e for e in record.events if e.kind == "schedule_stopped_serving_nightly"]
+        self_hosted = record.decisions.inference.mode == "self-host"
+        assert len(told) == int(self_hosted) == int(record.kpis["serving_stops"])
+        assert not [e for e in record.events if e.kind == "schedule_stopped_serving"]
