@@ -328,6 +328,12 @@ NIGHT_STOP_TITLE = "The account-wide schedule stopped the training run every nig
 NIGHT_SERVING_TITLE = "The account-wide schedule took the serving fleet down every night"
 
 
+def _schedule_on_hours(scenario: Scenario) -> float:
+    """The hours a week a shutdown schedule leaves machines on (the dev environment's)."""
+    dev = scenario.level.dev
+    return dev.schedule_on_hours_per_week if dev else 60.0
+
+
 def _practice_failures(scenario: Scenario, decisions: Decisions, out: TurnOutput, turn: int):
     """A practice that misfired this period, as an event the report can tell.
 
@@ -354,7 +360,8 @@ def _practice_failures(scenario: Scenario, decisions: Decisions, out: TurnOutput
             text="The schedule covers the whole account and the run has no opt-out tag: each "
             "evening it stopped the run, which lost the work since its last checkpoint and "
             "waited for the morning. It trained only in working hours.",
-            effect=f"checkpoints every {t.checkpoint_hours:g} h bounded each night's loss",
+            effect=f"trained {_schedule_on_hours(scenario):g} h a week; checkpoints every "
+            f"{t.checkpoint_hours:g} h bounded each night's loss",
         )
     elif out.kpis["schedule_stops"][0] > 0:
         yield EventRecord(
