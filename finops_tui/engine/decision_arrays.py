@@ -41,6 +41,7 @@ class DecisionArrays:
     p_alerts: np.ndarray
     p_anomaly: np.ndarray
     p_shutdown: np.ndarray
+    p_whole_account: np.ndarray  # the schedule stops the whole account every night
     p_rightsizing: np.ndarray
     p_allocation: np.ndarray
     p_safety: np.ndarray
@@ -75,6 +76,10 @@ class DecisionArrays:
             p_alerts=col(lambda d: d.practices.budget_alerts, bool),
             p_anomaly=col(lambda d: d.practices.anomaly_detection, bool),
             p_shutdown=col(lambda d: d.practices.shutdown_schedule, bool),
+            p_whole_account=col(
+                lambda d: d.practices.shutdown_schedule and d.practices.schedule_scope == "account",
+                bool,
+            ),
             p_rightsizing=col(lambda d: d.practices.rightsizing, bool),
             p_allocation=col(lambda d: ALLOCATION_INDEX[d.practices.allocation], np.int64),
             p_safety=col(lambda d: d.practices.safety_evaluation, bool),

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from finops_tui.engine.catalog import Fraction, GpuName, NonNegative, Pricing, Strict
 
 Quantization = Literal["fp16", "int8", "int4"]
 AllocationModel = Literal["none", "showback", "chargeback"]
+# What the shutdown schedule covers: the dev notebooks (exempting everything else), or
+# the whole account (everything stopped overnight unless a tag opts it out).
+ScheduleScope = Literal["notebooks", "account"]
 Count = Annotated[int, Field(ge=0, le=100_000)]
 
 
@@ -47,11 +50,25 @@ class PracticesDecision(Strict):
     budget_alerts: bool = False
     anomaly_detection: bool = False
     shutdown_schedule: bool = False
+    schedule_scope: ScheduleScope = Field(
+        "notebooks",
+        description="What the shutdown schedule stops at night: the dev notebooks only, or "
+        "the whole account (forgotten clusters, runaway jobs, the training run and serving).",
+    )
     rightsizing: bool = False
     allocation: AllocationModel = "none"
     safety_evaluation: bool = Field(
         True, description="Keep the evaluation and red-teaming budget for model releases."
     )
+
+    @model_serializer(mode="wrap")
+    def _default_scope_left_out(self, handler: SerializerFunctionWrapHandler) -> dict:
+        # Saves, replays and checksums written before the scope existed must read back
+        # byte for byte: the default scope is not written.
+        data = handler(self)
+        if data.get("schedule_scope") == "notebooks":
+            del data["schedule_scope"]
+        return data
 
 
 class Decisions(Strict):

@@ -324,6 +324,14 @@ def _record(
 FALSE_POSITIVE_TITLE = "Anomaly detection flagged the training run"
 SCHEDULE_STOP_TITLE = "The shutdown schedule stopped the training run"
 SERVING_STOP_TITLE = "The shutdown schedule stopped the serving fleet for a night"
+NIGHT_STOP_TITLE = "The account-wide schedule stopped the training run every night"
+NIGHT_SERVING_TITLE = "The account-wide schedule took the serving fleet down every night"
+
+
+def _schedule_on_hours(scenario: Scenario) -> float:
+    """The hours a week a shutdown schedule leaves machines on (the dev environment's)."""
+    dev = scenario.level.dev
+    return dev.schedule_on_hours_per_week if dev else 60.0
 
 
 def _practice_failures(scenario: Scenario, decisions: Decisions, out: TurnOutput, turn: int):
@@ -341,7 +349,21 @@ def _practice_failures(scenario: Scenario, decisions: Decisions, out: TurnOutput
             "owner's review, and its GPUs were held (and billed) while it waited.",
             effect=f"{t.gpus} x {t.gpu} held for up to {costs.anomaly_review_hours:g} h",
         )
-    if out.kpis["schedule_stops"][0] > 0:
+    whole_account = decisions.practices.shutdown_schedule and (
+        decisions.practices.schedule_scope == "account"
+    )
+    if out.kpis["schedule_stops"][0] > 0 and whole_account:
+        yield EventRecord(
+            turn=turn,
+            kind="schedule_stopped_run_nightly",
+            title=NIGHT_STOP_TITLE,
+            text="The schedule covers the whole account and the run has no opt-out tag: each "
+            "evening it stopped the run, which lost the work since its last checkpoint and "
+            "waited for the morning. It trained only in working hours.",
+            effect=f"trained {_schedule_on_hours(scenario):g} h a week; checkpoints every "
+            f"{t.checkpoint_hours:g} h bounded each night's loss",
+        )
+    elif out.kpis["schedule_stops"][0] > 0:
         yield EventRecord(
             turn=turn,
             kind="schedule_stopped_run",
@@ -350,7 +372,17 @@ def _practice_failures(scenario: Scenario, decisions: Decisions, out: TurnOutput
             "its last checkpoint and waited for the morning to restart.",
             effect=f"checkpoints every {t.checkpoint_hours:g} h bounded the work lost",
         )
-    if out.kpis["serving_stops"][0] > 0:
+    if out.kpis["serving_stops"][0] > 0 and whole_account:
+        i = decisions.inference
+        yield EventRecord(
+            turn=turn,
+            kind="schedule_stopped_serving_nightly",
+            title=NIGHT_SERVING_TITLE,
+            text="The schedule covers the whole account and the fleet has no opt-out tag: "
+            "every request between the evening and the morning missed the latency SLA.",
+            effect=f"{i.gpus} x {i.gpu} off every night",
+        )
+    elif out.kpis["serving_stops"][0] > 0:
         i = decisions.inference
         yield EventRecord(
             turn=turn,

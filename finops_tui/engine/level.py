@@ -103,11 +103,15 @@ PRACTICES = (
     "allocation",
     "safety_evaluation",
 )
+# A level may also offer the shutdown schedule's scope ("schedule_scope": dev notebooks
+# only, or the whole account); it is not offered by default, so a level that leaves
+# `enabled` out keeps today's notebooks-only schedule (and its level hash).
 Practice = Literal[
     "tagging",
     "budget_alerts",
     "anomaly_detection",
     "shutdown_schedule",
+    "schedule_scope",
     "rightsizing",
     "allocation",
     "safety_evaluation",

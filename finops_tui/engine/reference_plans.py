@@ -22,6 +22,8 @@ FULL_STRENGTH: dict[str, object] = {
     "budget_alerts": True,
     "anomaly_detection": True,
     "shutdown_schedule": True,
+    # The schedule at its widest: the whole account stopped every night.
+    "schedule_scope": "account",
     "rightsizing": True,
     "allocation": "chargeback",
     "safety_evaluation": True,

@@ -248,7 +248,12 @@ def sla_misses(scenario: Scenario, f: TurnFacts) -> Candidate | None:
         where = f"through the {i.api_model} API"
     else:
         where = f"on {i.gpus} x {i.gpu} ({PRICING_LABELS.get(i.pricing, i.pricing).lower()})"
-    causes = ("traffic_surge", "capacity_shortage", "schedule_stopped_serving")
+    causes = (
+        "traffic_surge",
+        "capacity_shortage",
+        "schedule_stopped_serving",
+        "schedule_stopped_serving_nightly",
+    )
     also = [e.title for e in f.events if e.kind in causes]
     context = f" This {f.period}: {'; '.join(also)}." if also else ""
     return f.value_usd * f.sla_miss_rate * 2 + 1, Tip(

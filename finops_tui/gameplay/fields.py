@@ -288,6 +288,20 @@ def decision_fields(scenario: Scenario) -> list[FieldSpec]:
                     f"about {hours['tagging']:.0f} h of team time a month, more as GPUs are added.",
                 )
             )
+        elif name == "schedule_scope":
+            fields.append(
+                FieldSpec(
+                    "practices.schedule_scope",
+                    "FinOps practices",
+                    "Schedule scope",
+                    "radio",
+                    (("notebooks", "Dev notebooks only"), ("account", "Whole account")),
+                    concept="scheduling",
+                    help="What the shutdown schedule stops at night: the dev notebooks, or "
+                    "everything in the account without an opt-out tag (forgotten clusters, "
+                    "runaway jobs, and the training run and serving too, every night).",
+                )
+            )
         elif name == "allocation":
             fields.append(
                 FieldSpec(

@@ -16,6 +16,7 @@ PRACTICE_LABELS = {
     "budget_alerts": "Budget alerts",
     "anomaly_detection": "Anomaly detection",
     "shutdown_schedule": "Scheduled shutdown",
+    "schedule_scope": "Schedule scope",
     "rightsizing": "Rightsizing review",
     "allocation": "Cost allocation",
     "safety_evaluation": "Safety evaluation",

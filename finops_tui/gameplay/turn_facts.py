@@ -15,7 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from finops_tui.engine.decisions import Decisions
-from finops_tui.engine.game import FALSE_POSITIVE_TITLE, SCHEDULE_STOP_TITLE, SERVING_STOP_TITLE
+from finops_tui.engine.game import (
+    FALSE_POSITIVE_TITLE,
+    NIGHT_SERVING_TITLE,
+    NIGHT_STOP_TITLE,
+    SCHEDULE_STOP_TITLE,
+    SERVING_STOP_TITLE,
+)
 from finops_tui.engine.kernel import BatchState, TurnOutput
 from finops_tui.engine.scenario import Scenario
 
@@ -139,6 +145,20 @@ def batch_facts(
         )
         for o in out.events
     ]
+    # As the record tells them: a whole-account schedule stops every night, not once.
+    nightly = decisions.practices.shutdown_schedule and (
+        decisions.practices.schedule_scope == "account"
+    )
+    run_stop = (
+        EventFact("schedule_stopped_run_nightly", NIGHT_STOP_TITLE)
+        if nightly
+        else EventFact("schedule_stopped_run", SCHEDULE_STOP_TITLE)
+    )
+    serving_stop = (
+        EventFact("schedule_stopped_serving_nightly", NIGHT_SERVING_TITLE)
+        if nightly
+        else EventFact("schedule_stopped_serving", SERVING_STOP_TITLE)
+    )
     facts = []
     for n in range(take.size):
         events = [EventFact(e.kind, e.title, float(cost[n])) for e, on, cost in fired if on[n]]
@@ -149,15 +169,9 @@ def batch_facts(
                 EventFact("anomaly_false_positive", FALSE_POSITIVE_TITLE),
             )
         if schedule_stops[n] > 0:
-            events.insert(
-                int(false_positives[n] > 0),
-                EventFact("schedule_stopped_run", SCHEDULE_STOP_TITLE),
-            )
+            events.insert(int(false_positives[n] > 0), run_stop)
         if serving_stops[n] > 0:
-            events.insert(
-                int(false_positives[n] > 0) + int(schedule_stops[n] > 0),
-                EventFact("schedule_stopped_serving", SERVING_STOP_TITLE),
-            )
+            events.insert(int(false_positives[n] > 0) + int(schedule_stops[n] > 0), serving_stop)
         # The two the record adds: a cluster still idle from before, and spot preemptions.
         if idle_before[n] > 0:
             events.append(EventFact("idle_cluster", "The forgotten cluster is still running"))

@@ -21,12 +21,6 @@ from ..conftest import SHIPPED_LEVELS
 
 SEEDS = np.arange(300)
 EXEMPT_FROM_ALL_ON = ("tutorial", "sandbox")
-# Levels where switching every practice on does not yet lose: in spot-or-reserved every
-# practice it offers pays (a monthly rightsizing review and chargeback against notebooks
-# that sprawl 8% a month; par already runs the schedule and anomaly detection, whose
-# misfires on the 16-H100 run cost less than the idle notebooks and forgotten clusters
-# they remove). Known, and listed in the README; strict, so fixing it fails loudly.
-ALL_ON_NOT_YET = ("spot-or-reserved",)
 
 
 def mean_score(scenario, decisions) -> float:
@@ -48,16 +42,7 @@ def test_a_plan_that_buys_no_compute_scores_at_most_30_and_never_beats_naive(sce
 
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(
-            n,
-            marks=pytest.mark.xfail(strict=True, reason="not yet balanced: see ALL_ON_NOT_YET"),
-        )
-        if n in ALL_ON_NOT_YET
-        else n
-        for n in SHIPPED_LEVELS
-        if n not in EXEMPT_FROM_ALL_ON
-    ],
+    [n for n in SHIPPED_LEVELS if n not in EXEMPT_FROM_ALL_ON],
 )
 def test_par_beats_every_practice_on_by_three_points(scenarios, name):
     scenario = scenarios[name]
@@ -216,7 +201,9 @@ def test_the_form_quotes_practice_hours_never_zero():
     assert hours_text(2.6) == "~3 h"
 
 
-@pytest.mark.parametrize("name", ["foundation-budget", "runaway-fine-tune", "sandbox"])
+@pytest.mark.parametrize(
+    "name", ["foundation-budget", "runaway-fine-tune", "sandbox", "spot-or-reserved"]
+)
 def test_one_game_and_the_batch_agree_when_practices_misfire(scenarios, name):
     from finops_tui.engine import play
 
@@ -285,3 +272,120 @@ def test_the_advisor_names_the_schedule_when_it_stopped_the_serving_fleet(scenar
             assert "stopped the serving fleet for a night" in tip.text
             named += 1
     assert named
+
+
+def with_scope(decisions, scope: str):
+    """These decisions with the shutdown schedule on, at `scope`, every turn."""
+    return [
+        d.model_copy(
+            update={
+                "practices": d.practices.model_copy(
+                    update={"shutdown_schedule": True, "schedule_scope": scope}
+                )
+            }
+        )
+        for d in decisions
+    ]
+
+
+def test_a_whole_account_schedule_stops_the_run_every_night_and_loses_the_deadline(scenarios):
+    scenario = scenarios["spot-or-reserved"]
+    par = par_of(scenario)
+    notebooks = play_batch(scenario, SEEDS, with_scope(par, "notebooks"))
+    account = play_batch(scenario, SEEDS, with_scope(par, "account"))
+    # Notebooks only is par's own choice: byte for byte the same games.
+    assert (notebooks.spend_cents == play_batch(scenario, SEEDS, par).spend_cents).all()
+    # Every night the run is stopped: it trains in working hours only, and ships late.
+    assert (account.kpis["on_time"] <= notebooks.kpis["on_time"]).all()
+    assert account.kpis["on_time"].mean() < notebooks.kpis["on_time"].mean()
+    assert account.score.mean() <= notebooks.score.mean() - 3
+    # The run's GPUs are stopped at night, so the bill is smaller: a saving, not a free one.
+    assert account.spend_cents.sum(axis=1).mean() < notebooks.spend_cents.sum(axis=1).mean()
+
+
+def test_every_month_of_the_run_under_a_whole_account_schedule_tells_its_night_stops(scenarios):
+    from finops_tui.engine import play
+
+    scenario = scenarios["spot-or-reserved"]
+    state = play(scenario, 0, all_on_decisions(scenario))
+    for record in state.history:
+        nightly = [e for e in record.events if e.kind == "schedule_stopped_run_nightly"]
+        training = record.decisions.training.gpus > 0 and record.kpis["tokens_trained"] > 0
+        assert len(nightly) == int(training)
+        assert record.kpis["schedule_stops"] == int(training)
+
+
+def test_a_whole_account_schedule_cuts_a_runaway_jobs_night_hours(scenarios):
+    from finops_tui.engine.decision_arrays import DecisionArrays
+    from finops_tui.engine.stages.period import Period
+    from finops_tui.engine.stages.side_work import runaway_jobs
+
+    scenario = scenarios["spot-or-reserved"]
+    first = par_of(scenario)[0]
+    unguarded = first.model_copy(
+        update={
+            "practices": first.practices.model_copy(
+                update={"budget_alerts": False, "anomaly_detection": False}
+            )
+        }
+    )
+    decisions = with_scope([unguarded], "notebooks") + with_scope([unguarded], "account")
+    arrays = DecisionArrays.from_decisions(scenario, decisions)
+    period = Period(turn=1, hours=730.0, month_share=1.0)
+    jobs = runaway_jobs(scenario, period, np.array([8.0, 8.0]), np.zeros(2), arrays)
+    assert jobs.hours[0] == 730.0  # notebooks only: the sweep runs all month
+    assert jobs.hours[1] == pytest.approx(730.0 * 60 / 168)  # working hours only
+
+
+def test_the_record_and_the_advisor_tell_every_nights_stop_as_an_event(scenarios):
+    from finops_tui.engine import new_game, resolve_turn
+    from finops_tui.engine.what_if import resolve_variants, state_before
+    from finops_tui.gameplay.turn_facts import turn_facts
+
+    scenario = scenarios["spot-or-reserved"]
+    decisions = all_on_decisions(scenario)[0]
+    record = resolve_turn(scenario, new_game(scenario, 0), decisions).record
+    told = [e for e in record.events if e.kind == "schedule_stopped_run_nightly"]
+    assert len(told) == 1 and told[0].source == ""  # a practice's misfire, not a level event
+    assert "every night" in told[0].title and "checkpoint" in told[0].text
+    assert not [e for e in record.events if e.kind == "schedule_stopped_run"]
+    before = state_before(scenario, 0, [])
+    batch = resolve_variants(scenario, before, decisions, [])
+    facts = turn_facts(scenario, decisions, before, batch.out, 0)
+    assert sorted(e.kind for e in facts.events) == sorted(e.kind for e in record.events)
+
+
+def test_only_a_level_that_offers_the_scope_accepts_a_whole_account_schedule(scenarios):
+    from finops_tui.engine import check_decisions, new_game
+
+    for name in SHIPPED_LEVELS:
+        scenario = scenarios[name]
+        decisions = with_scope(par_of(scenario)[:1], "account")[0]
+        problems = check_decisions(scenario, new_game(scenario, 0), decisions)
+        keys = [p.key for p in problems]
+        offered = "schedule_scope" in scenario.level.practices.enabled
+        assert offered == (name == "spot-or-reserved")
+        assert ("practices.schedule_scope" in keys) == (not offered)
+
+
+def test_a_whole_account_schedule_takes_a_self_hosted_fleet_down_every_night(scenarios):
+    from finops_tui.engine import play
+    from finops_tui.engine.scenario import Scenario
+
+    base = scenarios["chatbot-at-scale"]
+    level = base.level
+    offered = level.practices.model_copy(
+        update={"enabled": [*level.practices.enabled, "schedule_scope"]}
+    )
+    scenario = Scenario.build(level.model_copy(update={"practices": offered}), base.catalog)
+    par = par_of(scenario)
+    once = play_batch(scenario, SEEDS, with_scope(par, "notebooks"))
+    nightly = play_batch(scenario, SEEDS, with_scope(par, "account"))
+    # Dark every night, not one night now and then: never better served, on every seed.
+    assert (nightly.kpis["sla_attainment"] < once.kpis["sla_attainment"]).all()
+    state = play(scenario, 3, with_scope(par, "account"))
+    for record in state.history:
+        told = [e for e in record.events if e.kind == "schedule_stopped_serving_nightly"]
+        self_hosted = record.decisions.inference.mode == "self-host"
+        assert len(told) == int(self_hosted) == int(record.kpis["serving_stops"])
+        assert not [e for e in record.events if e.kind == "schedule_stopped_serving"]

@@ -131,3 +131,22 @@ def test_decision_text_reads_like_the_form(scenarios):
     assert decision_text(specs["inference.caching"], decisions) == "off"
     assert "$" not in decision_text(specs["training.gpu"], decisions)  # the label, no price
     assert decision_text(specs["training.gpu"], decisions).startswith("H100")
+
+
+@pytest.mark.parametrize("name", SHIPPED_LEVELS)
+def test_the_schedule_scope_is_a_choice_only_where_the_level_offers_it(scenarios, name):
+    scenario = scenarios[name]
+    specs = fields_by_key(scenario)
+    offered = "schedule_scope" in scenario.level.practices.enabled
+    assert ("practices.schedule_scope" in specs) == offered
+    if not offered:
+        return
+    spec = specs["practices.schedule_scope"]
+    assert [value for value, _ in spec.options] == ["notebooks", "account"]
+    assert spec.concept == "scheduling" and "every night" in spec.help
+    before = start_decisions(scenario)
+    assert decision_text(spec, before) == "Dev notebooks only"
+    after = with_decision(before, spec.key, "account")
+    assert changes(before, after, [spec]) == ["Schedule scope: Dev notebooks only → Whole account"]
+    with pytest.raises(ValueError):
+        with_decision(before, spec.key, "everything")

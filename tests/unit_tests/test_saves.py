@@ -542,3 +542,34 @@ def test_levels_without_a_fleet_keep_their_hash_by_the_old_rule():
     level = scenario.level
     old = save_format._digest(level.model_dump(mode="json", exclude=set(save_format.LEVEL_PROSE)))
     assert old == level_hash(level)
+
+
+def test_a_default_schedule_scope_is_not_written_so_older_saves_keep_their_checksum():
+    from finops_tui.engine.decisions import Decisions
+
+    plain = Decisions().model_dump(mode="python")
+    assert "schedule_scope" not in plain["practices"]
+    scoped = Decisions.model_validate(
+        {"practices": {"shutdown_schedule": True, "schedule_scope": "account"}}
+    )
+    assert scoped.model_dump(mode="json")["practices"]["schedule_scope"] == "account"
+    assert Decisions.model_validate(scoped.model_dump()) == scoped
+
+
+def test_a_spot_or_reserved_save_from_before_the_schedule_scope_is_refused(tmp_path, monkeypatch):
+    # The level now offers the scope (a rule that changes its all_on games): a save made
+    # against the level without it must be refused by its hash, never replayed.
+    scenario = load_scenario("spot-or-reserved")
+    level = scenario.level
+    enabled = [n for n in level.practices.enabled if n != "schedule_scope"]
+    before = level.model_copy(
+        update={"practices": level.practices.model_copy(update={"enabled": enabled})}
+    )
+    assert level_hash(before) != level_hash(level)
+    path = tmp_path / "old.toml"
+    state = play(scenario, 2, plan_decisions(scenario, level.plans["par"])[:2])
+    with monkeypatch.context() as m:
+        m.setattr(save_format, "level_hash", lambda _level: level_hash(before))
+        write_save(path, save_from_state(scenario, state))
+    (problem,) = problems_of(path)
+    assert problem.startswith(f"{path}: level_hash: made against another version of level")

@@ -141,7 +141,8 @@ def self_host(
     must be exempted from it. When the exemption is missed (the level's
     `schedule_stop` chance, as for a training run), the schedule stops the whole fleet
     one evening: traffic goes on, and every request until the morning misses the SLA,
-    whatever the headroom. Stopped instances are not billed for those hours.
+    whatever the headroom. A whole-account schedule has no exemption: the fleet goes
+    dark every night. Stopped instances are not billed for those hours.
     """
     # The level's own model is served at the size the training decision gives it.
     own = pick(scenario.model_trained, d.i_model).astype(bool)
@@ -174,10 +175,15 @@ def self_host(
     hit_share = np.minimum(per_instance, np.maximum(gpus, 1.0)) / np.maximum(gpus, 1.0)
     down_each = scenario.catalog.serving.replica_down_hours  # a game assumption
     down = np.minimum(count * down_each * hit_share, up_hours)
-    stopped = (
-        d.i_selfhost & (gpus > 0) & d.p_shutdown & (u_stop < scenario.level.practices.schedule_stop)
+    serving = d.i_selfhost & (gpus > 0)
+    missed = serving & d.p_shutdown & (u_stop < scenario.level.practices.schedule_stop)
+    # A whole-account schedule stops the fleet every night of the period (no exemption).
+    nightly = serving & d.p_whole_account
+    stopped = missed | nightly
+    nights = np.where(nightly, hours / 24.0, 1.0)
+    night = np.where(
+        stopped, np.minimum(schedule_night_hours(scenario) * nights, up_hours - down), 0.0
     )
-    night = np.where(stopped, np.minimum(schedule_night_hours(scenario), up_hours - down), 0.0)
     capacity = replicas * tps * 3600.0 * (up_hours - down - night)
     # The night's requests miss whatever the capacity; the rest share what is left.
     open_share = 1.0 - night / hours

@@ -116,6 +116,9 @@ def runaway_jobs(
     costs = level.practices
     gpu = np.full(b, event_gpu(level, event_of(level, "runaway_job")))
     remaining = period.hours * (1.0 - runaway_start)
+    # A whole-account schedule stops the runaway job overnight too: it runs working hours.
+    on_hours = level.dev.schedule_on_hours_per_week if level.dev else SCHEDULE_ON_HOURS_PER_WEEK
+    remaining = np.where(d.p_whole_account, remaining * on_hours / HOURS_PER_WEEK, remaining)
     # An alert reaches the owner a tag names; an untagged line's goes to a shared inbox.
     alert_hours = costs.alert_detection_hours * (1.0 + 2.0 * (1.0 - d.p_tagging))
     caught = np.minimum(

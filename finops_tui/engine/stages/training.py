@@ -148,7 +148,7 @@ def run_training(
         d.t_params, ck.bytes_per_param_checkpoint, ck.checkpoint_write_gb_s
     )
     wall0 = work_wall * (1.0 + ckpt_h / d.t_ckpt)
-    failures = practice_failures(scenario, d, active, wall0, u_failure)
+    failures = practice_failures(scenario, d, active, wall0, u_failure, hours)
     available = np.maximum(hours * (1.0 - shortage * is_spot) - failures.wall_hours_off, 0.0)
     exposed = np.minimum(wall0, available)
     instances = spot_instances(gpus, scenario.gpus_per_instance[d.t_gpu])
@@ -183,10 +183,10 @@ class PracticeFailures(NamedTuple):
     """What the practices in force did to this period's run when they misfired."""
 
     flagged: np.ndarray  # bool: anomaly detection paused the run by mistake
-    stopped: np.ndarray  # bool: the shutdown schedule stopped the run
+    stopped: np.ndarray  # bool: the shutdown schedule stopped the run (once, or nightly)
     held_hours: np.ndarray  # wall hours the paused run's GPUs were held, billed, idle
     wall_hours_off: np.ndarray  # wall hours the run could not train (paused, stopped)
-    lost_wall_hours: np.ndarray  # work thrown away by the stop, and the restart
+    lost_wall_hours: np.ndarray  # work thrown away by the stops, and the restarts
 
 
 def practice_failures(
@@ -195,6 +195,7 @@ def practice_failures(
     active: np.ndarray,
     wall0: np.ndarray,
     u_failure: np.ndarray | None,
+    hours: float,
 ) -> PracticeFailures:
     """The practices' failure modes on a training run, drawn from the seed.
 
@@ -202,23 +203,31 @@ def practice_failures(
     flagged, and the job waits for its owner's review with its GPUs held. A shutdown
     schedule that misses a run's exemption stops it one evening: the run loses the work
     since its last checkpoint (all of it without checkpoints) and waits for the morning.
+    A whole-account schedule stops it every night of the `hours` it runs: each night
+    loses on average half a checkpoint interval and a restart, and the run trains only
+    during the schedule's working hours.
     """
     if u_failure is None:  # no draws given: no practice misfires
         u_failure = np.ones((active.shape[0], 3))
     costs = scenario.level.practices
     flagged = active & d.p_anomaly & (u_failure[:, 0] < costs.anomaly_false_positive)
-    stopped = active & d.p_shutdown & (u_failure[:, 1] < costs.schedule_stop)
+    missed = active & d.p_shutdown & (u_failure[:, 1] < costs.schedule_stop)
+    nightly = active & d.p_whole_account
     on_hours = scenario.level.dev.schedule_on_hours_per_week if scenario.level.dev else 60.0
     night = (HOURS_PER_WEEK - on_hours) / 7.0
     held = np.where(flagged, np.minimum(costs.anomaly_review_hours, wall0), 0.0)
     restart = scenario.catalog.training.restart_hours
-    lost = np.where(stopped, u_failure[:, 2] * np.minimum(d.t_ckpt, wall0) + restart, 0.0)
+    lost_once = u_failure[:, 2] * np.minimum(d.t_ckpt, wall0) + restart
+    # Nights the run meets: one per working day it needs, at most the period's nights.
+    day = on_hours / 7.0
+    nights = np.minimum(hours / 24.0, np.ceil(wall0 / day))
+    lost_nightly = nights * (0.5 * np.minimum(d.t_ckpt, day) + restart)
     return PracticeFailures(
         flagged=flagged,
-        stopped=stopped,
+        stopped=missed | nightly,
         held_hours=held,
-        wall_hours_off=held + np.where(stopped, night, 0.0),
-        lost_wall_hours=lost,
+        wall_hours_off=held + np.where(nightly, hours * night / 24.0, np.where(missed, night, 0.0)),
+        lost_wall_hours=np.where(nightly, lost_nightly, np.where(missed, lost_once, 0.0)),
     )
 
 
