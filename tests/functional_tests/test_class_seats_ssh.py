@@ -35,6 +35,7 @@ SEEN_AS = {  # a change as the other seats see it, with its final value
     "finance": "Finance: Tagged (%) → 5".encode(),
     "ds": "Data Science: Tokens (B) → 2".encode(),
 }
+ALL_DECIDING = "Sign off · IT, Fin, DS deciding".encode()  # the footer's `n`, all seated
 YOU = {"it": b"IT (you)", "finance": b"Fin (you)", "ds": b"DS (you)"}  # the seats' line
 CHANGED = {
     "training.pricing": "it",
@@ -146,7 +147,8 @@ async def test_four_teams_of_three_seats_from_the_first_poll_to_the_report(tmp_p
         for seats in class_.values():
             for member in seats.values():
                 member.type(b"\r")
-        await everyone(class_, b"Month 1 of 3")
+        # Every seat sees the other two: its fields are its own, its focus on the first.
+        await everyone(class_, b"Month 1 of 3", ALL_DECIDING)
         await asyncio.gather(*(decide_together(seats) for seats in class_.values()))
 
         host.send_signal(signal.SIGKILL)  # the host dies mid-course
