@@ -188,6 +188,7 @@ async def test_four_teams_of_three_seats_from_the_first_poll_to_the_report(tmp_p
         await host.wait()
 
     page = report.read_text(encoding="utf-8")
+    markdown = report.with_name("report.md").read_text(encoding="utf-8")
     assert "<script>" not in page
     for team in TEAMS:
         assert f"<tr><td>{team}</td><td>Spot</td></tr>" in page  # its poll answer
@@ -196,8 +197,10 @@ async def test_four_teams_of_three_seats_from_the_first_poll_to_the_report(tmp_p
         # The seats are credited: all three signed turn 1, each changed one decision.
         assert (
             f"<tr><td>{team}</td><td>tutorial</td><td>1: data-science+finance+it</td>"
-            "<td>data-science 1; finance 1; it 1</td>"
+            "<td>data-science 1; finance 1; it 1</td><td>1: data-science training.tokens, "
+            "finance practices.tagging, it training.pricing</td></tr>"
         ) in page
+        assert f"| {team} | tutorial | 1: data-science+finance+it |" in markdown
         turn = TeamSeats(class_dir, team, "tutorial").log().turns[0]
         assert turn.signed == ["data-science", "finance", "it"]
         assert turn.changed_by == CHANGED
