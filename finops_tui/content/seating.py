@@ -186,3 +186,35 @@ def seat_credits(class_dir: ClassDir, team: str, level: str) -> dict[str, str]:
             counts[slot] = counts.get(slot, 0) + 1
     changed = "; ".join(f"{slot} {n}" for slot, n in sorted(counts.items()))
     return {"seats_signed": signed, "seats_changed": changed}
+
+
+def seat_changes(class_dir: ClassDir, team: str, level: str) -> str:
+    """Who changed what, turn by turn, as short text: '1: it training.pricing; 2: ...'."""
+    try:
+        turns = TeamSeats(class_dir, team, level).log().turns
+    except ContentError:
+        turns = []
+    parts = []
+    for t in turns:
+        by_slot: dict[str, list[str]] = {}
+        for key, slot in sorted(t.changed_by.items()):
+            by_slot.setdefault(slot, []).append(key)
+        if by_slot:
+            who = ", ".join(f"{slot} {' '.join(keys)}" for slot, keys in sorted(by_slot.items()))
+            parts.append(f"{t.turn}: {who}")
+    return "; ".join(parts)
+
+
+def seated_levels(class_dir: ClassDir, team: str) -> list[str]:
+    """The levels `team` played in seats (its folders under seats/TEAM that name a level)."""
+    try:
+        folder = class_dir.root / "seats" / valid_team(team)
+    except ContentError:
+        return []
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if LEVEL_ID.fullmatch(p.name) and p.is_dir() and not p.is_symlink()
+    )

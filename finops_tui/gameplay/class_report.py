@@ -21,6 +21,7 @@ from finops_tui.content.errors import ContentError
 from finops_tui.content.files import atomic_write_text
 from finops_tui.content.quiz import COURSE_CONCEPTS, matched_answers
 from finops_tui.content.saves import SaveEntry, SaveStore
+from finops_tui.content.seating import seat_changes, seat_credits, seated_levels
 from finops_tui.gameplay.codex import entry
 from finops_tui.gameplay.course import Course, PollActivity
 from finops_tui.gameplay.runsheet import LogEntry, RunSheet
@@ -49,6 +50,15 @@ class TeamGame:
 
 
 @dataclass
+class SeatCredit:
+    """Whom a seated team's game of a level is owed to, as short text."""
+
+    signed: str  # per turn, the seats that signed it (or who closed it)
+    changes: str  # per seat, how many decisions it changed
+    what: str  # per turn, which decisions each seat changed
+
+
+@dataclass
 class ClassRecord:
     title: str
     course: Course
@@ -59,6 +69,7 @@ class ClassRecord:
     strategies: list[str] | None  # teams that submitted one; None: no strategies folder
     tournament: list[dict] | None
     problems: list[str] = field(default_factory=list)
+    seats: dict[str, dict[str, SeatCredit]] = field(default_factory=dict)  # team -> level
 
 
 def read_class(class_dir: ClassDir, course: Course, sheet: RunSheet) -> ClassRecord:
@@ -76,7 +87,21 @@ def read_class(class_dir: ClassDir, course: Course, sheet: RunSheet) -> ClassRec
     polls = {pid: class_dir.poll_answers(pid) for pid in poll_ids}
     strategies, tournament = _strategies(class_dir, problems)
     title = f"{course.course.title} · {settings.level if settings else '?'}"
-    return ClassRecord(title, course, sheet, teams, games, polls, strategies, tournament, problems)
+    seats = {team: _seat_credits(class_dir, team) for team in teams}
+    return ClassRecord(
+        title, course, sheet, teams, games, polls, strategies, tournament, problems, seats
+    )
+
+
+def _seat_credits(class_dir: ClassDir, team: str) -> dict[str, SeatCredit]:
+    """Per level the team played in seats, who signed and who changed what (none: {})."""
+    out = {}
+    for level in seated_levels(class_dir, team):
+        credits = seat_credits(class_dir, team, level)
+        what = seat_changes(class_dir, team, level)
+        if credits["seats_signed"] or what:
+            out[level] = SeatCredit(credits["seats_signed"], credits["seats_changed"], what)
+    return out
 
 
 def _team_games(class_dir: ClassDir, team: str, problems: list[str]) -> dict[str, TeamGame]:
@@ -310,7 +335,9 @@ def markdown_report(record: ClassRecord, chart_names: list[str], chart_dir: str)
         ]
     else:
         lines.append("No quiz answers yet.")
-    lines += ["", "## Charts", ""]
+    lines += ["", "## Who decided: the team's seats", ""]
+    lines += _md_seats(record)
+    lines += ["## Charts", ""]
     lines += [f"![{name}]({chart_dir}/{name}.svg)" for name in chart_names]
     lines += ["", "## Justifications", ""]
     lines += _md_justifications(record)
@@ -330,6 +357,24 @@ def _md_justifications(record: ClassRecord) -> list[str]:
                 lines += [f"> {md_text(p)}" for p in game.justification.splitlines() if p.strip()]
                 lines.append("")
     return lines or ["None written.", ""]
+
+
+def _md_seats(record: ClassRecord) -> list[str]:
+    rows = [
+        (team, level, credit)
+        for team in record.teams
+        for level, credit in sorted(record.seats.get(team, {}).items())
+    ]
+    if not rows:
+        return ["No team played in seats.", ""]
+    lines = [
+        "| Team | Level | Signed, turn by turn | Decisions changed, by seat | Who changed what |",
+        "|---|---|---|---|---|",
+    ]
+    for team, level, c in rows:
+        cells = (team, level, c.signed or "none", c.changes or "none", c.what or "none")
+        lines.append("| " + " | ".join(md_text(cell) for cell in cells) + " |")
+    return [*lines, ""]
 
 
 def _md_strategies(record: ClassRecord) -> list[str]:
@@ -403,6 +448,8 @@ def html_report(record: ClassRecord, svgs: dict[str, str]) -> str:
         out.append(f"<p>Concepts the class missed (under half right): {missed}</p>")
     else:
         out.append("<p>No quiz answers yet.</p>")
+    out.append("<h2>Who decided: the team's seats</h2>")
+    out.append(_html_seats(record))
     out.append("<h2>Charts</h2>")
     out.extend(f"<figure>{svg}</figure>" for svg in svgs.values())
     out.append("<h2>Justifications</h2>")
@@ -434,6 +481,25 @@ def html_report(record: ClassRecord, svgs: dict[str, str]) -> str:
     out.extend(f"<li>{_esc(q)}</li>" for q in _facilitator_questions(record.course))
     out.append("</ul></body></html>\n")
     return "\n".join(out)
+
+
+def _html_seats(record: ClassRecord) -> str:
+    rows = [
+        (team, level, credit)
+        for team in record.teams
+        for level, credit in sorted(record.seats.get(team, {}).items())
+    ]
+    if not rows:
+        return "<p>No team played in seats.</p>"
+    out = [
+        "<table><tr><th>Team</th><th>Level</th><th>Signed, turn by turn</th>"
+        "<th>Decisions changed, by seat</th><th>Who changed what</th></tr>"
+    ]
+    for team, level, c in rows:
+        cells = (team, level, c.signed or "none", c.changes or "none", c.what or "none")
+        out.append("<tr>" + "".join(f"<td>{_esc(cell)}</td>" for cell in cells) + "</tr>")
+    out.append("</table>")
+    return "".join(out)
 
 
 # --- writing

@@ -16,6 +16,7 @@ from finops_tui.content.levels import load_scenario
 from finops_tui.content.quiz import question_key
 from finops_tui.content.saves import Learning, SaveStore
 from finops_tui.content.saves.format import QuizRecord
+from finops_tui.content.seating import TeamSeats, TurnCredit
 from finops_tui.engine import plan_decisions, play
 from finops_tui.gameplay.class_report import (
     bar_chart,
@@ -204,3 +205,52 @@ def test_class_report_command(tmp_path, course, capsys):
     with pytest.raises(ContentError, match="not a class folder"):
         read_class(ClassDir(tmp_path / "missing"), course, RunSheet(course_id="x"))
     assert not (tmp_path / "missing").exists()  # nothing created for a missing class
+
+
+def test_the_report_credits_the_seats_per_team_and_level(tmp_path, course):
+    class_dir, sheet = a_class(tmp_path, course)
+    seats = TeamSeats(class_dir, "blue", "spot-or-reserved")
+    seats.record_turn(
+        TurnCredit(
+            turn=1,
+            decisions={},
+            signed=["data-science", "finance", "it"],
+            changed_by={
+                "training.pricing": "it",
+                "budget.alert_pct": "finance",
+                "training.model": "data-science",
+                "training.gpus": "it",
+            },
+        )
+    )
+    seats.record_turn(TurnCredit(turn=2, decisions={}, closed_by="facilitator"))
+    (class_dir.root / "seats" / "blue" / "Not A Level").mkdir()  # never a level
+    (class_dir.root / "seats" / "blue" / "evil").symlink_to(tmp_path)  # never followed
+    broken = TeamSeats(class_dir, "green", "tutorial")
+    broken.folder.mkdir(parents=True)
+    broken.log_path.write_text("{not json", encoding="utf-8")  # read as no turns: no row
+    record = read_class(class_dir, course, sheet)
+    credit = record.seats["blue"]["spot-or-reserved"]
+    assert credit.signed == "1: data-science+finance+it; 2: facilitator"
+    assert credit.changes == "data-science 1; finance 1; it 2"
+    assert credit.what == (
+        "1: data-science training.model, finance budget.alert_pct, "
+        "it training.gpus training.pricing"
+    )
+    assert record.seats["green"] == {} and list(record.seats["blue"]) == ["spot-or-reserved"]
+    md_path, html_path = write_class_report(class_dir, course, sheet)
+    md = md_path.read_text(encoding="utf-8")
+    assert "## Who decided: the team's seats" in md
+    row = next(line for line in md.splitlines() if line.startswith("| blue | spot-or-reserved |"))
+    assert "1: data-science+finance+it; 2: facilitator" in row
+    assert r"it training.gpus training.pricing" in row.replace("\\_", "_")
+    assert "evil" not in md and "Not A Level" not in md and "| green | tutorial" not in md
+    page = html_path.read_text(encoding="utf-8")
+    assert "<td>blue</td><td>spot-or-reserved</td><td>1: data-science+finance+it;" in page
+
+
+def test_a_class_without_seats_says_so(tmp_path, course):
+    class_dir, sheet = a_class(tmp_path, course)
+    md_path, html_path = write_class_report(class_dir, course, sheet)
+    assert "No team played in seats." in md_path.read_text(encoding="utf-8")
+    assert "<p>No team played in seats.</p>" in html_path.read_text(encoding="utf-8")
