@@ -52,6 +52,7 @@ DEFAULT_OWNERS: dict[str, str] = {
     "inference.batching": "it",
     "inference.caching": "it",
     "practices.shutdown_schedule": "it",
+    "practices.schedule_scope": "it",
     "practices.rightsizing": "it",
     # Finance: the money: alerts, who pays, the forecast, commitments.
     "inference.pricing": "finance",  # steady serving is where commitments are bought

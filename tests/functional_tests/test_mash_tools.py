@@ -11,6 +11,7 @@ import importlib
 import inspect
 import pkgutil
 import random
+import time
 
 from textual.app import App
 from textual.screen import Screen
@@ -19,6 +20,7 @@ import finops_tui.ui
 from finops_tui.content.classroom import ClassDir, ClassSettings, Control, Poll
 from finops_tui.content.focus import write_focus
 from finops_tui.content.saves import SaveStore
+from finops_tui.content.seating import SlotFile, TeamSeats
 from finops_tui.engine import plan_decisions, play
 from finops_tui.gameplay.session import GameSession
 from finops_tui.ui.app import create_app
@@ -41,6 +43,7 @@ SHARE = 20
 TOOL_KEYS = [*KEYS, "e", "E", "B", "k", "M", "T", "minus", "plus", "comma", "underscore", "x"]
 TOOL_SCREENS = ("CalculatorScreen", "ExportScreen", "AnalysisScreen", "StudioScreen", "PickScreen")
 CLASS_SCREENS = ("LobbyScreen", "ScoreboardScreen", "PollScreen", "ActivityNote")
+SEAT_SCREENS = ("SeatedTurnScreen", "NoteScreen")
 CONSOLE_SCREENS = ("FacilitatorApp", "Form", "ScoreboardApp")
 
 
@@ -136,6 +139,44 @@ async def test_random_keys_in_a_hosted_class(tmp_path, scenarios, monkeypatch) -
     assert app.return_code in (None, 0)
 
 
+async def test_random_keys_on_a_teams_seat(tmp_path, monkeypatch) -> None:
+    """A Finance seat of a team with IT present: the shared turn and its notes."""
+    skip_memory_tidying(monkeypatch)
+    class_dir = ClassDir(tmp_path / "class")
+    class_dir.create(ClassSettings(level="tutorial", seed=5))
+    class_dir.write_control(Control(phase="playing", open_turn=1))
+    TeamSeats(class_dir, "blue", "tutorial").write_slot(
+        SlotFile(slot="it", turn=1, alive=time.time())
+    )
+    rng = random.Random(20261201)
+    app = create_app(
+        level="tutorial",
+        seed=5,
+        player="blue",
+        store=SaveStore(class_dir.team_dir("blue")),
+        animate=False,
+        class_link=ClassLink(class_dir, "blue", seat="finance"),
+    )
+    log = KeyLog(app)
+
+    def seated_turn() -> None:
+        app.begin_turns(app.session)
+
+    def note() -> None:
+        seated_turn()
+        app.call_after_refresh(lambda: app.screen.action_note())
+
+    phases = [("SeatedTurnScreen", seated_turn), ("NoteScreen", note)]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for screen, go_there in phases:
+            await mash(pilot, log, rng, screen, go_there, PER_CLASS_SCREEN, TOOL_KEYS, SHARE)
+    assert_reached(log, SEAT_SCREENS)
+    assert app.return_code in (None, 0)
+    log_file = class_dir.root / "logs" / "errors.log"
+    assert not log_file.exists(), log_file.read_text(encoding="utf-8")
+
+
 async def test_random_keys_on_the_facilitator_console_and_the_projector(tmp_path) -> None:
     class_dir = ClassDir(tmp_path / "class")
     class_dir.create(ClassSettings(level="tutorial", seed=5))
@@ -171,7 +212,7 @@ def test_every_screen_of_the_ui_is_mashed() -> None:
             if leaf_screen or (ours and issubclass(cls, App)):
                 found.add(cls.__name__)
     found.discard("FinOpsApp")  # its screens are the game's; it has no screen of its own
-    mashed = {*SOLO_SCREENS, *TOOL_SCREENS, *CLASS_SCREENS, *CONSOLE_SCREENS}
+    mashed = {*SOLO_SCREENS, *TOOL_SCREENS, *CLASS_SCREENS, *SEAT_SCREENS, *CONSOLE_SCREENS}
     assert found - mashed == set(), "screens no mash reaches"
     assert len(mashed) >= 20
 
