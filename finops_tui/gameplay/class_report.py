@@ -184,6 +184,31 @@ def quiz_by_concept(record: ClassRecord) -> list[tuple[str, int, int]]:
     return sorted(rows, key=lambda row: (row[1] / row[2], row[0]))
 
 
+def quiz_by_team(record: ClassRecord) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per team (each team's learners answer together) and concept: (right, asked)."""
+    out: dict[str, dict[str, tuple[int, int]]] = {}
+    for team in record.teams:
+        tally: dict[str, list[int]] = {}
+        for game in record.games.get(team, {}).values():
+            for concept, right in game.quiz:
+                counts = tally.setdefault(concept, [0, 0])
+                counts[0] += int(right)
+                counts[1] += 1
+        if tally:
+            out[team] = {c: (r, n) for c, (r, n) in tally.items()}
+    return out
+
+
+def _team_concept_grid(record: ClassRecord) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """The concepts asked (most missed first) and, per team, "right/asked" for each."""
+    concepts = [c for c, _, _ in quiz_by_concept(record)]
+    rows = []
+    for team, tally in quiz_by_team(record).items():
+        cells = [f"{tally[c][0]}/{tally[c][1]}" if c in tally else "-" for c in concepts]
+        rows.append((team, cells))
+    return concepts, rows
+
+
 def missed_concepts(record: ClassRecord) -> list[str]:
     return [c for c, r, n in quiz_by_concept(record) if r / n < MISSED_BELOW]
 
@@ -333,6 +358,11 @@ def markdown_report(record: ClassRecord, chart_names: list[str], chart_dir: str)
             "Concepts the class missed (under half right): "
             + (", ".join(md_text(_concept_title(c)) for c in missed) or "none"),
         ]
+        concepts, rows = _team_concept_grid(record)
+        lines += ["", "Per team (right of asked):", ""]
+        lines.append("| Team | " + " | ".join(md_text(_concept_title(c)) for c in concepts) + " |")
+        lines.append("|---" * (len(concepts) + 1) + "|")
+        lines += [f"| {md_text(team)} | " + " | ".join(cells) + " |" for team, cells in rows]
     else:
         lines.append("No quiz answers yet.")
     lines += ["", "## Who decided: the team's seats", ""]
@@ -446,6 +476,13 @@ def html_report(record: ClassRecord, svgs: dict[str, str]) -> str:
         out.append("</table>")
         missed = ", ".join(_esc(_concept_title(c)) for c in missed_concepts(record)) or "none"
         out.append(f"<p>Concepts the class missed (under half right): {missed}</p>")
+        concepts, rows = _team_concept_grid(record)
+        out.append("<p>Per team (right of asked):</p><table><tr><th>Team</th>")
+        out.append("".join(f"<th>{_esc(_concept_title(c))}</th>" for c in concepts) + "</tr>")
+        for team, cells in rows:
+            tds = "".join(f"<td>{_esc(cell)}</td>" for cell in cells)
+            out.append(f"<tr><td>{_esc(team)}</td>{tds}</tr>")
+        out.append("</table>")
     else:
         out.append("<p>No quiz answers yet.</p>")
     out.append("<h2>Who decided: the team's seats</h2>")

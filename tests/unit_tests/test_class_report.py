@@ -23,6 +23,7 @@ from finops_tui.gameplay.class_report import (
     md_text,
     missed_concepts,
     quiz_by_concept,
+    quiz_by_team,
     read_class,
     write_class_report,
 )
@@ -90,6 +91,26 @@ def test_quiz_results_by_concept_name_what_the_class_missed(tmp_path, course):
     assert len(rows) >= 3
     under_half = {c for c, (r, n) in expected.items() if r / n < 0.5}
     assert set(missed_concepts(record)) == under_half and under_half
+
+
+def test_the_quiz_shows_per_team_and_concept_what_was_right(tmp_path, course):
+    class_dir, sheet = a_class(tmp_path, course)
+    record = read_class(class_dir, course, sheet)
+    expected: dict[str, list[int]] = {}
+    for i, q in enumerate(load_scenario("spot-or-reserved").level.quiz):
+        for concept in q.course:
+            tally = expected.setdefault(concept, [0, 0])
+            tally[0] += i % 2
+            tally[1] += 1
+    by_team = quiz_by_team(record)
+    assert by_team == {"blue": {c: (r, n) for c, (r, n) in expected.items()}}  # green: none
+    md_path, html_path = write_class_report(class_dir, course, sheet)
+    md = md_path.read_text(encoding="utf-8")
+    grid = md.split("Per team (right of asked):", 1)[1].split("## ", 1)[0]
+    blue = next(line for line in grid.splitlines() if line.startswith("| blue | "))
+    for r, n in (tuple(v) for v in expected.values()):
+        assert f"{r}/{n}" in blue
+    assert "Per team (right of asked)" in html_path.read_text(encoding="utf-8")
 
 
 def test_the_report_says_per_phase_what_each_team_did(tmp_path, course):
