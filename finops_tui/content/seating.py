@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from finops_tui.content.classroom import ClassDir, valid_team
 from finops_tui.content.errors import ContentError
 from finops_tui.content.files import atomic_write_text
+from finops_tui.content.saves.format import Learning
 
 Slot = Literal["team", "it", "finance", "data-science"]
 DecisionKey = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,32}(\.[a-z_]{1,32})?$")]
@@ -154,6 +155,25 @@ class TeamSeats:
             except OSError:
                 marks.append(None)
         return tuple(marks)
+
+    # --- what each member wrote after the debrief
+    def learning_path(self, slot: str) -> Path:
+        return self.slot_path(slot).with_suffix(".learning.json")
+
+    def write_learning(self, slot: str, learning: Learning) -> None:
+        """A member's quiz, justification and reflections, written by that member only:
+        the team's save has one writer, so whatever another seat writes is kept here."""
+        atomic_write_text(self.learning_path(slot), learning.model_dump_json())
+
+    def learnings(self) -> dict[str, Learning]:
+        """Every member's writing that reads whole (a damaged file is skipped)."""
+        out = {}
+        for slot in ("team", "it", "finance", "data-science"):
+            try:
+                out[slot] = Learning.model_validate_json(self.learning_path(slot).read_bytes())
+            except (OSError, ValueError):
+                continue
+        return out
 
     # --- the resolved turns
     def log(self) -> TeamLog:

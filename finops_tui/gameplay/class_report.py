@@ -21,10 +21,12 @@ from finops_tui.content.errors import ContentError
 from finops_tui.content.files import atomic_write_text
 from finops_tui.content.quiz import COURSE_CONCEPTS, matched_answers
 from finops_tui.content.saves import SaveEntry, SaveStore
-from finops_tui.content.seating import seat_changes, seat_credits, seated_levels
+from finops_tui.content.saves.format import Learning
+from finops_tui.content.seating import TeamSeats, seat_changes, seat_credits, seated_levels
 from finops_tui.gameplay.codex import entry
 from finops_tui.gameplay.course import Course, PollActivity
 from finops_tui.gameplay.runsheet import LogEntry, RunSheet
+from finops_tui.gameplay.seats import seat_name
 
 STRATEGIES_DIR = "strategies"  # where the studio writes each team's submitted strategy
 TOURNAMENT_FILE = "tournament.json"
@@ -47,6 +49,14 @@ class TeamGame:
     stars: int
     quiz: list[tuple[str, bool]]  # (concept, right) per answer
     justification: str
+    # In a seated team, what each other member wrote (seat name -> text): the team's
+    # save holds its writer's only.
+    seat_justifications: dict[str, str] = field(default_factory=dict)
+
+    def justifications(self) -> list[tuple[str, str]]:
+        """(who, text) for every justification written for this game."""
+        own = [("", self.justification)] if self.justification.strip() else []
+        return own + [(who, text) for who, text in self.seat_justifications.items()]
 
 
 @dataclass
@@ -121,9 +131,11 @@ def _team_games(class_dir: ClassDir, team: str, problems: list[str]) -> dict[str
         quiz_bank = scenario.level.quiz
         # Answers are matched to questions by key: an old or reworded one is left out,
         # never read as the answer to another question.
+        seats = _seat_learnings(class_dir, team, level_id, save.learning)
         quiz = [
             (concept, a.correct)
-            for a in matched_answers(quiz_bank, save.quiz)
+            for answers in [save.quiz, *(learning.quiz for learning in seats.values())]
+            for a in matched_answers(quiz_bank, answers)
             for concept in quiz_bank[a.question].course
         ]
         games[level_id] = TeamGame(
@@ -135,8 +147,25 @@ def _team_games(class_dir: ClassDir, team: str, problems: list[str]) -> dict[str
             stars=state.stars if state.history else 0,
             quiz=quiz,
             justification=save.justification,
+            seat_justifications={
+                seat_name(slot): learning.justification
+                for slot, learning in seats.items()
+                if learning.justification.strip()
+            },
         )
     return games
+
+
+def _seat_learnings(
+    class_dir: ClassDir, team: str, level_id: str, saved: Learning
+) -> dict[str, Learning]:
+    """What members of a seated team wrote in their seats, less what the team's save
+    already holds (its writer's writing is in both)."""
+    try:
+        learnings = TeamSeats(class_dir, team, level_id).learnings()
+    except ContentError:
+        return {}
+    return {slot: learning for slot, learning in learnings.items() if learning != saved}
 
 
 def _newer(entry: SaveEntry, than: SaveEntry) -> bool:
@@ -382,9 +411,10 @@ def _md_justifications(record: ClassRecord) -> list[str]:
     lines = []
     for team in record.teams:
         for level, game in sorted(record.games.get(team, {}).items()):
-            if game.justification.strip():
-                lines += [f"**{md_text(team)}** ({md_text(level)}):", ""]
-                lines += [f"> {md_text(p)}" for p in game.justification.splitlines() if p.strip()]
+            for who, text in game.justifications():
+                by = f", {md_text(who)} seat" if who else ""
+                lines += [f"**{md_text(team)}** ({md_text(level)}{by}):", ""]
+                lines += [f"> {md_text(p)}" for p in text.splitlines() if p.strip()]
                 lines.append("")
     return lines or ["None written.", ""]
 
@@ -493,10 +523,11 @@ def html_report(record: ClassRecord, svgs: dict[str, str]) -> str:
     written = False
     for team in record.teams:
         for level, game in sorted(record.games.get(team, {}).items()):
-            if game.justification.strip():
+            for who, text in game.justifications():
                 written = True
-                out.append(f"<h3>{_esc(team)} ({_esc(level)})</h3>")
-                out.append(f"<blockquote>{_esc(game.justification)}</blockquote>")
+                by = f", {_esc(who)} seat" if who else ""
+                out.append(f"<h3>{_esc(team)} ({_esc(level)}{by})</h3>")
+                out.append(f"<blockquote>{_esc(text)}</blockquote>")
     if not written:
         out.append("<p>None written.</p>")
     out.append("<h2>Strategies and the tournament</h2>")

@@ -493,17 +493,23 @@ class FinOpsApp(HostedApp, RemoveScreensOnceMounted, App[None]):
             return "watching a plan saves nothing"
         if self.store is None:
             return "saving is off in this session"
-        seats = self.seat_link
-        if seats is not None and not (seats.authority and seats.authority.is_writer):
-            # One writer of the team's save: the member whose process holds the writer lock.
-            return "in a seated team, one member's screen keeps the team's save, not this one"
         return None
 
     def save_learning(self, session: GameSession) -> str | None:
-        """Rewrite the game's autosave with what the player wrote; why not, if it cannot be."""
+        """Rewrite the game's autosave with what the player wrote; why not, if it cannot be.
+
+        In a seated team every member's writing is kept in its seat's file; the team's
+        save has one writer (the member whose process holds the writer lock), and only
+        that member's writing goes into it as well.
+        """
         problem = self.save_problem(session)
         if problem is not None:
             return problem
+        seats = self.seat_link
+        if seats is not None:
+            problem = seats.keep_learning(session.learning)
+            if problem is not None or not (seats.authority and seats.authority.is_writer):
+                return problem
         path = session.save_path
         if path is None and session.fresh:
             # A new game gets a file of its own: never the autosave of a game played before.

@@ -90,6 +90,15 @@ class Member:
         self.conn.close()
 
 
+def kept(class_dir: ClassDir, team: str, seat: str) -> bool:
+    """Is what `seat` of `team` wrote kept: in the team's save, or in its seat's file?"""
+    text = f"{team} {seat}: "
+    if text in justification(class_dir, team):
+        return True
+    learnings = TeamSeats(class_dir, team, "tutorial").learnings()
+    return any(text in learning.justification for learning in learnings.values())
+
+
 async def join_class(port: int) -> dict[str, dict[str, Member]]:
     """Every team's three seats, each member joining as TEAM+SEAT, all at once."""
 
@@ -165,16 +174,15 @@ async def test_four_teams_of_three_seats_from_the_first_poll_to_the_report(tmp_p
         )
         await press_next(console, class_dir, "justification")
         await everyone(class_, b"Justification")
-        # Every seat types it: only the team's writer (whichever member holds writer.lock)
-        # keeps the team's save, and a justification typed on another seat's screen is not
-        # saved yet (save_problem: "one member's screen keeps the team's save").
+        # Every seat writes its own: the team's writer (whichever member holds
+        # writer.lock) keeps it in the team's save, the others in their seats' files.
         for team, seats in class_.items():
-            for member in seats.values():
-                member.type(f"{team}: {HOSTILE}".encode())
+            for seat, member in seats.items():
+                member.type(f"{team} {seat}: {HOSTILE}".encode())
         await wait_for(
-            lambda: all(HOSTILE in justification(class_dir, t) for t in TEAMS),
+            lambda: all(kept(class_dir, t, s) for t in TEAMS for s in class_[t]),
             timeout=30,
-            what="every justification saved",
+            what="every seat's justification kept",
         )
         await press_next(console, class_dir, "reflection")
         console.stdin.write(b"R")
@@ -193,7 +201,8 @@ async def test_four_teams_of_three_seats_from_the_first_poll_to_the_report(tmp_p
     for team in TEAMS:
         assert f"<tr><td>{team}</td><td>Spot</td></tr>" in page  # its poll answer
         assert f"<tr><td>{team}</td><td>turn 1/3, score" in page  # its turn, kept over the kill
-        assert f"{team}: &lt;script&gt;alert(1)&lt;/script&gt; [b]ours[/b]" in page
+        for seat in SEATS:
+            assert f"{team} {seat}: &lt;script&gt;alert(1)&lt;/script&gt; [b]ours[/b]" in page
         # The seats are credited: all three signed turn 1, each changed one decision.
         assert (
             f"<tr><td>{team}</td><td>tutorial</td><td>1: data-science+finance+it</td>"

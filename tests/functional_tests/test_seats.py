@@ -9,15 +9,22 @@ from __future__ import annotations
 import time
 
 import pytest
+from textual.widgets import TextArea
 
 from finops_tui.content.classroom import ClassDir, ClassSettings, Control
+from finops_tui.content.levels import load_scenario
 from finops_tui.content.saves import SaveStore
-from finops_tui.content.seating import SeatChange, SlotFile, TeamSeats
+from finops_tui.content.seating import SeatChange, SlotFile, TeamSeats, release
+from finops_tui.engine.game import new_game
+from finops_tui.gameplay.class_report import read_class, write_class_report
+from finops_tui.gameplay.course import load_course, resolve_course_path
+from finops_tui.gameplay.runsheet import RunSheet
 from finops_tui.ui.app import create_app
 from finops_tui.ui.classroom.link import ClassLink
 from finops_tui.ui.classroom.lobby import LobbyScreen
 from finops_tui.ui.classroom.seated_turn import NoteScreen, SeatedTurnScreen
 from finops_tui.ui.screens.report import ReportScreen
+from finops_tui.ui.screens.written import JustificationScreen
 from finops_tui.ui.textual_fixes import notification_messages
 
 from .waiting import wait_for
@@ -275,3 +282,41 @@ async def test_another_level_started_for_the_team_has_seats_of_its_own(tmp_path)
         await wait_for(lambda: app.session.turn == 2, what="the new level's turn")
         assert TeamSeats(class_dir, "blue", "spot-or-reserved").log().turns
         assert not TeamSeats(class_dir, "blue", "tutorial").log().turns
+
+
+async def test_a_justification_written_on_a_seat_that_is_not_the_writer_is_kept(tmp_path):
+    """The team's save has one writer; another member's writing goes to its seat's file,
+    and the class report shows it, as typed."""
+    class_dir = new_class(tmp_path)
+    tutorial = load_scenario("tutorial")
+    SaveStore(class_dir.team_dir("blue")).autosave(tutorial, new_game(tutorial, 5), "blue")
+    seats = TeamSeats(class_dir, "blue", "tutorial")
+    writer = seats.lock_writer()  # another member's process writes the team's save
+    assert writer is not None
+    text = "Finance: spot saved $1,234 [b]not bold[/b]; we ask for alerts."
+    try:
+        app = seat_app(class_dir, "finance")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await to_turn(pilot, app)
+            assert not app.seat_link.authority.is_writer
+            screen = JustificationScreen(app.session)
+            app.push_screen(screen)
+            await wait_for(
+                lambda: app.screen is screen and bool(screen.query(TextArea)),
+                what="the justification screen",
+            )
+            assert screen.problem is None  # nothing says this screen's writing is not kept
+            screen.query_one(TextArea).text = text
+            assert screen.save() and screen.problem is None
+            assert seats.learnings()["finance"].justification == text
+            await pilot.press("escape")
+    finally:
+        release(writer)
+    course = load_course(resolve_course_path(None))
+    sheet = RunSheet(course_id=course.course.id)
+    game = read_class(class_dir, course, sheet).games["blue"]["tutorial"]
+    assert ("Finance", text) in game.justifications()
+    md_path, html_path = write_class_report(class_dir, course, sheet)
+    md = md_path.read_text(encoding="utf-8")
+    assert "(tutorial, Finance seat)" in md and "$1,234" in md
+    assert "[b]not bold[/b]" in html_path.read_text(encoding="utf-8")  # text, not markup

@@ -275,3 +275,28 @@ def test_a_class_without_seats_says_so(tmp_path, course):
     md_path, html_path = write_class_report(class_dir, course, sheet)
     assert "No team played in seats." in md_path.read_text(encoding="utf-8")
     assert "<p>No team played in seats.</p>" in html_path.read_text(encoding="utf-8")
+
+
+def test_what_each_seat_wrote_is_in_the_report_once(tmp_path, course):
+    class_dir, sheet = a_class(tmp_path, course)
+    before = read_class(class_dir, course, sheet).games["blue"]["spot-or-reserved"]
+    store = SaveStore(class_dir.team_dir("blue"))
+    (entry,) = [e for e in store.list() if e.level == "spot-or-reserved"]
+    _, _, save = store.load(entry.path)
+    seats = TeamSeats(class_dir, "blue", "spot-or-reserved")
+    seats.write_learning("it", save.learning)  # the writer's: already in the team's save
+    question = load_scenario("spot-or-reserved").level.quiz[0]
+    finance = Learning(
+        justification=f"Finance wrote this. {HOSTILE}",
+        quiz=[
+            QuizRecord(question=0, key=question_key(question), choice=question.answer, correct=True)
+        ],
+    )
+    seats.write_learning("finance", finance)
+    (seats.folder / "data-science.learning.json").write_text("{cut", encoding="utf-8")
+    game = read_class(class_dir, course, sheet).games["blue"]["spot-or-reserved"]
+    assert game.justifications() == [*before.justifications(), ("Finance", finance.justification)]
+    assert len(game.quiz) == len(before.quiz) + len(question.course)  # finance's answer too
+    md_path, html_path = write_class_report(class_dir, course, sheet)
+    assert md_path.read_text(encoding="utf-8").count("Finance seat") == 1
+    assert "<script>" not in html_path.read_text(encoding="utf-8")

@@ -143,6 +143,16 @@ class SeatLink:
                 set_lens(slot)  # the role lens follows the seat
         return True
 
+    def keep_learning(self, learning) -> str | None:
+        """This member's quiz and writing, in its seat's own file; why not, if it cannot."""
+        if self.slot is None:
+            return "you are watching a seat: take a free one to keep what you write here"
+        try:
+            self.seats.write_learning(self.slot, learning)
+        except (OSError, ContentError) as exc:
+            return "; ".join(exc.problems) if isinstance(exc, ContentError) else str(exc)
+        return None
+
     def free_seats(self) -> list[str]:
         taken = present_slots(self.slots) | ({self.slot} if self.slot else set())
         return [s for s in SEATS if s not in taken]
