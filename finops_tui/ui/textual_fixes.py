@@ -13,10 +13,12 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from textual import events
+from textual.actions import parse as parse_action
 from textual.command import CommandPalette
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import OptionList
+from textual.widget import Widget
+from textual.widgets import Input, OptionList, TextArea
 
 # Textual exports no public name for a footer's key widget; GameFooter updates them in place.
 from textual.widgets._footer import FooterKey
@@ -32,6 +34,7 @@ __all__ = [
     "app_failure",
     "apply",
     "notification_messages",
+    "run_own_binding",
     "send_key_as_terminal",
     "set_footer_key_enabled",
 ]
@@ -53,9 +56,56 @@ def _move_page_or_stay(self: OptionList, direction: int) -> None:
         _move_page(self, direction)
 
 
+# -- Input/TextArea._on_key: editing keys in the order they were typed --------------------
+
+_input_on_key = Input._on_key
+_text_area_on_key = TextArea._on_key
+TEXT_AREA_INSERTS = ("enter", "tab", "escape")  # keys TextArea._on_key may handle itself
+
+
+async def run_own_binding(widget: Widget, event: events.Key) -> bool:
+    """Run the focused text widget's own (non-priority) binding for `event` now, as the
+    app would once the key had bubbled up to it; True if one ran.
+
+    Textual 8.2 inserts a typed character in the widget's `_on_key`, but runs a bound
+    key (backspace, arrows, ctrl+k) only after the key has travelled up to the app. In a
+    burst of keys (typing over SSH, a paste, tmux) a character typed after a backspace
+    is inserted before the backspace runs: "backspace, 1, 2" in a field holding "8"
+    leaves it empty. Textual issue #6605 (open; PR #6631 does this inside Textual).
+    The widget is first in the app's binding chain, so the same binding runs.
+    """
+    for key in event.aliases:
+        for binding in widget._bindings.key_to_bindings.get(key, []):
+            if binding.priority:
+                continue  # the app ran those before the key reached the widget
+            _, name, parameters = parse_action(binding.action)
+            if widget.check_action(name, parameters) is False:
+                continue
+            event.stop()
+            event.prevent_default()
+            await widget.run_action(binding.action)
+            return True
+    return False
+
+
+async def _input_on_key_in_order(self: Input, event: events.Key) -> None:
+    if not event.is_printable and await run_own_binding(self, event):
+        return
+    await _input_on_key(self, event)
+
+
+async def _text_area_on_key_in_order(self: TextArea, event: events.Key) -> None:
+    own = not event.is_printable and event.key not in TEXT_AREA_INSERTS and not self.read_only
+    if own and await run_own_binding(self, event):
+        return
+    await _text_area_on_key(self, event)
+
+
 def apply() -> None:
     """Install the patches on Textual's classes (once, when the app module loads)."""
     OptionList._move_page = _move_page_or_stay  # type: ignore[method-assign]
+    Input._on_key = _input_on_key_in_order  # type: ignore[method-assign]
+    TextArea._on_key = _text_area_on_key_in_order  # type: ignore[method-assign]
 
 
 # -- App._replace_screen: a screen closed before it mounted ------------------------------

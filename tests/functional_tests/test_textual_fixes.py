@@ -21,11 +21,13 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Label, OptionList, RadioSet
+from textual.widgets import Input, Label, OptionList, RadioSet, TextArea
 
 import finops_tui
 import finops_tui.ui.app  # applies the fixes, as running the game does
 from finops_tui.ui import textual_fixes
+from finops_tui.ui.app import create_app
+from finops_tui.ui.screens.turn import TurnScreen
 from finops_tui.ui.textual_fixes import (
     FooterKey,
     NoMatchesSafePalette,
@@ -37,6 +39,8 @@ from finops_tui.ui.textual_fixes import (
 )
 from finops_tui.ui.widgets.decision_form import ChoiceButton
 from finops_tui.ui.widgets.footer import GameFooter
+
+from .waiting import wait_for
 
 PACKAGE = Path(finops_tui.__file__).parent
 
@@ -124,6 +128,70 @@ async def test_an_option_list_not_laid_out_still_fails_in_textual_and_not_with_t
         hidden.action_page_down()  # patched: nothing to do, no crash
         await pilot.pause()
         assert app_failure(app) is None
+
+
+# -- Input/TextArea._on_key: editing keys in the order they were typed --------------------
+
+
+class Fields(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Input("8", select_on_focus=False, id="number")
+        yield TextArea("ab", id="text")
+
+
+def burst(app: App, keys: list[tuple[str, str | None]]) -> None:
+    """Keys as a terminal delivers a burst: all queued before any is handled."""
+    for key, character in keys:
+        send_key_as_terminal(app, events.Key(key, character))
+
+
+BURST = [("end", None), ("backspace", "\x7f"), ("1", "1"), ("2", "2"), ("left", None), ("3", "3")]
+
+
+async def test_a_burst_of_keys_edits_an_input_and_a_text_area_in_the_order_typed() -> None:
+    app = Fields()
+    async with app.run_test(size=(40, 10)) as pilot:
+        field = app.query_one("#number", Input)
+        field.focus()
+        await pilot.pause()
+        burst(app, BURST)
+        await wait_for(lambda: field.value == "132", what="8, backspace, 12, left, 3")
+        area = app.query_one("#text", TextArea)
+        area.focus()
+        area.move_cursor((0, 2))
+        await pilot.pause()
+        burst(app, [("backspace", "\x7f"), ("x", "x"), ("left", None), ("y", "y")])
+        await wait_for(lambda: area.text == "ayx", what="ab, backspace, x, left, y")
+        assert app_failure(app) is None
+
+
+async def test_textual_still_reorders_a_burst_without_the_fix(monkeypatch) -> None:
+    # Textual issue #6605: when Textual runs a text widget's bindings in order itself,
+    # this fails, and the fix can go.
+    monkeypatch.setattr(Input, "_on_key", textual_fixes._input_on_key)
+    app = Fields()
+    async with app.run_test(size=(40, 10)) as pilot:
+        field = app.query_one("#number", Input)
+        field.focus()
+        await pilot.pause()
+        burst(app, [("end", None), ("backspace", "\x7f"), ("1", "1"), ("2", "2")])
+        for _ in range(20):
+            await pilot.pause()
+        assert field.value != "12"
+
+
+async def test_a_burst_into_a_turns_number_field_keeps_every_key() -> None:
+    app = create_app(level="tutorial", seed=3, animate=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")  # past the briefing
+        await wait_for(lambda: isinstance(app.screen, TurnScreen), what="the turn")
+        screen = app.screen
+        field = screen.query_one("#training--gpus", Input)
+        field.focus()
+        await pilot.pause()
+        burst(app, [("backspace", "\x7f")] * 3 + [("1", "1"), ("2", "2")])
+        await wait_for(lambda: screen.draft.training.gpus == 12, what="12 GPUs in the draft")
+        assert field.value == "12" and not screen.input_errors
 
 
 # -- App._replace_screen -----------------------------------------------------------------
