@@ -32,7 +32,7 @@ from finops_tui.ui.textual_fixes import notification_messages, notification_titl
 from tests.functional_tests import test_host as hosting
 from tests.functional_tests.test_classroom import new_class, team_app
 from tests.functional_tests.test_host import connect, read_until
-from tests.functional_tests.waiting import wait_for
+from tests.functional_tests.waiting import settle_turn, wait_for
 
 host = hosting.host  # the fixture: a real class host on 127.0.0.1, port 0
 
@@ -303,19 +303,25 @@ async def test_a_full_class_disk_tells_the_team_once_and_the_game_goes_on(
 
         fill_the_disk(monkeypatch, full_disk)
         await pilot.press("enter", "enter")  # lobby, briefing
-        await pilot.pause()
         for turn in (1, 2):
-            assert isinstance(app.screen, TurnScreen)
+            await wait_for(lambda: isinstance(app.screen, TurnScreen), what=f"turn {turn}")
+            await settle_turn(pilot)
             await pilot.press("n")
-            await pilot.pause()
-            assert isinstance(app.screen, ReportScreen), turn
+            await wait_for(lambda: isinstance(app.screen, ReportScreen), what=f"report {turn}")
             await pilot.press("enter")
-            await pilot.pause()
-        assert app.is_running and app.session.state.turn == 2
-        told = notification_messages(app, severity=("warning", "error"))
-        assert len(told) == 2, told  # once for the scoreboard, once for the autosave
-        assert any("class folder cannot be written" in m for m in told)
-        assert any("Could not autosave" in m for m in told)
+        await wait_for(lambda: app.session.state.turn == 2, what="two turns played")
+
+        def told() -> list[str]:
+            return notification_messages(app, severity=("warning", "error"))
+
+        await wait_for(lambda: len(told()) >= 2, what="the team told of the full disk")
+        for _ in range(5):
+            await pilot.pause()  # a third notice, if one were coming
+        assert app.is_running
+        notices = told()
+        assert len(notices) == 2, notices  # once for the scoreboard, once for the autosave
+        assert any("class folder cannot be written" in m for m in notices)
+        assert any("Could not autosave" in m for m in notices)
         assert class_dir.status_path("blue").read_bytes() == before  # nothing half-written
     assert class_dir.status_path("blue").read_bytes() == before  # leaving did not crash either
 
