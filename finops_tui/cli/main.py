@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from finops_tui import __version__
 from finops_tui.engine.catalog import GPU_NAMES, PRICING_OPTIONS
@@ -118,13 +119,34 @@ def player(text: str) -> str:
 Subparsers = argparse._SubParsersAction  # what add_subparsers returns
 
 
-def build_parser() -> Parser:
+class _ArgumentsUnread:
+    """A command's parser while another command runs: whatever is added to it is dropped
+    (its arguments are never read), so a command starts without building every other's."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: self
+
+
+class _OnlyCommand:
+    """`add_subparsers`' result, building the arguments of `command` only (all if None).
+    Every command is still listed, with its help line, in `finops-tui --help`."""
+
+    def __init__(self, sub: Subparsers, command: str | None) -> None:
+        self._sub, self._command = sub, command
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        parser = self._sub.add_parser(name, **kwargs)
+        return parser if self._command in (None, name) else _ArgumentsUnread()
+
+
+def build_parser(command: str | None = None) -> Parser:
+    """The command line's parser; with `command`, only that command's arguments."""
     parser = Parser(
         prog="finops-tui",
         description="A turn-based terminal game that teaches FinOps for AI projects.",
     )
     parser.add_argument("--version", action="version", version=f"finops-tui {__version__}")
-    sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    sub: Any = _OnlyCommand(parser.add_subparsers(dest="command", parser_class=Parser), command)
     for add_commands in (
         _add_play,
         _add_level_commands,
@@ -387,12 +409,18 @@ def command_function(command: str) -> Callable[[argparse.Namespace], int]:
     return getattr(importlib.import_module(f"finops_tui.cli.{module}"), function)
 
 
+def _command_named(argv: list[str]) -> str | None:
+    """The command `argv` runs, if it names one first (else every command is built)."""
+    first = argv[0] if argv else ""
+    return first if first in COMMANDS or first in ("play", "scoreboard", "facilitate") else None
+
+
 def run(argv: list[str]) -> int:
     """Run the command line; returns the exit status. Never lets a traceback out."""
     from finops_tui.content.errors import ContentError
 
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(_command_named(argv)).parse_args(argv)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE

@@ -16,7 +16,6 @@ from finops_tui.content.levels import (
     play_plan,
     resolve_level_path,
 )
-from finops_tui.engine.batch import distribution, play_batch
 from finops_tui.engine.level import Plan
 from finops_tui.engine.scenario import Scenario
 from finops_tui.engine.state import GameState
@@ -51,6 +50,9 @@ def simulate_many(
     scenario: Scenario, plan: Plan, args: argparse.Namespace, where: str, prefix: str
 ) -> int:
     """The score distribution of one plan over many seeds, in one batch."""
+    # Imported here: a single game (the common case) starts without the batch engine.
+    from finops_tui.engine.batch import distribution, play_batch
+
     play_plan(scenario, plan, args.seed, where, prefix)  # names any refused decision
     decisions = plan_to_decisions(scenario, plan, where, prefix)
     seeds = np.arange(args.seed, args.seed + args.seeds)

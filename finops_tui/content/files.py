@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import os
 import stat
-import tempfile
 import tomllib
 from pathlib import Path
 
@@ -51,6 +50,8 @@ def atomic_write_text(path: Path, text: str) -> None:
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        import tempfile  # here: a command that only reads starts without it
+
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise ContentError([f"{path}: cannot save: {exc.strerror or exc}"]) from None

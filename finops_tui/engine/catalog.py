@@ -4,8 +4,6 @@ Every figure in the shipped catalog carries its source and date (see
 `finops_tui/content/prices.toml`); a level may override any entry.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -39,7 +37,7 @@ class GpuPrice(Strict):
     source: str = ""
 
     @model_validator(mode="after")
-    def _discounts_are_discounts(self) -> GpuPrice:
+    def _discounts_are_discounts(self) -> "GpuPrice":
         for name in ("spot", "commit_1y", "commit_3y"):
             if getattr(self, name) > self.on_demand:
                 raise ValueError(f"{name} price must not exceed the on-demand price")
@@ -100,7 +98,7 @@ class Serving(Strict):
     source: str = ""
 
     @model_validator(mode="after")
-    def _tighter_is_slower(self) -> Serving:
+    def _tighter_is_slower(self) -> "Serving":
         # A tighter latency target batches fewer requests: it never serves more.
         if self.interactive_share > self.batch_share:
             raise ValueError("interactive_share must not exceed batch_share")
@@ -132,13 +130,13 @@ class Catalog(Strict):
     training: Training = Training()
 
     @model_validator(mode="after")
-    def _all_gpus(self) -> Catalog:
+    def _all_gpus(self) -> "Catalog":
         missing = [g for g in GPU_NAMES if g not in self.gpus]
         if missing:
             raise ValueError(f"the catalog must describe every GPU; missing {', '.join(missing)}")
         return self
 
-    def with_overrides(self, overrides: dict) -> Catalog:
+    def with_overrides(self, overrides: dict) -> "Catalog":
         """A copy of this catalog with a level's partial overrides merged in."""
         if not overrides:
             return self

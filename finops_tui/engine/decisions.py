@@ -1,7 +1,5 @@
 """What a player decides each turn (a budget period)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer

@@ -4,8 +4,6 @@ These models are the single source of truth for `levels/*.toml`; `finops-tui sch
 publishes their JSON Schema for editors.
 """
 
-from __future__ import annotations
-
 import re
 import unicodedata
 from typing import Annotated, Literal
@@ -152,7 +150,7 @@ class TrainingWorkload(Strict):
     mfu: Annotated[float, Field(gt=0, le=0.9, allow_inf_nan=False)] | None = None
 
     @model_validator(mode="after")
-    def _ranges(self) -> TrainingWorkload:
+    def _ranges(self) -> "TrainingWorkload":
         if self.max_params < self.min_params:
             raise ValueError("max_params must be at least min_params")
         if self.target_loss >= self.baseline_loss:
@@ -204,7 +202,7 @@ class InferenceWorkload(Strict):
     apis: dict[str, ApiOption] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _options(self) -> InferenceWorkload:
+    def _options(self) -> "InferenceWorkload":
         if "self-host" in self.modes and (not self.models or not self.gpus):
             raise ValueError("self-host needs at least one model and one GPU type")
         if "api" in self.modes and not self.apis:
@@ -290,7 +288,7 @@ class Event(Strict):
     mitigation: Fraction = Field(0.1, description="Probability multiplier when mitigated.")
 
     @model_validator(mode="after")
-    def _shape(self) -> Event:
+    def _shape(self) -> "Event":
         if (self.turn is None) == (self.probability is None):
             raise ValueError("an event needs exactly one of turn (scheduled) or probability")
         if self.probability is not None and self.kind not in RANDOM_EVENT_KINDS:
@@ -318,7 +316,7 @@ class Events(Strict):
     random: list[Event] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _kinds(self) -> Events:
+    def _kinds(self) -> "Events":
         for i, event in enumerate(self.scheduled):
             if event.turn is None:
                 raise ValueError(f"scheduled[{i}] needs a turn")
@@ -340,7 +338,7 @@ class ScoreComponent(Strict):
     label: str = ""
 
     @model_validator(mode="after")
-    def _distinct(self) -> ScoreComponent:
+    def _distinct(self) -> "ScoreComponent":
         if self.bad == self.good:
             raise ValueError("bad and good must differ")
         return self
@@ -391,7 +389,7 @@ class QuizQuestion(Strict):
     )
 
     @model_validator(mode="after")
-    def _answer_in_range(self) -> QuizQuestion:
+    def _answer_in_range(self) -> "QuizQuestion":
         if self.answer >= len(self.choices):
             raise ValueError("answer must be the index of one of the choices")
         if len({c.strip().casefold() for c in self.choices}) != len(self.choices):
@@ -511,7 +509,7 @@ class Level(Strict):
         return v
 
     @model_validator(mode="after")
-    def _consistent(self) -> Level:
+    def _consistent(self) -> "Level":
         if self.training is None and self.inference is None:
             raise ValueError("a level needs a training or an inference workload")
         for name in ("par", "naive"):
@@ -531,7 +529,7 @@ class Level(Strict):
             raise ValueError(f"inference.models.{trained[0]}.trained needs a training workload")
         return self
 
-    def at_setting(self, setting: str) -> Level:
+    def at_setting(self, setting: str) -> "Level":
         """This level at the standard or the advanced setting: tighter budget, more events."""
         if setting == self.setting:
             return self
@@ -552,7 +550,7 @@ class Level(Strict):
             data["inference"]["demand_noise"] = adv.demand_noise
         return Level.model_validate(data)
 
-    def with_injected(self, events: list[Event]) -> Level:
+    def with_injected(self, events: list[Event]) -> "Level":
         """This level with events a facilitator injected; each needs a turn.
 
         Injected events are part of the game's inputs: a save keeps them, so a replay

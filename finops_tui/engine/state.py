@@ -1,7 +1,5 @@
 """The immutable results the engine hands out: ledger lines, events, turns, games."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
