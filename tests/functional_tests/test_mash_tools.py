@@ -133,6 +133,8 @@ async def test_random_keys_in_a_hosted_class(tmp_path, scenarios, monkeypatch) -
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         team.append(app.session)
+        app.show_title()  # as a mashed escape may: the steering must bring the seat back
+        await pilot.pause()
         for screen, go_there in phases:
             await mash(pilot, log, rng, screen, go_there, PER_CLASS_SCREEN, KEYS, SHARE)
     assert_reached(log, CLASS_SCREENS)
@@ -158,9 +160,12 @@ async def test_random_keys_on_a_teams_seat(tmp_path, monkeypatch) -> None:
         class_link=ClassLink(class_dir, "blue", seat="finance"),
     )
     log = KeyLog(app)
+    team: list[GameSession] = []  # the team's game, as the app opened it
 
     def seated_turn() -> None:
-        app.begin_turns(app.session)
+        # Keys may have left the game for the title (app.session is then None).
+        app.session = team[0]
+        app.begin_turns(team[0])
 
     def note() -> None:
         seated_turn()
@@ -169,6 +174,7 @@ async def test_random_keys_on_a_teams_seat(tmp_path, monkeypatch) -> None:
     phases = [("SeatedTurnScreen", seated_turn), ("NoteScreen", note)]
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
+        team.append(app.session)
         for screen, go_there in phases:
             await mash(pilot, log, rng, screen, go_there, PER_CLASS_SCREEN, TOOL_KEYS, SHARE)
     assert_reached(log, SEAT_SCREENS)
