@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Callable
@@ -404,9 +405,21 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def command_function(command: str) -> Callable[[argparse.Namespace], int]:
-    """The function that runs `command`, its module imported only now."""
+    """The function that runs `command`, its module imported only now.
+
+    As in `finops_tui.__main__`, the collector rests while the module and what it
+    imports (more pydantic models) load: they live as long as the process.
+    """
     module, function = COMMANDS[command]
-    return getattr(importlib.import_module(f"finops_tui.cli.{module}"), function)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        loaded = importlib.import_module(f"finops_tui.cli.{module}")
+    finally:
+        if enabled:
+            gc.enable()
+    gc.freeze()
+    return getattr(loaded, function)
 
 
 def _command_named(argv: list[str]) -> str | None:
