@@ -42,6 +42,7 @@ from finops_tui.content.quiz import (
 )
 from finops_tui.content.saves import SaveFile, SaveStore
 from finops_tui.engine.level import Event, Level
+from finops_tui.engine.state import GameState
 
 TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 RESERVED_USERS = frozenset({"facilitator", "projector", "root", "admin"})
@@ -189,6 +190,26 @@ class TeamStatus(Model):
     def away(self, now: float) -> bool:
         """Gone, or silent for longer than a running game ever is (killed, frozen)."""
         return not self.connected or now - self.updated > AWAY_AFTER_SECONDS
+
+    @classmethod
+    def of_game(
+        cls, team: str, state: GameState, connected: bool = True, seats: list[str] | None = None
+    ) -> TeamStatus:
+        """Where `team`'s game stands now, for the scoreboard."""
+        played = bool(state.history)
+        return cls(
+            team=team,
+            turn=state.turn,
+            turns=state.turns,
+            spend_usd=round(state.spend_usd, 2),
+            budget_usd=round(sum(r.budget_usd for r in state.history), 2),
+            score=state.score if played else 0.0,
+            stars=state.stars if played else 0,
+            finished=state.finished,
+            updated=time.time(),
+            connected=connected,
+            seats=seats or [],
+        )
 
 
 def turn_gate(control: Control, turn: int) -> str | None:

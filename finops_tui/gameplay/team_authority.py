@@ -252,20 +252,8 @@ class TeamAuthority:
         if session is None:
             return
         self._beat = time.time()
-        state = session.state
-        last = state.history[-1] if state.history else None
-        status = TeamStatus(
-            team=self.team,
-            turn=state.turn,
-            turns=state.turns,
-            spend_usd=round(state.spend_usd, 2),
-            budget_usd=round(sum(r.budget_usd for r in state.history), 2),
-            score=state.score if last else 0.0,
-            stars=state.stars if last else 0,
-            finished=state.finished,
-            updated=time.time(),
-            connected=connected,
-            seats=sorted(present_slots(self._slots)),
+        status = TeamStatus.of_game(
+            self.team, session.state, connected, sorted(present_slots(self._slots))
         )
         with contextlib.suppress(OSError, ContentError):
             self.class_dir.write_status(status)  # else a missed scoreboard update

@@ -91,20 +91,7 @@ class ClassLink:
 
     def write_status(self, session: GameSession, connected: bool = True) -> bool:
         """Tell the scoreboard where the team is; False (and the player told once) if it cannot."""
-        state = session.state
-        last = state.history[-1] if state.history else None
-        status = TeamStatus(
-            team=self.team,
-            turn=state.turn,
-            turns=state.turns,
-            spend_usd=round(state.spend_usd, 2),
-            budget_usd=round(sum(r.budget_usd for r in state.history), 2),
-            score=state.score if last else 0.0,
-            stars=state.stars if last else 0,
-            finished=state.finished,
-            updated=time.time(),
-            connected=connected,
-        )
+        status = TeamStatus.of_game(self.team, session.state, connected)
         try:
             self.class_dir.write_status(status)
         except (OSError, ContentError):
