@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import gc
 import os
 import sys
+import threading
+from typing import NoReturn
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,5 +45,29 @@ def _skip_pydantic_plugin_loader() -> None:
     sys.modules.setdefault("pydantic.plugin._loader", loader)
 
 
+def console() -> NoReturn:
+    """The `finops-tui` command: run it, then leave without tearing the interpreter down."""
+    leave(main())
+
+
+def leave(status: int) -> NoReturn:
+    """End the process with `status`, skipping the interpreter's teardown.
+
+    Tearing down frees, one by one, every module and object the OS frees at once anyway:
+    about 11 ms of a headless command such as `simulate` (mypy leaves the same way).
+    What must happen at exit still does: the output is flushed and the `atexit` handlers
+    run. With a second thread still alive (a save being written, a server's worker) the
+    process exits the usual way, which waits for it.
+    """
+    if threading.active_count() > 1:
+        sys.exit(status)
+    for stream in (sys.stdout, sys.stderr):
+        # A reader that went away (`| head`) or a closed stream: nothing left to deliver.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    atexit._run_exitfuncs()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()
