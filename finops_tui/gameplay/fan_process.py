@@ -40,6 +40,20 @@ class FanProcessGone(RuntimeError):
     """The helper process cannot answer (it died, or was never there)."""
 
 
+FAN_NICENESS = 10  # how far the helper stands back from the game, in nice steps
+
+
+def yield_to_the_app() -> None:
+    """Run the helper at a lower priority than the game that forked it.
+
+    The fan is an estimate that may come a moment later; a key's echo, a teammate's
+    change or a timer may not. On a busy host (thirty games on two cores) the scheduler
+    then gives the games their turn first, and the fans the time left over.
+    """
+    with contextlib.suppress(OSError):
+        os.nice(FAN_NICENESS)
+
+
 class FanProcess:
     """A forked helper that computes forecast fans; `forecast` falls back to this process."""
 
@@ -68,6 +82,7 @@ class FanProcess:
             try:
                 os.close(app_writes)
                 os.close(app_reads)
+                yield_to_the_app()
                 serve(child_reads, child_writes)
                 status = 0
             finally:

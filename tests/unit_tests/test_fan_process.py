@@ -79,6 +79,16 @@ def test_a_killed_helper_costs_no_fan(helper, game) -> None:
     assert not alive(helper.pid)
 
 
+def test_the_helper_stands_back_from_the_game(helper, game) -> None:
+    """The fan may come a moment later; a key's echo or a teammate's change may not. On a
+    busy host the scheduler serves the game before its helper."""
+    scenario, state, decisions = game
+    helper.forecast(scenario, state.batch, decisions, 10)  # it is past its start
+    game_niceness = os.getpriority(os.PRIO_PROCESS, 0)
+    expected = min(19, game_niceness + fan_process.FAN_NICENESS)
+    assert os.getpriority(os.PRIO_PROCESS, helper.pid) == expected > game_niceness
+
+
 def test_closing_ends_the_helper(helper, game) -> None:
     scenario, state, decisions = game
     helper.forecast(scenario, state.batch, decisions, 10)
