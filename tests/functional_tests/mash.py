@@ -52,12 +52,13 @@ CHARACTERS |= {"comma": ",", "underscore": "_"}
 def skip_memory_tidying(monkeypatch) -> None:
     """No full garbage collection at each turn and report while mashing.
 
-    tidy_memory (ui.app) collects and freezes the whole heap at a pause in play: a few
-    tens of ms in the game, but half a second in a test process holding pytest and
-    every level, and a mash starts dozens of turns (a fifth of its time). It changes
-    no behaviour; the play tests run it.
+    tidy_memory and release_memory (ui.app) collect and freeze the heap at a pause in
+    play: a few tens of ms in the game, but half a second in a test process holding
+    pytest and every level, and a mash starts dozens of turns (a fifth of its time).
+    They change no behaviour; the play tests run them.
     """
     monkeypatch.setattr("finops_tui.ui.app.tidy_memory", lambda: None)
+    monkeypatch.setattr("finops_tui.ui.app.release_memory", lambda: None)
 
 
 def key_event(key: str) -> events.Key:

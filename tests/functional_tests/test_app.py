@@ -186,26 +186,37 @@ async def test_debrief_has_par_and_naive_and_lessons(scenarios) -> None:
         assert app.session.seed == 5 and app.session.state.turn == 0
 
 
-def test_tidy_memory_frees_what_died_since_the_last_tidy() -> None:
-    """Frozen survivors are not leaked: the next tidy unfreezes and collects them."""
+def test_tidy_memory_walks_only_the_new_and_release_memory_frees_the_frozen() -> None:
+    """A tidy collects what was made since the last freeze and leaves the frozen alone
+    (a hosted game shares those pages with its fork server); the release at a game's
+    end frees whatever died among them, so nothing frozen is leaked."""
     import gc
     import weakref
 
-    from finops_tui.ui.app import tidy_memory
+    from finops_tui.ui.app import release_memory, tidy_memory
 
     class Node:
-        pass
+        me: object
 
-    node = Node()
-    node.me = node  # a cycle: only the collector can free it
-    alive = weakref.ref(node)
+    def cycle() -> weakref.ref:
+        node = Node()
+        node.me = node  # a cycle: only the collector can free it
+        return weakref.ref(node)
+
     try:
+        young = cycle()  # died before any tidy: the tidy frees it
         tidy_memory()
+        assert young() is None
         assert gc.get_freeze_count() > 0
+
+        node = Node()
+        node.me = node
+        frozen = weakref.ref(node)
+        tidy_memory()  # it survives, and is frozen
         del node
-        gc.collect()
-        assert alive() is not None  # frozen: an ordinary collection leaves it alone
         tidy_memory()
-        assert alive() is None
+        assert frozen() is not None  # the tidy does not walk what is frozen
+        release_memory()
+        assert frozen() is None
     finally:
         gc.unfreeze()
