@@ -191,3 +191,28 @@ async def test_a_plan_the_world_refuses_is_left_out_of_the_debrief(monkeypatch, 
         assert isinstance(app.screen, DebriefScreen)
         assert set(app.screen.runs) == {"par"}
         assert app.is_running
+
+
+async def test_a_hosted_text_cursor_stays_still(tmp_path):
+    """Blinking, a cursor redraws its field twice a second, sent to each learner over the
+    network; in a hosted class it stays still. Alone in a terminal it blinks as usual."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Input, TextArea
+
+    from finops_tui.ui.classroom.hosted import HostedApp
+
+    class Form(HostedApp, App[None]):
+        def compose(self) -> ComposeResult:
+            yield Input(id="name")
+            yield TextArea(id="why")
+
+    for hosted in (True, False):
+        app = Form()
+        if hosted:
+            app.host_in(ClassDir(tmp_path / "class"), "play")
+        async with app.run_test() as pilot:
+            for selector in ("#name", "#why"):
+                field = app.query_one(selector)
+                field.focus()
+                await pilot.pause()
+                assert field.cursor_blink is not hosted, (selector, hosted)

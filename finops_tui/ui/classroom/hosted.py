@@ -6,7 +6,9 @@ console (`facilitate`) run on the host, on a terminal that belongs to someone el
 - a notification is text as typed (a broadcast with `[/b]` in it is just that text);
 - nothing offers to write a screenshot into the class folder;
 - an unexpected error is written to the class's error log on the host, and the person
-  at the terminal reads one sentence: never a traceback with local variables and paths.
+  at the terminal reads one sentence: never a traceback with local variables and paths;
+- a text cursor stays still: blinking, it redraws its field twice a second, sent over
+  the network to each learner (and thirty of them share the host's two cores).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
@@ -97,6 +100,11 @@ class HostedApp(PlainNotifications):
             app: App = self  # type: ignore[assignment]
             app.features = frozenset(app.features - {"devtools", "debug"})
             app.devtools = None
+
+    # -- a steady cursor
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if self.hosted_class is not None and getattr(event.widget, "cursor_blink", False):
+            event.widget.cursor_blink = False  # type: ignore[attr-defined]
 
     # -- no files written on the host from the palette or a key
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
