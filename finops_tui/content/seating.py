@@ -188,6 +188,11 @@ class TeamSeats:
         atomic_write_text(self.log_path, TeamLog(turns=[*kept, credit]).model_dump_json(indent=1))
 
 
+def what_members_say(slots: dict[str, SlotFile]) -> dict[str, SlotFile]:
+    """The members' files without their heartbeat: what they decided, noted and signed."""
+    return {slot: entry.model_copy(update={"alive": 0.0}) for slot, entry in slots.items()}
+
+
 def present_slots(slots: dict[str, SlotFile], now: float | None = None) -> set[str]:
     now = time.time() if now is None else now
     return {slot for slot, entry in slots.items() if entry.present(now)}

@@ -124,6 +124,31 @@ async def test_a_seat_sees_the_team_change_live_and_signs_off(tmp_path):
     assert not TeamSeats(class_dir, "blue", "tutorial").slots()["finance"].connected
 
 
+async def test_a_teammates_heartbeat_redraws_nothing_and_a_change_redraws_once(tmp_path):
+    """Each member rewrites its file every couple of seconds to say it is still there.
+    Thirty screens redrafted for each of those would keep a class host busy for nothing:
+    only what a member says (a change, a note, a sign-off) reaches the screen."""
+    class_dir = new_class(tmp_path)
+    other_member(class_dir, "it")
+    app = seat_app(class_dir, "finance")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await to_turn(pilot, app)
+        await wait_for(lambda: app.seat_link.present == {"it", "finance"}, what="both present")
+        drawn = []
+        real_team_changed = screen.team_changed
+        screen.team_changed = lambda: drawn.append(1) or real_team_changed()  # type: ignore[method-assign]
+        for _ in range(5):
+            other_member(class_dir, "it")  # the same file, a later heartbeat
+            signature = TeamSeats(class_dir, "blue", "tutorial").signature()
+            await wait_for(lambda s=signature: app.seat_link._signature == s, what="read")
+        assert drawn == []
+        now = time.time()
+        other_member(class_dir, "it", changes={"training.gpus": SeatChange(value=4, at=now)})
+        await wait_for(lambda: screen.draft.training.gpus == 4, what="IT's change on screen")
+        await pilot.pause()
+        assert drawn == [1]
+
+
 async def test_a_member_who_leaves_frees_the_seat_and_the_team_goes_on(tmp_path):
     class_dir = new_class(tmp_path)
     other_member(class_dir, "it")

@@ -82,6 +82,7 @@ class SeatedTurnScreen(TurnScreen):
         self.link = link
         self._end_label = ""
         self._panel_text = ""
+        self._locks_shown: tuple[frozenset[str], str | None] | None = None
 
     def on_mount(self) -> None:
         # TurnScreen.on_mount runs too (Textual calls each class's handler).
@@ -116,16 +117,12 @@ class SeatedTurnScreen(TurnScreen):
             self.draft = link.draft
             # Only what the team changed: a field this member is typing in is left alone.
             form.show(self.draft, keys=changed - set(self.input_errors))
-            self._schedule_estimate(typed=False)
+            # After a pause, as for typing: the change and who made it are drawn first,
+            # and a burst of the team's changes is estimated once.
+            self._schedule_estimate(typed=True)
         editable = link.editable()
-        for spec in self.fields:
-            controls = form.query(f"#{spec.widget_id}")
-            rows = form.query(f"#row-{spec.widget_id}")
-            if not controls or not rows:
-                continue
-            controls.first().disabled = spec.key not in editable
-            owner = link.owners.get(spec.key, "")
-            rows.first().tooltip = f"{spec.help}\n{seat_name(owner)} decides this."
+        if (frozenset(editable), link.slot) != self._locks_shown:
+            self._show_locks(form, editable)
         focused = self.focused
         if focused is None or focused.disabled or not focused.focusable:
             # Start where this seat decides (another seat's fields cannot be focused).
@@ -136,6 +133,20 @@ class SeatedTurnScreen(TurnScreen):
             if first is not None:
                 form.focus_field(first)
         self._show_seats()
+
+    def _show_locks(self, form: DecisionForm, editable: set[str]) -> None:
+        """Which fields this seat may edit, and whose each one is (in its tooltip)."""
+        link = self.link
+        for spec in self.fields:
+            controls = form.query(f"#{spec.widget_id}")
+            rows = form.query(f"#row-{spec.widget_id}")
+            if not controls or not rows:
+                return  # the form is incomplete: shown at the next change
+            controls.first().disabled = spec.key not in editable
+            owner = link.owners.get(spec.key, "")
+            rows.first().tooltip = f"{spec.help}\n{seat_name(owner)} decides this."
+        # Set once until the seats change: a teammate's heartbeat or change leaves them be.
+        self._locks_shown = (frozenset(editable), link.slot)
 
     def _show_seats(self) -> None:
         link = self.link

@@ -27,6 +27,7 @@ from finops_tui.content.seating import (
     TeamSeats,
     present_slots,
     release,
+    what_members_say,
 )
 from finops_tui.engine.decisions import Decisions
 from finops_tui.gameplay.fields import decision_fields, decision_text
@@ -83,6 +84,7 @@ class SeatLink:
         self._told_problem: str | None = None
         self._tried = time.time()
         self._logged = ""  # the last failure logged, so a repeating one is logged once
+        self._follow_failed = False
 
     @property
     def session(self):
@@ -290,19 +292,35 @@ class SeatLink:
             self._dirty = True
         if self._dirty or (self.mine is not None and now - self._written >= HEARTBEAT):
             self._write(now)
-        signature = self.seats.signature()
-        changed = signature != self._signature
-        if changed:
-            self._signature = signature
-            self.slots = self.seats.slots()
-            self._follow(session)
+        said = self._read_team(session)
         present = present_slots(self.slots, now)
         if self.slot is not None:
             present.add(self.slot)
-        if changed or present != self.present:
+        if said or present != self.present:
             self.present = present
             self._redraft(session)
         self._say_problem()
+
+    def _read_team(self, session) -> bool:
+        """Read the team's files if any was rewritten; True if a member said something
+        new (a change, a note, a sign-off), not only that it is still there.
+
+        Each member rewrites its file every couple of seconds to show it is present: a
+        class of thirty redrafting each screen for each of those would keep two cores
+        busy for nothing. The turns log is followed when it grows (or, after a turn that
+        did not replay, at the next rewrite of any file).
+        """
+        signature = self.seats.signature()
+        if signature == self._signature:
+            return False
+        log_grew = not self._signature or signature[-1] != self._signature[-1]
+        self._signature = signature
+        slots = self.seats.slots()
+        said = what_members_say(slots) != what_members_say(self.slots)
+        self.slots = slots
+        if log_grew or self._follow_failed:
+            self._follow(session)
+        return said
 
     def _write(self, now: float) -> None:
         if self.mine is None:
@@ -353,8 +371,10 @@ class SeatLink:
             injected = [i.event for i in self.class_dir.control().injected]
             session.scenario = with_injections(session.scenario, injected)
             played = follow_log(session, self.seats.log().turns)
+            self._follow_failed = False
         except Exception as exc:  # a turn that does not replay here: said, never a crash
             self.class_dir.log_error("play", f"following the team: {exc!r}")
+            self._follow_failed = True
             played = []
         if not played:
             return
