@@ -12,8 +12,9 @@
   (bar: 120 MB);
 - fan redraw: on the turn screen of `play sandbox` at 120x40, from the key that flips
   training between on-demand and spot to the new forecast fan's P50 on the terminal
-  (estimate, 1,000 futures in the helper process the app forks, redraw; bar: 100 ms). Every other flip, a key
-  is pressed while the worker computes, as a player tabbing on would. The time
+  (estimate, 1,000 futures in the helper process the app forks, redraw; bar: 100 ms).
+  Every other flip, a key is pressed while the worker computes, as a player tabbing on
+  would. The time
   `forecast_fan` takes in this process for the same decisions is reported beside it;
   inside the app (headless, the same screen, with no helper: the fan's worker thread
   shares the interpreter), the worker's own time and the time from its result to the
