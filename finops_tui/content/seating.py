@@ -5,6 +5,7 @@
       SLOT.lock     held (flock) by the member sitting in SLOT for as long as it plays
       writer.lock   held by the one member process that resolves turns and writes saves
       turns.json    every turn the team resolved: its decisions, who signed, who changed what
+      nudge-*.sock  where each member process listens for "read now" (content.nudges)
 
 Each SLOT.json has a single writer (the member holding SLOT.lock), turns.json too (the
 holder of writer.lock), and every write is atomic: so no two processes ever write one

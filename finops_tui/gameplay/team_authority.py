@@ -26,6 +26,7 @@ from finops_tui.content.classroom import (
     turn_gate,
 )
 from finops_tui.content.errors import ContentError
+from finops_tui.content.nudges import nudge
 from finops_tui.content.saves import SaveStore
 from finops_tui.content.seating import TeamSeats, TurnCredit, present_slots, release
 from finops_tui.engine.decisions import Decisions
@@ -229,6 +230,7 @@ class TeamAuthority:
                         changed_by=by if decisions is draft else {},
                     )
                 )
+                nudge(self.seats.folder)  # every member, this one too, follows the turn now
             except ContentError as exc:
                 self.problem = "; ".join(exc.problems)
             self._write_status()

@@ -149,6 +149,30 @@ async def test_a_teammates_heartbeat_redraws_nothing_and_a_change_redraws_once(t
         assert drawn == [1]
 
 
+async def test_a_nudged_member_reads_a_teammates_change_at_once(tmp_path, monkeypatch):
+    """A member that wrote a change nudges the others: with the timer's next look half a
+    minute away, the change is still on this screen at once."""
+    from finops_tui.content.nudges import nudge
+    from finops_tui.ui.classroom import seating
+
+    monkeypatch.setattr(seating, "SEAT_TICK", 30.0)
+    class_dir = new_class(tmp_path)
+    other_member(class_dir, "it")
+    app = seat_app(class_dir, "finance")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await to_turn(pilot, app)
+        await wait_for(lambda: app.seat_link.present == {"it", "finance"}, what="both present")
+        folder = TeamSeats(class_dir, "blue", "tutorial").folder
+        if app.seat_link._listener is None:
+            pytest.skip("no Unix socket in the class folder here: the timer's looks only")
+        now = time.time()
+        other_member(class_dir, "it", changes={"training.gpus": SeatChange(value=4, at=now)})
+        assert nudge(folder) >= 1
+        await wait_for(lambda: screen.draft.training.gpus == 4, timeout=5, what="the change")
+        assert time.time() - now < 5
+    assert not list(folder.glob("nudge-*"))  # the member's socket went with it
+
+
 async def test_a_member_who_leaves_frees_the_seat_and_the_team_goes_on(tmp_path):
     class_dir = new_class(tmp_path)
     other_member(class_dir, "it")

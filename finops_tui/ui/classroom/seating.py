@@ -1,14 +1,17 @@
 """A member's side of a seated team: its seat, its file, the team's draft, what it follows.
 
-Ten times a second the link rewrites this member's file if it changed (its changes,
+Twenty times a second the link rewrites this member's file if it changed (its changes,
 notes and sign-off for the turn; a heartbeat every few seconds), reads the other
 members' files when they changed, and plays every turn the team's writer logged in
-turns.json. The team's writer is a TeamAuthority thread in whichever member's process
-holds the writer lock (maybe this one); this link never resolves a turn itself.
+turns.json. A member that wrote a change nudges the others (content.nudges), who read
+at once instead of at their next look. The team's writer is a TeamAuthority thread in
+whichever member's process holds the writer lock (maybe this one); this link never
+resolves a turn itself.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import time
@@ -18,6 +21,7 @@ from textual.app import App
 
 from finops_tui.content.classroom import ClassDir
 from finops_tui.content.errors import ContentError
+from finops_tui.content.nudges import NudgeListener, listen, nudge
 from finops_tui.content.saves import SaveStore
 from finops_tui.content.seating import (
     HEARTBEAT,
@@ -85,6 +89,7 @@ class SeatLink:
         self._tried = time.time()
         self._logged = ""  # the last failure logged, so a repeating one is logged once
         self._follow_failed = False
+        self._listener: NudgeListener | None = None
 
     @property
     def session(self):
@@ -107,6 +112,7 @@ class SeatLink:
         )
         self.authority = TeamAuthority(self.class_dir, self.team, scenario, self.seed, self.store)
         self.authority.start()
+        self._listen()
         self.slots, self.present, self.draft, self.by = {}, set(), None, {}
         self._signature = ()
         self._seen_by.clear()
@@ -172,6 +178,33 @@ class SeatLink:
         self._leave_slot()
         if self.authority is not None:
             self.authority.stop()
+        self._unlisten()
+
+    # --- nudges: a teammate's change read at once
+
+    def _listen(self) -> None:
+        self._unlisten()
+        listener = listen(self.seats.folder)
+        if listener is None:
+            return  # no socket here: the timer's looks only
+        try:
+            asyncio.get_running_loop().add_reader(listener.fileno(), self._nudged)
+        except (RuntimeError, NotImplementedError, ValueError):
+            listener.close()
+            return
+        self._listener = listener
+
+    def _unlisten(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is None:
+            return
+        with contextlib.suppress(RuntimeError, ValueError):
+            asyncio.get_running_loop().remove_reader(listener.fileno())
+        listener.close()
+
+    def _nudged(self) -> None:
+        if self._listener is not None and self._listener.drain():
+            self.tick()
 
     # --- what this member does
 
@@ -323,11 +356,19 @@ class SeatLink:
         return said
 
     def _write(self, now: float) -> None:
+        """Rewrite this member's file; if it says something new (not only a heartbeat),
+        nudge the teammates to read it now."""
         if self.mine is None:
             return
+        said = self._dirty
         self.mine = self.mine.model_copy(update={"alive": now})
-        with contextlib.suppress(ContentError):
-            self.seats.write_slot(self.mine)  # else the next tick tries again
+        try:
+            self.seats.write_slot(self.mine)
+        except ContentError:
+            pass  # the next heartbeat writes it again
+        else:
+            if said:
+                nudge(self.seats.folder, self._listener)
         self._dirty = False
         self._written = now
 
