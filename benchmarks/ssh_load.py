@@ -6,10 +6,13 @@ the briefing) to the first redrawn bytes; reports medians and the 95th percentil
 Only loopback is used. Run:  python benchmarks/ssh_load.py --players 30 [--json]
 
 With --seats 3, the players are teams of three seats (blue+it, blue+finance, blue+ds...),
-each member connecting at once: each team's IT seat switches how training is bought,
-again and again; measured are each member's first screen, the IT seat's key press to
-its own redraw, and the time from its key to the change showing on each other seat's
-screen ("IT: Buy as -> Spot"):  python benchmarks/ssh_load.py --players 30 --seats 3
+each member connecting at once. Measured: each member's first screen (from its own
+connection) and its way on to the turn screen; then, once the class has arrived (every
+screen still for a second, the machine half idle: settle_s), each team's IT seat
+switches how training is bought, again and again, the teams spread evenly over the gap,
+and the IT seat's key press to its own redraw and to the change showing on each other
+seat's screen ("IT: Buy as -> Spot") are timed:
+    python benchmarks/ssh_load.py --players 30 --seats 3
 """
 
 from __future__ import annotations
@@ -148,6 +151,7 @@ async def seated_team(
     changes: int,
     gap: float,
     playing: asyncio.Barrier,
+    settled: list[float],
     offset: float = 0.0,
 ) -> dict:
     """One team of `seats` members, arriving together; its IT seat changes a decision
@@ -164,10 +168,12 @@ async def seated_team(
     it = members[0][1]
     others = [process for _conn, process, _first in members[1:]]
     await read_for(it, b"deciding")  # IT's screen knows its team: its keys go to the form
-    # The class plays once everyone has arrived and each screen has settled: thirty turn
-    # screens being built at once take the two cores for several seconds (to_turn_s),
-    # which is arriving, not playing.
+    # The class plays once everyone has arrived and the host has settled: thirty turn
+    # screens being built at once take the two cores for several seconds (to_turn_s,
+    # settle_s), which is arriving, not playing.
     await asyncio.gather(*(drain(process, quiet=1.0) for _conn, process, _first in members))
+    if await playing.wait() == 0:
+        settled.append(await host_settled())
     await playing.wait()
     # Ten teams do not all click in the same tenth of a second: each starts at its own
     # point of the gap, the same rate of changes as a class, spread as one would be.
@@ -198,6 +204,37 @@ async def seated_team(
         "keypress_ms": keys_ms,
         "seen_ms": seen_ms,
     }
+
+
+def cpu_times() -> tuple[int, int] | None:
+    """The machine's (busy, total) CPU ticks since boot, from /proc/stat (Linux)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
+async def host_settled(idle_share: float = 0.5, most: float = 60.0) -> float:
+    """Wait until the machine (host and benchmark share it, loopback only) is at least
+    `idle_share` idle over a second; how many seconds that took. Without /proc/stat,
+    five seconds."""
+    start = time.monotonic()
+    before = cpu_times()
+    if before is None:
+        await asyncio.sleep(5.0)
+        return 5.0
+    while time.monotonic() - start < most:
+        await asyncio.sleep(1.0)
+        now = cpu_times()
+        assert now is not None
+        busy, total = now[0] - before[0], now[1] - before[1]
+        before = now
+        if total and 1 - busy / total >= idle_share:
+            break
+    return time.monotonic() - start
 
 
 async def drain(process, quiet: float = 0.15) -> None:
@@ -248,10 +285,13 @@ async def main_seated(players: int, seats: int, changes: int, gap: float) -> dic
 
         ClassDir(class_dir).write_control(Control(phase="playing", open_turn=1))
         playing = asyncio.Barrier(teams)
+        settled: list[float] = []
         try:
             results = await asyncio.gather(
                 *(
-                    seated_team(port, f"team{i:02d}", seats, changes, gap, playing, gap * i / teams)
+                    seated_team(
+                        port, f"team{i:02d}", seats, changes, gap, playing, settled, gap * i / teams
+                    )
                     for i in range(teams)
                 )
             )
@@ -268,6 +308,7 @@ async def main_seated(players: int, seats: int, changes: int, gap: float) -> dic
         "first_screen_s_median": round(statistics.median(firsts), 2),
         "first_screen_s_max": round(max(firsts), 2),
         "to_turn_screen_s_max": round(max(s for r in results for s in r["to_turn_s"]), 2),
+        "settle_s": round(settled[0], 1),
         "keypress_ms_median": round(statistics.median(keys_ms), 1),
         "keypress_ms_p95": round(percentile(keys_ms, 0.95), 1),
         "seat_change_seen_ms_median": round(statistics.median(seen), 1),
