@@ -22,6 +22,7 @@ from rich.text import Text
 from textual import events
 from textual.app import App, SystemCommand
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
 
 from finops_tui.content.classroom import ClassDir
 from finops_tui.content.errors import ContentError
@@ -103,8 +104,9 @@ class HostedApp(PlainNotifications):
 
     # -- a steady cursor
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        if self.hosted_class is not None and getattr(event.widget, "cursor_blink", False):
-            event.widget.cursor_blink = False  # type: ignore[attr-defined]
+        widget = event.widget
+        if self.hosted_class is not None and isinstance(widget, (Input, TextArea)):
+            widget.cursor_blink = False
 
     # -- no files written on the host from the palette or a key
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
