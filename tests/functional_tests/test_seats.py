@@ -81,14 +81,20 @@ async def to_turn(pilot, app) -> SeatedTurnScreen:
     return app.screen
 
 
+async def beside_it(pilot, app) -> SeatedTurnScreen:
+    """The finance member's turn screen, once it sees the IT member present."""
+    screen = await to_turn(pilot, app)
+    await wait_for(lambda: app.seat_link.present == {"it", "finance"}, what="both present")
+    return screen
+
+
 async def test_a_seat_sees_the_team_change_live_and_signs_off(tmp_path):
     class_dir = new_class(tmp_path)
     other_member(class_dir, "it")
     app = seat_app(class_dir, "finance")
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await to_turn(pilot, app)
+        screen = await beside_it(pilot, app)
         assert app.role == "finance"  # the lens follows the seat
-        await wait_for(lambda: app.seat_link.present == {"it", "finance"}, what="both present")
         await wait_for(lambda: end_label(screen) == "Sign off · IT, Fin deciding", what="label")
         form = screen.query_one("#decisions")
         assert form.query_one("#training--gpus").disabled  # IT's: read-only here
@@ -132,8 +138,7 @@ async def test_a_teammates_heartbeat_redraws_nothing_and_a_change_redraws_once(t
     other_member(class_dir, "it")
     app = seat_app(class_dir, "finance")
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await to_turn(pilot, app)
-        await wait_for(lambda: app.seat_link.present == {"it", "finance"}, what="both present")
+        screen = await beside_it(pilot, app)
         drawn = []
         real_team_changed = screen.team_changed
         screen.team_changed = lambda: drawn.append(1) or real_team_changed()  # type: ignore[method-assign]
@@ -160,8 +165,7 @@ async def test_a_nudged_member_reads_a_teammates_change_at_once(tmp_path, monkey
     other_member(class_dir, "it")
     app = seat_app(class_dir, "finance")
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await to_turn(pilot, app)
-        await wait_for(lambda: app.seat_link.present == {"it", "finance"}, what="both present")
+        screen = await beside_it(pilot, app)
         folder = TeamSeats(class_dir, "blue", "tutorial").folder
         if app.seat_link._listener is None:
             pytest.skip("no Unix socket in the class folder here: the timer's looks only")
