@@ -15,6 +15,32 @@ from finops_tui.ui.textual_fixes import NoMatchesSafePalette
 
 Command = tuple[str, str, Callable[[], object]]
 
+# The tools offered on every screen but their own, unless a key there already opens them:
+# (action, the tool's screen, the Navigator method that opens it, title, help).
+TOOLS = (
+    (
+        "calculator",
+        "CalculatorScreen",
+        "open_calculator",
+        "Cost calculator",
+        "Training and serving costs on every GPU and purchase option",
+    ),
+    (
+        "analysis",
+        "AnalysisScreen",
+        "open_analysis",
+        "Analyse a FOCUS bill",
+        "Open a cost export and walk through what it says",
+    ),
+    (
+        "studio",
+        "StudioScreen",
+        "open_studio",
+        "Strategy studio",
+        "Write a whole-game strategy and see it play 1,000 seeds beside par and naive",
+    ),
+)
+
 
 def screen_commands(provider: Provider) -> Iterator[Command]:
     """The screen's and the app's bindings that are enabled now, then the screen's extras."""
@@ -35,37 +61,10 @@ def screen_commands(provider: Provider) -> Iterator[Command]:
     extras = getattr(screen, "palette_commands", None)
     if extras is not None:
         yield from extras()
-    has_key = any(action == "calculator" for _, action in seen)  # the title screen's `a`
-    if (
-        not has_key
-        and type(screen).__name__ != "CalculatorScreen"
-        and hasattr(app, "open_calculator")
-    ):
-        yield (
-            "Cost calculator",
-            "Training and serving costs on every GPU and purchase option",
-            navigator(app).open_calculator,
-        )
-    if (
-        not any(action == "analysis" for _, action in seen)
-        and type(screen).__name__ != "AnalysisScreen"
-        and hasattr(app, "open_analysis")
-    ):
-        yield (
-            "Analyse a FOCUS bill",
-            "Open a cost export and walk through what it says",
-            navigator(app).open_analysis,
-        )
-    if (
-        not any(action == "studio" for _, action in seen)
-        and type(screen).__name__ != "StudioScreen"
-        and hasattr(app, "open_studio")
-    ):
-        yield (
-            "Strategy studio",
-            "Write a whole-game strategy and see it play 1,000 seeds beside par and naive",
-            navigator(app).open_studio,
-        )
+    actions = {action for _, action in seen}  # the title screen's `a` opens the calculator
+    for action, screen_name, opener, title, help_text in TOOLS:
+        if action not in actions and type(screen).__name__ != screen_name and hasattr(app, opener):
+            yield title, help_text, getattr(navigator(app), opener)
     for item in codex().values():
         yield (
             f"Codex: {item.title}",
