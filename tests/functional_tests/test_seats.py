@@ -271,6 +271,26 @@ async def test_a_watcher_sits_when_the_seat_frees_and_may_pick_another(tmp_path)
         await wait_for(lambda: not form.query_one("#training--gpus").disabled, what="IT's")
 
 
+async def test_a_watcher_takes_the_seat_of_a_member_that_was_killed(tmp_path):
+    """Killed, a member leaves its file saying it is there: the watcher who takes its
+    seat finds the same files and the same seats present, yet may now edit."""
+    from finops_tui.content.seating import release
+
+    class_dir = new_class(tmp_path)
+    held = TeamSeats(class_dir, "blue", "tutorial").lock_slot("finance")
+    other_member(class_dir, "finance")
+    app = seat_app(class_dir, "finance")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await to_turn(pilot, app)
+        form = screen.query_one("#decisions")
+        assert form.query_one("#practices--tagging").disabled
+        release(held)  # the process is gone; its file is not rewritten
+        await wait_for(lambda: app.seat_link.slot == "finance", what="the freed seat taken")
+        await wait_for(
+            lambda: not form.query_one("#practices--tagging").disabled, what="its fields"
+        )
+
+
 async def test_the_scoreboard_and_the_results_credit_the_seats(tmp_path):
     import csv
 

@@ -90,6 +90,7 @@ class SeatLink:
         self._logged = ""  # the last failure logged, so a repeating one is logged once
         self._follow_failed = False
         self._listener: NudgeListener | None = None
+        self._seat_moved = False  # sat down or left: what this member may edit changed
 
     @property
     def session(self):
@@ -137,6 +138,7 @@ class SeatLink:
             return False
         self._leave_slot()
         self._fd, self.slot = fd, slot
+        self._seat_moved = True
         turn = self.session.turn if self.session is not None else 1
         earlier = self.seats.slots().get(slot)
         if earlier is not None and earlier.turn == turn:
@@ -172,6 +174,7 @@ class SeatLink:
             self._write(time.time())
         release(self._fd)
         self._fd, self.slot, self.mine = None, None, None
+        self._seat_moved = True
 
     def leave(self) -> None:
         """This member goes: its seat is free at once, its writer's role too."""
@@ -329,8 +332,11 @@ class SeatLink:
         present = present_slots(self.slots, now)
         if self.slot is not None:
             present.add(self.slot)
-        if said or present != self.present:
+        if said or present != self.present or self._seat_moved:
+            # A member taking a freed seat may find the same files and the same seats
+            # present as before (only who sits there changed): its screen redraws too.
             self.present = present
+            self._seat_moved = False
             self._redraft(session)
         self._say_problem()
 
