@@ -165,6 +165,9 @@ class QuizScreen(LateKeySafe, SeenBeforeLeaving):
 
     def show_next(self) -> None:
         """The next question the answers so far call for, or the summary when none is left."""
+        if not self.query(OptionList):
+            # Torn down before its first draw: in a class, the facilitator moved on at once.
+            return
         self.question = self.session.next_quiz_question()
         self.given = None
         self.mark_unseen()  # a new question (or the results): keys typed ahead wait for it
